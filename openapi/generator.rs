@@ -1,0 +1,217 @@
+// How `openapi/xms.yaml` becomes Rust.
+//
+// This one file is compiled into both `build.rs` (which writes the client that
+// `xms::raw` includes) and `xtask` (which lints the spec and renders the
+// snapshots), so the two can never use different generator settings. It is
+// plain Rust with no crate of its own; both users pull it in with
+// `#[path = ...] mod generator;` and provide the same dependencies
+// (progenitor, openapiv3, schemars, serde_yaml, syn, prettyplease).
+
+#![allow(dead_code)] // each includer uses a different subset
+
+use std::panic::{self, AssertUnwindSafe};
+
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
+
+/// Component schemas that the generator must not write itself, and the
+/// hand-written type used in their place, as a path below the `xms` crate
+/// root.
+///
+/// - The enums of values the API may add to get an `Other(String)` arm, so a
+///   new status, code or type from the server does not fail the whole
+///   response.
+/// - The unions of batch, inbound and delivery report types are read by their
+///   `type` field (the generator ignores `discriminator`) and keep an object
+///   of an unknown type instead of failing; their variants are still the
+///   generated structs.
+pub const REPLACEMENTS: &[(&str, &str)] = &[
+    ("ErrorCode", "model::ErrorCode"),
+    ("DeliveryReportType", "model::DeliveryReportType"),
+    ("DeliveryStatus", "model::DeliveryStatus"),
+    ("Encoding", "model::Encoding"),
+    ("MediaUploadStatus", "model::MediaUploadStatus"),
+    ("Batch", "raw::unions::Batch"),
+    ("Inbound", "raw::unions::Inbound"),
+    (
+        "DeliveryReportCallback",
+        "raw::unions::DeliveryReportCallback",
+    ),
+];
+
+/// Every `type: string, format: date-time` becomes this type instead of
+/// `chrono::DateTime<Utc>`: it reads timestamps without an offset as UTC,
+/// which the callbacks are known to send, and converts to and from
+/// `DateTime<Utc>` for free.
+pub const TIMESTAMP_TYPE: &str = "raw::Timestamp";
+
+/// The state every generated client carries; its `ClientHooks` implementation
+/// signs, retries and times each request.
+pub const INNER_TYPE: &str = "crate::transport::Transport";
+
+/// The generator settings. Changing them changes the generated code, which
+/// the snapshot tests show.
+pub fn settings() -> GenerationSettings {
+    let mut settings = GenerationSettings::default();
+    settings
+        // `client.send_batch().service_plan_id(..).body(..).send()`: adding a
+        // query parameter to the spec never reorders anyone's arguments.
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        // The client carries the SDK's transport (credentials, retries,
+        // user agent), and the SDK must implement the hooks that use it: a
+        // forgotten implementation is a compile error, not an unauthenticated
+        // request.
+        .with_inner_type(INNER_TYPE.parse().expect("a Rust path"))
+        .with_hooks(HooksMode::Expected)
+        .with_derive("PartialEq")
+        // Ordered maps: stable serialization and stable snapshots.
+        .with_map_type("::std::collections::BTreeMap");
+    for (schema, path) in REPLACEMENTS {
+        let impls = if path.starts_with("model::") {
+            vec![TypeImpl::Display, TypeImpl::FromStr]
+        } else {
+            vec![]
+        };
+        settings.with_replacement(schema, format!("crate::{path}"), impls.into_iter());
+    }
+    let date_time = schemars::schema::SchemaObject {
+        instance_type: Some(schemars::schema::InstanceType::String.into()),
+        format: Some("date-time".to_string()),
+        ..Default::default()
+    };
+    settings.with_conversion(
+        date_time,
+        format!("crate::{TIMESTAMP_TYPE}"),
+        [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+    );
+    settings
+}
+
+/// Parse the spec text.
+pub fn parse(yaml: &str) -> Result<openapiv3::OpenAPI, String> {
+    serde_yaml::from_str(yaml)
+        .map_err(|e| format!("openapi/xms.yaml is not a valid OpenAPI 3.0 document: {e}"))
+}
+
+/// Generate the client and format it. On failure the message names the
+/// operation the generator could not take, found by generating each
+/// operation alone.
+pub fn generate(spec: &openapiv3::OpenAPI) -> Result<String, String> {
+    match quietly(|| generate_unchecked(spec)) {
+        Ok(Ok(code)) => Ok(code),
+        Ok(Err(e)) => Err(explain(spec, &e)),
+        Err(panic) => Err(explain(spec, &format!("the generator panicked: {panic}"))),
+    }
+}
+
+fn generate_unchecked(spec: &openapiv3::OpenAPI) -> Result<String, String> {
+    let mut generator = Generator::new(&settings());
+    let tokens = generator.generate_tokens(spec).map_err(|e| e.to_string())?;
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("generated tokens do not parse: {e}"))?;
+    Ok(prettyplease::unparse(&file))
+}
+
+/// Run `f`, turning a panic into an error and keeping the default panic
+/// message off stderr while it runs.
+fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let previous = panic::take_hook();
+    panic::set_hook(Box::new(|_| {}));
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    panic::set_hook(previous);
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".to_string())
+    })
+}
+
+/// Find the operations that fail on their own and say which they are.
+fn explain(spec: &openapiv3::OpenAPI, error: &str) -> String {
+    let mut culprits = Vec::new();
+    for (path, method, operation) in operations(spec) {
+        let alone = only_operation(spec, path, method);
+        let outcome = match quietly(|| generate_unchecked(&alone)) {
+            Ok(Ok(_)) => continue,
+            Ok(Err(e)) => e,
+            Err(panic) => format!("panic: {panic}"),
+        };
+        let id = operation
+            .operation_id
+            .as_deref()
+            .unwrap_or("(no operationId)");
+        culprits.push(format!(
+            "  {id} ({} {path}): {outcome}",
+            method.to_uppercase()
+        ));
+    }
+    if culprits.is_empty() {
+        format!(
+            "progenitor cannot generate a client from openapi/xms.yaml: {error}\n\
+             No single operation fails alone; look at the component schemas."
+        )
+    } else {
+        format!(
+            "progenitor cannot generate a client from openapi/xms.yaml: {error}\n\
+             These operations fail on their own:\n{}",
+            culprits.join("\n")
+        )
+    }
+}
+
+/// Every operation of the spec as (path, method, operation), in file order.
+pub fn operations(spec: &openapiv3::OpenAPI) -> Vec<(&str, &'static str, &openapiv3::Operation)> {
+    let mut out = Vec::new();
+    for (path, item) in spec.paths.paths.iter() {
+        let Some(item) = item.as_item() else { continue };
+        let methods: [(&'static str, &Option<openapiv3::Operation>); 8] = [
+            ("get", &item.get),
+            ("put", &item.put),
+            ("post", &item.post),
+            ("delete", &item.delete),
+            ("options", &item.options),
+            ("head", &item.head),
+            ("patch", &item.patch),
+            ("trace", &item.trace),
+        ];
+        for (method, op) in methods {
+            if let Some(op) = op {
+                out.push((path.as_str(), method, op));
+            }
+        }
+    }
+    out
+}
+
+fn only_operation(spec: &openapiv3::OpenAPI, path: &str, method: &str) -> openapiv3::OpenAPI {
+    let mut alone = spec.clone();
+    alone.paths.paths.retain(|p, _| p == path);
+    if let Some(openapiv3::ReferenceOr::Item(item)) = alone.paths.paths.get_mut(path) {
+        for (m, slot) in [
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+            ("options", &mut item.options),
+            ("head", &mut item.head),
+            ("patch", &mut item.patch),
+            ("trace", &mut item.trace),
+        ] {
+            if m != method {
+                *slot = None;
+            }
+        }
+    }
+    alone
+}
+
+/// The Rust path, below the crate root, of the type generated for (or put in
+/// place of) a component schema.
+pub fn schema_type_path(schema: &str) -> String {
+    match REPLACEMENTS.iter().find(|(name, _)| *name == schema) {
+        Some((_, path)) => path.to_string(),
+        None => format!("raw::types::{schema}"),
+    }
+}

@@ -1,0 +1,41 @@
+//! The low-level client, generated from `openapi/xms.yaml` by progenitor when
+//! the crate is built.
+//!
+//! This is the escape hatch under the ergonomic API: one builder per
+//! operation of the spec, with the wire's own names (`from`, `to`) and the
+//! generated types of [`types`]. Nothing here is edited by hand; what the
+//! generator gets wrong is fixed in the spec or in `openapi/generator.rs`.
+//! Three things are hand-written and stand in for generated code:
+//! [`Timestamp`] (every `date-time`), the [`unions`] read by their `type`, and
+//! the open enums of [`crate::model`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use xms::raw::{Client, types};
+//! use xms::transport::Transport;
+//!
+//! let raw = Client::new_with_client(
+//!     "https://us.sms.api.sinch.com",
+//!     reqwest::Client::new(),
+//!     Transport::with_bearer_token("API_TOKEN"),
+//! );
+//! let body = types::TextBatchRequest::builder()
+//!     .to(vec!["46701234567".to_string()])
+//!     .body("Hello");
+//! let batch = raw.send_batch()
+//!     .service_plan_id("SERVICE_PLAN_ID")
+//!     .body(types::SendBatchRequest::from(types::TextBatchRequest::try_from(body)?))
+//!     .send()
+//!     .await?;
+//! println!("{:?}", batch.into_inner());
+//! # Ok(()) }
+//! ```
+
+#![allow(clippy::all, missing_docs, rustdoc::all, unused_qualifications)]
+
+include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
+
+mod timestamp;
+pub mod unions;
+
+pub use timestamp::{Timestamp, TimestampError};
