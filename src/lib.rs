@@ -1,8 +1,58 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+pub mod batches;
+#[cfg(feature = "blocking")]
+pub mod blocking;
+mod client;
+mod convert;
+pub mod delivery_reports;
+mod error;
+pub mod groups;
+pub mod inbounds;
 pub mod model;
+mod oauth;
+pub mod pagination;
 pub mod raw;
+pub mod tags;
 pub mod transport;
+pub mod validate;
 
-pub use model::{DeliveryReportType, DeliveryStatus, Encoding, ErrorCode, MediaUploadStatus};
+pub use client::{Client, ClientBuilder, Handle, LEGACY_CLX_ENDPOINT, Region};
+pub use error::{BoxError, Error, Result};
+pub use model::{
+    BatchId, BatchType, Channel, DeliveryCode, DeliveryReportType, DeliveryStatus, Encoding,
+    ErrorCode, GroupId, InboundId, InboundType, MediaUploadStatus, Parameters,
+};
+pub use pagination::Page;
+pub use transport::RetryPolicy;
+
+macro_rules! handlers {
+    ($ty:ty) => {
+        impl $ty {
+            /// Send, inspect and change batches.
+            pub fn batches(&self) -> batches::Batches<$ty> {
+                batches::Batches::new(self.clone())
+            }
+
+            /// Delivery reports of batches and recipients.
+            pub fn delivery_reports(&self) -> delivery_reports::DeliveryReports<$ty> {
+                delivery_reports::DeliveryReports::new(self.clone())
+            }
+
+            /// Groups of recipients.
+            pub fn groups(&self) -> groups::Groups<$ty> {
+                groups::Groups::new(self.clone())
+            }
+
+            /// Inbound (mobile originated) messages.
+            pub fn inbounds(&self) -> inbounds::Inbounds<$ty> {
+                inbounds::Inbounds::new(self.clone())
+            }
+        }
+    };
+}
+
+handlers!(Client);
+#[cfg(feature = "blocking")]
+handlers!(blocking::Client);

@@ -219,6 +219,392 @@ open_enum! {
     }
 }
 
+open_enum! {
+    /// The type of a batch.
+    BatchType {
+        /// A text SMS (`mt_text`).
+        Text = "mt_text",
+        /// A binary SMS (`mt_binary`).
+        Binary = "mt_binary",
+        /// An MMS (`mt_media`).
+        Media = "mt_media",
+    }
+}
+
+open_enum! {
+    /// The type of an inbound message.
+    InboundType {
+        /// A text SMS (`mo_text`).
+        Text = "mo_text",
+        /// A binary SMS (`mo_binary`).
+        Binary = "mo_binary",
+        /// An MMS (`mo_media`).
+        Media = "mo_media",
+    }
+}
+
+/// Whether a delivery report is about SMS or MMS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Channel {
+    /// SMS (`delivery_report_sms`, `recipient_delivery_report_sms`).
+    Sms,
+    /// MMS (`delivery_report_mms`, `recipient_delivery_report_mms`).
+    Mms,
+}
+
+macro_rules! id_type {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wrap an id given by the API.
+            pub fn new(id: impl Into<String>) -> Self {
+                $name(id.into())
+            }
+
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The id as an owned `String`.
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(id: String) -> Self {
+                $name(id)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(id: &str) -> Self {
+                $name(id.to_string())
+            }
+        }
+
+        impl From<&String> for $name {
+            fn from(id: &String) -> Self {
+                $name(id.clone())
+            }
+        }
+
+        impl From<&$name> for $name {
+            fn from(id: &$name) -> Self {
+                id.clone()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::convert::Infallible;
+            fn from_str(id: &str) -> Result<Self, Self::Err> {
+                Ok($name(id.to_string()))
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+    };
+}
+
+id_type! {
+    /// The id of a batch, as the API gave it.
+    BatchId
+}
+
+id_type! {
+    /// The id of a group, as the API gave it. A group id can be used as a
+    /// recipient of a batch.
+    GroupId
+}
+
+id_type! {
+    /// The id of an inbound message.
+    InboundId
+}
+
+/// The per-recipient values of the `${key}` placeholders of a body: key →
+/// (phone number or `default`) → value.
+pub type Parameters =
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
+
+/// The detailed delivery status of a message: 0 for delivered, the API's own
+/// codes 400 to 418, or an operator (SMPP) error code.
+///
+/// The [`catalogue`](DeliveryCode::CATALOGUE) names the API's codes and says
+/// which are final.
+///
+/// ```
+/// use xms::{DeliveryCode, DeliveryStatus};
+/// let code = DeliveryCode::new(402);
+/// assert_eq!(code.name(), Some("Message unroutable"));
+/// assert_eq!(code.status(), Some(DeliveryStatus::Aborted));
+/// assert_eq!(code.is_final(), Some(true));
+/// assert_eq!(DeliveryCode::QUEUED.is_final(), Some(false));
+/// assert_eq!(DeliveryCode::new(11).name(), None); // an operator code
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DeliveryCode(pub i32);
+
+/// One entry of the delivery code catalogue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryCodeInfo {
+    /// The code.
+    pub code: DeliveryCode,
+    /// Its name.
+    pub name: &'static str,
+    /// The simplified status it is reported with, where the API documents one.
+    pub status: Option<DeliveryStatus>,
+    /// Whether the message's fate is settled.
+    pub is_final: bool,
+    /// Whether sending the message again may succeed.
+    pub retryable: bool,
+    /// MMS only.
+    pub mms_only: bool,
+}
+
+impl DeliveryCode {
+    /// 0: delivered.
+    pub const DELIVERED: DeliveryCode = DeliveryCode(0);
+    /// 400: queued in the API.
+    pub const QUEUED: DeliveryCode = DeliveryCode(400);
+    /// 401: handed to the operator.
+    pub const DISPATCHED: DeliveryCode = DeliveryCode(401);
+    /// 402: the operator cannot route it.
+    pub const UNROUTABLE: DeliveryCode = DeliveryCode(402);
+    /// 403: an internal error of the API.
+    pub const INTERNAL_ERROR: DeliveryCode = DeliveryCode(403);
+    /// 404: a temporary delivery failure; sending again may work.
+    pub const TEMPORARY_FAILURE: DeliveryCode = DeliveryCode(404);
+    /// 405: a `${key}` placeholder has no value for this recipient.
+    pub const UNMATCHED_PARAMETER: DeliveryCode = DeliveryCode(405);
+    /// 406: expired before it reached the operator.
+    pub const INTERNAL_EXPIRY: DeliveryCode = DeliveryCode(406);
+    /// 407: cancelled before it reached the operator.
+    pub const CANCELLED: DeliveryCode = DeliveryCode(407);
+    /// 408: rejected by the API.
+    pub const INTERNAL_REJECT: DeliveryCode = DeliveryCode(408);
+    /// 410: no default originator for this recipient.
+    pub const UNMATCHED_DEFAULT_ORIGINATOR: DeliveryCode = DeliveryCode(410);
+    /// 411: more parts than `max_number_of_message_parts`.
+    pub const EXCEEDED_PARTS_LIMIT: DeliveryCode = DeliveryCode(411);
+    /// 412: the account may not send to this region.
+    pub const UNPROVISIONED_REGION: DeliveryCode = DeliveryCode(412);
+    /// 413: the recipient is blocked.
+    pub const BLOCKED: DeliveryCode = DeliveryCode(413);
+
+    /// The codes the API defines itself.
+    pub const CATALOGUE: &'static [DeliveryCodeInfo] = &[
+        info(
+            0,
+            "Delivered",
+            Some(DeliveryStatus::Delivered),
+            true,
+            false,
+            false,
+        ),
+        info(
+            400,
+            "Queued",
+            Some(DeliveryStatus::Queued),
+            false,
+            false,
+            false,
+        ),
+        info(
+            401,
+            "Dispatched",
+            Some(DeliveryStatus::Dispatched),
+            false,
+            false,
+            false,
+        ),
+        info(
+            402,
+            "Message unroutable",
+            Some(DeliveryStatus::Aborted),
+            true,
+            false,
+            false,
+        ),
+        info(
+            403,
+            "Internal error",
+            Some(DeliveryStatus::Aborted),
+            true,
+            true,
+            false,
+        ),
+        info(
+            404,
+            "Temporary delivery failure",
+            Some(DeliveryStatus::Aborted),
+            true,
+            true,
+            false,
+        ),
+        info(
+            405,
+            "Unmatched parameter",
+            Some(DeliveryStatus::Aborted),
+            true,
+            false,
+            false,
+        ),
+        info(
+            406,
+            "Internal expiry",
+            Some(DeliveryStatus::Aborted),
+            true,
+            true,
+            false,
+        ),
+        info(
+            407,
+            "Cancelled",
+            Some(DeliveryStatus::Aborted),
+            true,
+            false,
+            false,
+        ),
+        info(
+            408,
+            "Internal reject",
+            Some(DeliveryStatus::Aborted),
+            true,
+            false,
+            false,
+        ),
+        info(
+            410,
+            "Unmatched default originator",
+            Some(DeliveryStatus::Aborted),
+            true,
+            false,
+            false,
+        ),
+        info(
+            411,
+            "Exceeded parts limit",
+            Some(DeliveryStatus::Aborted),
+            true,
+            false,
+            false,
+        ),
+        info(
+            412,
+            "Unprovisioned region",
+            Some(DeliveryStatus::Aborted),
+            true,
+            false,
+            false,
+        ),
+        info(413, "Blocked", None, true, false, false),
+        info(414, "Bad media", None, true, false, true),
+        info(415, "Delivery report rejected", None, true, false, true),
+        info(
+            416,
+            "Delivery report not supported",
+            None,
+            true,
+            false,
+            true,
+        ),
+        info(417, "Delivery report unreachable", None, true, false, true),
+        info(418, "Delivery report unrecognized", None, true, false, true),
+    ];
+
+    /// Wrap a code.
+    pub const fn new(code: i32) -> Self {
+        DeliveryCode(code)
+    }
+
+    /// The catalogue entry, for a code the API defines itself.
+    pub fn info(self) -> Option<&'static DeliveryCodeInfo> {
+        Self::CATALOGUE.iter().find(|i| i.code == self)
+    }
+
+    /// The code's name, for a code the API defines itself.
+    pub fn name(self) -> Option<&'static str> {
+        self.info().map(|i| i.name)
+    }
+
+    /// The simplified status it is reported with, where documented.
+    pub fn status(self) -> Option<DeliveryStatus> {
+        self.info().and_then(|i| i.status.clone())
+    }
+
+    /// Whether the message's fate is settled; `None` for an operator code.
+    pub fn is_final(self) -> Option<bool> {
+        self.info().map(|i| i.is_final)
+    }
+}
+
+const fn info(
+    code: i32,
+    name: &'static str,
+    status: Option<DeliveryStatus>,
+    is_final: bool,
+    retryable: bool,
+    mms_only: bool,
+) -> DeliveryCodeInfo {
+    DeliveryCodeInfo {
+        code: DeliveryCode(code),
+        name,
+        status,
+        is_final,
+        retryable,
+        mms_only,
+    }
+}
+
+impl fmt::Display for DeliveryCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => write!(f, "{} ({name})", self.0),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+impl From<i32> for DeliveryCode {
+    fn from(code: i32) -> Self {
+        DeliveryCode(code)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

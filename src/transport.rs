@@ -1,61 +1,301 @@
 //! How every request of the generated client is sent: the `ClientHooks`
 //! implementation the generator requires (`HooksMode::Expected`).
+//!
+//! For each request the hook removes the `api-version` header progenitor
+//! adds (XMS defines none), sets the user agent and the bearer token, and
+//! retries when the [`RetryPolicy`] allows. It also notes the status and
+//! headers of the answer for the call that is waiting for it, so an error
+//! body the generated code cannot read still comes back with its status.
 
-use std::{fmt, sync::Arc};
+use std::{
+    fmt,
+    hash::{BuildHasher, Hasher},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::{
+    Method, StatusCode,
+    header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT, WWW_AUTHENTICATE},
+};
 
-use crate::raw;
+use crate::{oauth::OAuth, raw};
 
-/// The state every [`raw::Client`] carries: credentials and request policy.
+/// When a request is sent again after a failure.
 ///
-/// Cheap to clone. Its `Debug` output never shows a credential.
-#[derive(Clone, Default)]
+/// - 429 is retried for every operation: the server refused it unprocessed.
+///   A `Retry-After` longer than `max_backoff` is not waited for; the caller
+///   gets [`crate::Error::RateLimited`] with the wait.
+/// - 500, 502, 503, 504, timeouts and failed connections are retried only
+///   for operations that can safely run twice (GET, PUT, DELETE and dry
+///   runs). Sending a batch, updating one and the other POSTs are never
+///   retried on these: the first attempt may have been processed. Use
+///   `client_reference` to find out.
+///
+/// ```
+/// use std::time::Duration;
+/// let policy = xms::RetryPolicy::default().max_retries(4).initial_backoff(Duration::from_millis(100));
+/// let never = xms::RetryPolicy::none();
+/// # let _ = (policy, never);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_retries: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Two retries, starting at 200 ms and doubling, at most 5 s apart.
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..Self::default()
+        }
+    }
+
+    /// How many times a request may be sent again (0 disables retries).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// The wait before the first retry; it doubles with each retry, with
+    /// jitter.
+    pub fn initial_backoff(mut self, wait: Duration) -> Self {
+        self.initial_backoff = wait;
+        self
+    }
+
+    /// The longest wait between two attempts, also the longest
+    /// `Retry-After` that is waited for.
+    pub fn max_backoff(mut self, wait: Duration) -> Self {
+        self.max_backoff = wait;
+        self
+    }
+
+    fn backoff(&self, retry: u32) -> Duration {
+        let full = self
+            .initial_backoff
+            .saturating_mul(1 << retry.min(16))
+            .min(self.max_backoff);
+        // Equal jitter: half fixed, half random, so clients that failed
+        // together do not retry together.
+        let half = full / 2;
+        let random = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        half + half.mul_f64((random % 1000) as f64 / 1000.0)
+    }
+}
+
+/// How requests are authenticated.
+#[derive(Clone)]
+pub(crate) enum Auth {
+    None,
+    Bearer(HeaderValue),
+    ClientCredentials(Arc<OAuth>),
+}
+
+/// The state every [`raw::Client`] carries: credentials, user agent and
+/// retry policy. Cheap to clone; its `Debug` output never shows a
+/// credential.
+#[derive(Clone)]
 pub struct Transport {
     inner: Arc<Inner>,
 }
 
-#[derive(Default)]
 struct Inner {
-    bearer: Option<HeaderValue>,
+    auth: Auth,
+    user_agent: HeaderValue,
+    retry: RetryPolicy,
+}
+
+/// The default `User-Agent`.
+pub const DEFAULT_USER_AGENT: &str = concat!("xms-rust/", env!("CARGO_PKG_VERSION"));
+
+/// What the call waiting for a request learns from the hook.
+#[derive(Default)]
+pub(crate) struct CallState {
+    /// The token to send, fetched by the caller before the request.
+    pub(crate) bearer: Option<HeaderValue>,
+    /// The status and headers of the last answer.
+    pub(crate) response: Option<(u16, HeaderMap)>,
+}
+
+tokio::task_local! {
+    pub(crate) static CALL: Arc<Mutex<CallState>>;
 }
 
 impl Transport {
     /// A transport that sends `Authorization: Bearer <token>` with every
-    /// request.
+    /// request, with the default user agent and retry policy.
     pub fn with_bearer_token(token: &str) -> Self {
-        let mut value = HeaderValue::try_from(format!("Bearer {token}"))
-            .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid-token"));
-        value.set_sensitive(true);
+        let auth = bearer_header(token).map(Auth::Bearer).unwrap_or(Auth::None);
+        Transport::new(
+            auth,
+            HeaderValue::from_static(DEFAULT_USER_AGENT),
+            RetryPolicy::default(),
+        )
+    }
+
+    pub(crate) fn new(auth: Auth, user_agent: HeaderValue, retry: RetryPolicy) -> Self {
         Transport {
             inner: Arc::new(Inner {
-                bearer: Some(value),
+                auth,
+                user_agent,
+                retry,
             }),
         }
+    }
+
+    pub(crate) fn auth(&self) -> &Auth {
+        &self.inner.auth
     }
 
     async fn execute(
         &self,
         client: &reqwest::Client,
         mut request: reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let headers = request.headers_mut();
-        // The generator adds `api-version: <info.version>`; XMS has no such
-        // header and the wire should carry only what the API defines.
         headers.remove("api-version");
-        if let Some(bearer) = &self.inner.bearer {
-            headers.insert(AUTHORIZATION, bearer.clone());
+        if !headers.contains_key(USER_AGENT) {
+            headers.insert(USER_AGENT, self.inner.user_agent.clone());
         }
-        client.execute(request).await
+        let mut bearer = match &self.inner.auth {
+            Auth::None => None,
+            Auth::Bearer(value) => Some(value.clone()),
+            Auth::ClientCredentials(oauth) => {
+                match CALL.try_with(|c| c.lock().ok().and_then(|c| c.bearer.clone())) {
+                    Ok(Some(token)) => Some(token),
+                    // Outside an SDK call (a `raw` request): fetch here. A failure
+                    // shows as the server's 401 for the unauthenticated request.
+                    _ => oauth.bearer().await.ok(),
+                }
+            }
+        };
+        if let Some(value) = &bearer {
+            request.headers_mut().insert(AUTHORIZATION, value.clone());
+        }
+
+        let idempotent = matches!(
+            *request.method(),
+            Method::GET | Method::PUT | Method::DELETE | Method::HEAD
+        ) || info.operation_id == "dry_run_batch";
+        let policy = &self.inner.retry;
+        let mut retries = 0;
+        let mut refreshed = false;
+        loop {
+            // A body of bytes clones; only a streaming body would not, and
+            // then there is no second attempt.
+            let spare = request.try_clone();
+            let attempt = request;
+            let result = client.execute(attempt).await;
+            let Some(next) = spare else {
+                return record(result);
+            };
+            request = next;
+
+            let wait = match &result {
+                Ok(response) if response.status() == StatusCode::UNAUTHORIZED && !refreshed => {
+                    if let (Auth::ClientCredentials(oauth), Some(sent)) =
+                        (&self.inner.auth, &bearer)
+                        && says_expired(response.headers())
+                    {
+                        // The token expired in flight: one refresh, shared
+                        // with every caller that saw the same token fail.
+                        refreshed = true;
+                        if let Ok(fresh) = oauth.refresh(sent).await {
+                            request.headers_mut().insert(AUTHORIZATION, fresh.clone());
+                            bearer = Some(fresh);
+                            continue;
+                        }
+                    }
+                    None
+                }
+                Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
+                    match crate::error::retry_after(response.headers()) {
+                        Some(asked) if asked > policy.max_backoff => None,
+                        Some(asked) => Some(asked),
+                        None => Some(policy.backoff(retries)),
+                    }
+                }
+                Ok(response) if idempotent && is_transient(response.status()) => {
+                    Some(policy.backoff(retries))
+                }
+                Err(e) if idempotent && (e.is_connect() || e.is_timeout()) => {
+                    Some(policy.backoff(retries))
+                }
+                _ => None,
+            };
+            match wait {
+                Some(wait) if retries < policy.max_retries => {
+                    retries += 1;
+                    tokio::time::sleep(wait).await;
+                }
+                _ => return record(result),
+            }
+        }
     }
+}
+
+fn is_transient(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 500 | 502 | 503 | 504)
+}
+
+fn says_expired(headers: &HeaderMap) -> bool {
+    headers.get_all(WWW_AUTHENTICATE).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.to_ascii_lowercase().contains("expired"))
+    })
+}
+
+/// Note the status and headers for the waiting call, if there is one.
+fn record(result: reqwest::Result<reqwest::Response>) -> reqwest::Result<reqwest::Response> {
+    if let Ok(response) = &result {
+        let meta = (response.status().as_u16(), response.headers().clone());
+        let _ = CALL.try_with(|c| {
+            if let Ok(mut c) = c.lock() {
+                c.response = Some(meta);
+            }
+        });
+    }
+    result
+}
+
+/// `Bearer <token>` as a header value hidden from `Debug`, or `None` when
+/// the token cannot be a header value.
+pub(crate) fn bearer_header(token: &str) -> Option<HeaderValue> {
+    let mut value = HeaderValue::try_from(format!("Bearer {token}")).ok()?;
+    value.set_sensitive(true);
+    Some(value)
 }
 
 impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let auth = match &self.inner.auth {
+            Auth::None => "none",
+            Auth::Bearer(_) => "bearer token (redacted)",
+            Auth::ClientCredentials(_) => "OAuth2 client credentials (redacted)",
+        };
         f.debug_struct("Transport")
-            .field("bearer", &self.inner.bearer.as_ref().map(|_| "<redacted>"))
+            .field("auth", &auth)
+            .field("user_agent", &self.inner.user_agent)
+            .field("retry", &self.inner.retry)
             .finish()
     }
 }
@@ -67,5 +307,33 @@ impl ClientHooks<Transport> for raw::Client {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         self.inner().execute(self.client(), request, info).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_within_bounds() {
+        let policy = RetryPolicy::default();
+        for retry in 0..10 {
+            let full = Duration::from_millis(200)
+                .saturating_mul(1 << retry)
+                .min(Duration::from_secs(5));
+            let wait = policy.backoff(retry);
+            assert!(
+                wait >= full / 2 && wait <= full,
+                "retry {retry}: {wait:?} outside {:?}..={full:?}",
+                full / 2
+            );
+        }
+    }
+
+    #[test]
+    fn debug_hides_the_token() {
+        let transport = Transport::with_bearer_token("s3cr3t-token");
+        let text = format!("{transport:?}");
+        assert!(!text.contains("s3cr3t"), "{text}");
     }
 }

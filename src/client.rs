@@ -1,0 +1,545 @@
+//! [`Client`] and [`ClientBuilder`]: credentials, region, endpoint, timeouts.
+
+use std::{
+    fmt,
+    future::Future,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use progenitor_client::{ClientInfo, ResponseValue};
+use reqwest::header::HeaderValue;
+use serde::de::DeserializeOwned;
+
+use crate::{
+    Error, Result,
+    oauth::{DEFAULT_TOKEN_URL, OAuth},
+    raw,
+    transport::{Auth, CALL, CallState, DEFAULT_USER_AGENT, RetryPolicy, Transport},
+};
+
+/// The XMS regions.
+///
+/// A service plan lives in one region; use the region shown in the Sinch
+/// dashboard. OAuth2 project credentials work in [`Region::Us`] and
+/// [`Region::Eu`] only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Region {
+    /// United States (`us`), the default.
+    #[default]
+    Us,
+    /// Europe (`eu`).
+    Eu,
+    /// Australia (`au`).
+    Au,
+    /// Brazil (`br`).
+    Br,
+    /// Canada (`ca`).
+    Ca,
+}
+
+impl Region {
+    /// The region's code in host names: `us`, `eu`, `au`, `br` or `ca`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Region::Us => "us",
+            Region::Eu => "eu",
+            Region::Au => "au",
+            Region::Br => "br",
+            Region::Ca => "ca",
+        }
+    }
+
+    /// The service plan endpoint, `https://{region}.sms.api.sinch.com`.
+    pub fn service_plan_endpoint(self) -> String {
+        format!("https://{}.sms.api.sinch.com", self.code())
+    }
+
+    /// The OAuth2 project endpoint, `https://zt.{region}.sms.api.sinch.com`,
+    /// for the regions that have one.
+    pub fn project_endpoint(self) -> Option<String> {
+        matches!(self, Region::Us | Region::Eu)
+            .then(|| format!("https://zt.{}.sms.api.sinch.com", self.code()))
+    }
+}
+
+/// The endpoint of the original CLX Communications API, for accounts that
+/// still use it: `Client::builder().endpoint(LEGACY_CLX_ENDPOINT)`.
+pub const LEGACY_CLX_ENDPOINT: &str = "https://api.clxcommunications.com/xms";
+
+/// The XMS client: the entry point of the SDK.
+///
+/// Cheap to clone (the clones share one connection pool and one OAuth
+/// token). Reach the API through its handlers: [`Client::batches`],
+/// [`Client::delivery_reports`], [`Client::groups`], [`Client::inbounds`].
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), xms::Error> {
+/// let client = xms::Client::new("SERVICE_PLAN_ID", "API_TOKEN");
+/// let batch = client
+///     .batches()
+///     .text("12345", ["+46701234567"], "Hello from Rust")
+///     .send()
+///     .await?;
+/// println!("sent batch {}", batch.id);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+struct ClientInner {
+    raw: raw::Client,
+    /// The service plan id, or the project id with OAuth2.
+    plan: String,
+    /// Set when the configuration given to [`Client::new`] cannot work: every
+    /// call fails with it before sending anything.
+    broken: Option<String>,
+}
+
+impl Client {
+    /// A client for a service plan in the US region, authenticated with the
+    /// plan's API token.
+    ///
+    /// This never fails; if the id or token cannot be used (empty, or not
+    /// valid in a header), every call returns [`Error::Config`] saying so,
+    /// before sending anything. Use [`Client::builder`] to get that error at
+    /// construction and to set the region, endpoint or timeouts.
+    pub fn new(service_plan_id: impl Into<String>, api_token: impl Into<String>) -> Client {
+        let plan = service_plan_id.into();
+        Client::builder()
+            .service_plan(plan.clone(), api_token)
+            .build()
+            .unwrap_or_else(|e| {
+                let message = match e {
+                    Error::Config { message } => message,
+                    other => other.to_string(),
+                };
+                Client::from_parts(
+                    raw::Client::new_with_client(
+                        "http://invalid.invalid",
+                        reqwest::Client::new(),
+                        Transport::with_bearer_token(""),
+                    ),
+                    plan,
+                    Some(message),
+                )
+            })
+    }
+
+    /// A builder for every setting.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    fn from_parts(raw: raw::Client, plan: String, broken: Option<String>) -> Client {
+        Client {
+            inner: Arc::new(ClientInner { raw, plan, broken }),
+        }
+    }
+
+    /// The generated low-level client, configured with this client's
+    /// endpoint, credentials and retry policy: the escape hatch for anything
+    /// the handlers do not cover. Pass [`Client::service_plan_id`] as its
+    /// `service_plan_id`.
+    pub fn raw(&self) -> &raw::Client {
+        &self.inner.raw
+    }
+
+    /// The service plan id (or the project id, with OAuth2) in the paths.
+    pub fn service_plan_id(&self) -> &str {
+        &self.inner.plan
+    }
+
+    /// The base URL requests go to (without `/xms/v1/...`).
+    pub fn endpoint(&self) -> &str {
+        self.inner.raw.baseurl()
+    }
+
+    /// Run one generated-client call and turn its outcome into the SDK's
+    /// types. `call` gets the raw client and the plan id.
+    pub(crate) async fn call<'a, T, E, F, Fut>(&'a self, call: F) -> Result<T>
+    where
+        F: FnOnce(&'a raw::Client, &'a str) -> Fut,
+        Fut: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+        T: DeserializeOwned,
+        E: DocumentedError,
+    {
+        if let Some(message) = &self.inner.broken {
+            return Err(Error::config(message.clone()));
+        }
+        let mut state = CallState::default();
+        if let Auth::ClientCredentials(oauth) = self.inner.raw.inner().auth() {
+            state.bearer = Some(oauth.bearer().await?);
+        }
+        let state = Arc::new(Mutex::new(state));
+        let outcome = CALL
+            .scope(state.clone(), call(&self.inner.raw, &self.inner.plan))
+            .await;
+        let response = state.lock().ok().and_then(|mut s| s.response.take());
+        match outcome {
+            Ok(value) => Ok(value.into_inner()),
+            Err(e) => map_error(e, response).await,
+        }
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.endpoint())
+            .field("service_plan_id", &self.inner.plan)
+            .field("transport", self.inner.raw.inner())
+            .finish()
+    }
+}
+
+/// The error body type an operation documents: the XMS error, or none.
+pub(crate) trait DocumentedError {
+    fn into_error(self, status: u16) -> Error;
+}
+
+impl DocumentedError for raw::types::ApiError {
+    fn into_error(self, status: u16) -> Error {
+        Error::Api {
+            status,
+            code: self.code,
+            text: self.text,
+        }
+    }
+}
+
+impl DocumentedError for () {
+    fn into_error(self, status: u16) -> Error {
+        crate::error::from_response(status, Default::default(), Vec::new(), None)
+    }
+}
+
+async fn map_error<T: DeserializeOwned, E: DocumentedError>(
+    error: progenitor_client::Error<E>,
+    response: Option<(u16, reqwest::header::HeaderMap)>,
+) -> Result<T> {
+    use progenitor_client::Error as RawError;
+    match error {
+        RawError::ErrorResponse(value) => {
+            let status = value.status().as_u16();
+            Err(value.into_inner().into_error(status))
+        }
+        RawError::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = response.bytes().await.map_err(Error::from)?.to_vec();
+            if (200..300).contains(&status) {
+                // A success with a status the spec does not list (200 for
+                // 201, say): take it if the body is what was promised.
+                let text: &[u8] = if body.is_empty() { b"null" } else { &body };
+                return match serde_json::from_slice(text) {
+                    Ok(value) => Ok(value),
+                    Err(e) => Err(crate::error::from_response(
+                        status,
+                        headers,
+                        body,
+                        Some(Box::new(e)),
+                    )),
+                };
+            }
+            Err(crate::error::from_response(status, headers, body, None))
+        }
+        RawError::InvalidResponsePayload(body, parse) => {
+            let (status, headers) = response.unwrap_or((0, Default::default()));
+            Err(crate::error::from_response(
+                status,
+                headers,
+                body.to_vec(),
+                Some(Box::new(parse)),
+            ))
+        }
+        RawError::CommunicationError(e)
+        | RawError::ResponseBodyError(e)
+        | RawError::InvalidUpgrade(e) => Err(Error::from(e)),
+        RawError::InvalidRequest(message) => Err(Error::invalid("request", message)),
+        RawError::Custom(message) => Err(Error::Transport {
+            source: message.into(),
+        }),
+    }
+}
+
+/// Settings for a [`Client`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use xms::{Client, Region};
+///
+/// # fn demo() -> Result<(), xms::Error> {
+/// let client = Client::builder()
+///     .service_plan("SERVICE_PLAN_ID", "API_TOKEN")
+///     .region(Region::Eu)
+///     .timeout(Duration::from_secs(20))
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Default)]
+pub struct ClientBuilder {
+    service_plan: Option<(String, String)>,
+    project: Option<(String, String, String)>,
+    region: Option<Region>,
+    endpoint: Option<String>,
+    token_url: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    user_agent: Option<String>,
+    http: Option<reqwest::Client>,
+    retry: Option<RetryPolicy>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field(
+                "service_plan_id",
+                &self.service_plan.as_ref().map(|(id, _)| id),
+            )
+            .field("project_id", &self.project.as_ref().map(|(id, _, _)| id))
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("token_url", &self.token_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("user_agent", &self.user_agent)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// Authenticate with a service plan id and its API token (the Sinch
+    /// dashboard shows both). Wins over [`ClientBuilder::project`] when both
+    /// are given.
+    pub fn service_plan(
+        mut self,
+        service_plan_id: impl Into<String>,
+        api_token: impl Into<String>,
+    ) -> Self {
+        self.service_plan = Some((service_plan_id.into(), api_token.into()));
+        self
+    }
+
+    /// Authenticate with OAuth2 project credentials: the project id and an
+    /// access key's id and secret. Requests go to the project endpoint
+    /// (`https://zt.{us|eu}.sms.api.sinch.com`), with tokens from the Sinch
+    /// authentication endpoint, cached and renewed before they expire.
+    pub fn project(
+        mut self,
+        project_id: impl Into<String>,
+        key_id: impl Into<String>,
+        key_secret: impl Into<String>,
+    ) -> Self {
+        self.project = Some((project_id.into(), key_id.into(), key_secret.into()));
+        self
+    }
+
+    /// The region (US when not set).
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = Some(region);
+        self
+    }
+
+    /// Send requests to this base URL instead of the region's: a proxy, the
+    /// [`LEGACY_CLX_ENDPOINT`], or a local server. Give the part before
+    /// `/xms/v1/...`; a trailing `/xms` or `/xms/v1` is accepted too.
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// Fetch OAuth2 tokens from this URL instead of
+    /// `https://auth.sinch.com/oauth2/token`.
+    pub fn oauth_token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into());
+        self
+    }
+
+    /// The longest a whole request may take (30 s when not set). Ignored
+    /// with [`ClientBuilder::http_client`]: configure that client instead.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The longest connecting may take (10 s when not set). Ignored with
+    /// [`ClientBuilder::http_client`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The `User-Agent` header (`xms-rust/<version>` when not set).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Use this `reqwest::Client` (its pool, proxy and TLS settings, and its
+    /// timeouts instead of [`ClientBuilder::timeout`]).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// When to retry failed requests ([`RetryPolicy::default`] when not set).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Check the settings and build the client.
+    pub fn build(self) -> Result<Client> {
+        let region = self.region.unwrap_or_default();
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout.unwrap_or(Duration::from_secs(30)))
+                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+                .build()
+                .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?,
+        };
+        let user_agent = match &self.user_agent {
+            Some(ua) => HeaderValue::try_from(ua.as_str()).map_err(|_| {
+                Error::config("user_agent must be visible ASCII without line breaks")
+            })?,
+            None => HeaderValue::from_static(DEFAULT_USER_AGENT),
+        };
+        let (plan, auth, default_endpoint) = match (self.service_plan, self.project) {
+            (Some((plan, token)), _) => {
+                non_empty("service_plan_id", &plan)?;
+                non_empty("api_token", &token)?;
+                let header = crate::transport::bearer_header(&token).ok_or_else(|| {
+                    Error::config("api_token contains characters that cannot be sent in a header")
+                })?;
+                (plan, Auth::Bearer(header), region.service_plan_endpoint())
+            }
+            (None, Some((project, key_id, key_secret))) => {
+                non_empty("project_id", &project)?;
+                non_empty("key_id", &key_id)?;
+                non_empty("key_secret", &key_secret)?;
+                let endpoint = match (region.project_endpoint(), &self.endpoint) {
+                    (Some(endpoint), _) => endpoint,
+                    (None, Some(_)) => String::new(), // replaced by the custom endpoint below
+                    (None, None) => {
+                        return Err(Error::config(format!(
+                            "OAuth2 project credentials work in the US and EU regions only, not {:?}; \
+                             use the service plan id and API token of the {} plan instead",
+                            region,
+                            region.code()
+                        )));
+                    }
+                };
+                let token_url = self
+                    .token_url
+                    .unwrap_or_else(|| DEFAULT_TOKEN_URL.to_string());
+                let oauth = OAuth::new(http.clone(), token_url, key_id, key_secret);
+                (project, Auth::ClientCredentials(Arc::new(oauth)), endpoint)
+            }
+            (None, None) => {
+                return Err(Error::config(
+                    "no credentials: call service_plan(id, token) or project(project_id, key_id, key_secret)",
+                ));
+            }
+        };
+        let endpoint = match self.endpoint {
+            Some(url) => normalize_endpoint(&url)?,
+            None => default_endpoint,
+        };
+        let transport = Transport::new(auth, user_agent, self.retry.unwrap_or_default());
+        Ok(Client::from_parts(
+            raw::Client::new_with_client(&endpoint, http, transport),
+            plan,
+            None,
+        ))
+    }
+}
+
+fn non_empty(field: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::config(format!("{field} is empty")));
+    }
+    Ok(())
+}
+
+/// The base URL without a trailing `/`, `/xms` or `/xms/v1`.
+fn normalize_endpoint(url: &str) -> Result<String> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| Error::config(format!("endpoint {url:?} is not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(Error::config(format!(
+            "endpoint {url:?} must be http or https"
+        )));
+    }
+    let mut base = url.trim_end_matches('/');
+    for suffix in ["/xms/v1", "/xms"] {
+        if let Some(stripped) = base.strip_suffix(suffix) {
+            base = stripped;
+            break;
+        }
+    }
+    Ok(base.to_string())
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for crate::Client {}
+    #[cfg(feature = "blocking")]
+    impl Sealed for crate::blocking::Client {}
+}
+
+/// What the handlers and builders hold: the async [`Client`] or the
+/// [`blocking::Client`](crate::blocking::Client). The same handler and builder
+/// types serve both; with the async client their final method is `async`,
+/// with the blocking one it is not.
+pub trait Handle: sealed::Sealed + Clone + Send + Sync + 'static {
+    #[doc(hidden)]
+    fn client(&self) -> &Client;
+}
+
+impl Handle for Client {
+    fn client(&self) -> &Client {
+        self
+    }
+}
+
+/// Define a final method (the one that sends) once for both clients: an
+/// `async fn` for `Client` and a plain `fn` for `blocking::Client`. The body
+/// is written once, as the async body.
+macro_rules! terminal {
+    (
+        impl[$($gen:tt)*] $ty:ident [$($targs:ty),*] {
+            $(
+                $(#[$meta:meta])*
+                pub fn $name:ident($($args:tt)*) -> $ret:ty $body:block
+            )*
+        }
+    ) => {
+        impl<$($gen)*> $ty<$($targs,)* $crate::Client> {
+            $(
+                $(#[$meta])*
+                pub async fn $name($($args)*) -> $ret $body
+            )*
+        }
+
+        #[cfg(feature = "blocking")]
+        impl<$($gen)*> $ty<$($targs,)* $crate::blocking::Client> {
+            $(
+                $(#[$meta])*
+                ///
+                /// (Blocking: waits for the answer; see [`crate::blocking`].)
+                pub fn $name($($args)*) -> $ret {
+                    $crate::blocking::block_on(async move $body)
+                }
+            )*
+        }
+    };
+}
+
+pub(crate) use terminal;

@@ -1,0 +1,420 @@
+//! Delivery reports: what happened to the messages of a batch. Reached
+//! through [`Client::delivery_reports`].
+
+use chrono::{DateTime, Utc};
+
+use crate::{
+    Client, Result,
+    client::{Handle, terminal},
+    convert::{FromRaw, time, times},
+    model::{BatchId, Channel, DeliveryCode, DeliveryStatus, Encoding},
+    pagination::{ListQuery, Page},
+    raw::types as rt,
+    validate,
+};
+
+/// How the messages of a batch are doing, counted per status code.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct BatchDeliveryReport {
+    /// The batch.
+    pub batch_id: BatchId,
+    /// SMS or MMS.
+    pub channel: Channel,
+    /// How many messages the batch has.
+    pub total_message_count: u32,
+    /// One entry per status code with at least one message.
+    pub statuses: Vec<StatusCount>,
+    /// The batch's client reference, if it has one.
+    pub client_reference: Option<String>,
+}
+
+/// How many messages of a batch have one status code.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct StatusCount {
+    /// The detailed code.
+    pub code: DeliveryCode,
+    /// The simplified status.
+    pub status: DeliveryStatus,
+    /// How many messages have it.
+    pub count: u32,
+    /// Which recipients (full reports only).
+    pub recipients: Vec<String>,
+}
+
+/// The status of the message to one recipient.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct RecipientDeliveryReport {
+    /// The batch.
+    pub batch_id: BatchId,
+    /// SMS or MMS.
+    pub channel: Channel,
+    /// The phone number.
+    pub recipient: String,
+    /// The detailed code.
+    pub code: DeliveryCode,
+    /// The simplified status.
+    pub status: DeliveryStatus,
+    /// More about the status, when there is more.
+    pub status_message: Option<String>,
+    /// When XMS produced the report.
+    pub at: DateTime<Utc>,
+    /// When the operator reported the status.
+    pub operator_status_at: Option<DateTime<Utc>>,
+    /// The batch's client reference, if it has one.
+    pub client_reference: Option<String>,
+    /// The sender picked from the default originator pool, if one was.
+    pub applied_originator: Option<String>,
+    /// How many parts the message took (only with a part limit).
+    pub number_of_message_parts: Option<u32>,
+    /// The encoding used, when XMS says.
+    pub encoding: Option<Encoding>,
+    /// The operator that carried the message, when the account may see it.
+    pub operator: Option<String>,
+}
+
+impl BatchDeliveryReport {
+    /// How many messages have this status.
+    pub fn count(&self, status: &DeliveryStatus) -> u32 {
+        self.statuses
+            .iter()
+            .filter(|s| &s.status == status)
+            .map(|s| s.count)
+            .sum()
+    }
+
+    /// Whether every message has a final status.
+    pub fn is_complete(&self) -> bool {
+        self.statuses
+            .iter()
+            .all(|s| s.status.is_final() == Some(true))
+    }
+}
+
+impl FromRaw<rt::BatchDeliveryReport> for BatchDeliveryReport {
+    fn from_raw(r: rt::BatchDeliveryReport) -> Self {
+        BatchDeliveryReport {
+            batch_id: BatchId::new(r.batch_id),
+            channel: match r.type_ {
+                rt::BatchDeliveryReportType::DeliveryReportSms => Channel::Sms,
+                rt::BatchDeliveryReportType::DeliveryReportMms => Channel::Mms,
+            },
+            total_message_count: u32::try_from(r.total_message_count).unwrap_or(0),
+            statuses: r
+                .statuses
+                .into_iter()
+                .map(|s| StatusCount {
+                    code: DeliveryCode(s.code.0),
+                    status: s.status,
+                    count: u32::try_from(s.count).unwrap_or(0),
+                    recipients: s.recipients,
+                })
+                .collect(),
+            client_reference: r.client_reference,
+        }
+    }
+}
+
+impl FromRaw<rt::RecipientDeliveryReport> for RecipientDeliveryReport {
+    fn from_raw(r: rt::RecipientDeliveryReport) -> Self {
+        RecipientDeliveryReport {
+            batch_id: BatchId::new(r.batch_id),
+            channel: match r.type_ {
+                rt::RecipientDeliveryReportType::RecipientDeliveryReportSms => Channel::Sms,
+                rt::RecipientDeliveryReportType::RecipientDeliveryReportMms => Channel::Mms,
+            },
+            recipient: r.recipient,
+            code: DeliveryCode(r.code.0),
+            status: r.status,
+            status_message: r.status_message,
+            at: r.at.into(),
+            operator_status_at: time(r.operator_status_at),
+            client_reference: r.client_reference,
+            applied_originator: r.applied_originator,
+            number_of_message_parts: r
+                .number_of_message_parts
+                .and_then(|n| u32::try_from(n).ok()),
+            encoding: r.encoding,
+            operator: r.operator,
+        }
+    }
+}
+
+/// The delivery report operations; see [`Client::delivery_reports`].
+#[derive(Clone, Debug)]
+pub struct DeliveryReports<H = Client> {
+    handle: H,
+}
+
+impl<H: Handle> DeliveryReports<H> {
+    pub(crate) fn new(handle: H) -> Self {
+        DeliveryReports { handle }
+    }
+
+    /// The delivery report of the batch `id`: a summary unless
+    /// [`BatchReport::full`] asks for the recipients too.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// use xms::DeliveryStatus;
+    /// let report = client.delivery_reports()
+    ///     .for_batch("01FC66621XXXXX119Z8PMV1QPQ")
+    ///     .full()
+    ///     .statuses([DeliveryStatus::Delivered, DeliveryStatus::Failed])
+    ///     .send()
+    ///     .await?;
+    /// println!("{} of {} delivered", report.count(&DeliveryStatus::Delivered), report.total_message_count);
+    /// # Ok(()) }
+    /// ```
+    pub fn for_batch(&self, id: impl Into<BatchId>) -> BatchReport<H> {
+        BatchReport {
+            handle: self.handle.clone(),
+            id: id.into(),
+            full: false,
+            statuses: Vec::new(),
+            codes: Vec::new(),
+            client_reference: None,
+        }
+    }
+
+    /// The recipient delivery reports of every batch, a page at a time;
+    /// see [`ListDeliveryReports`].
+    pub fn list(&self) -> ListDeliveryReports<H> {
+        ListDeliveryReports {
+            handle: self.handle.clone(),
+            query: ListQuery::default(),
+            statuses: Vec::new(),
+            codes: Vec::new(),
+        }
+    }
+}
+
+terminal! {
+    impl[] DeliveryReports[] {
+        /// The delivery report of the message of batch `id` to `recipient`.
+        ///
+        /// ```no_run
+        /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+        /// let report = client.delivery_reports()
+        ///     .for_recipient("01FC66621XXXXX119Z8PMV1QPQ", "46701234567")
+        ///     .await?;
+        /// println!("{} at {}", report.status, report.at);
+        /// # Ok(()) }
+        /// ```
+        pub fn for_recipient(&self, id: impl Into<BatchId>, recipient: impl Into<String>) -> Result<RecipientDeliveryReport> {
+            let id = id.into();
+            let recipient = recipient.into();
+            validate::id("batch_id", id.as_str())?;
+            validate::non_empty("recipient", &recipient)?;
+            let report = self
+                .handle
+                .client()
+                .call(|raw, plan| {
+                    raw.get_recipient_delivery_report()
+                        .service_plan_id(plan)
+                        .batch_id(id.as_str())
+                        .recipient_msisdn(recipient.as_str())
+                        .send()
+                })
+                .await?;
+            Ok(RecipientDeliveryReport::from_raw(report))
+        }
+    }
+}
+
+/// The request for a batch's delivery report; made by
+/// [`DeliveryReports::for_batch`].
+#[derive(Clone, Debug)]
+#[must_use = "a report is only fetched by .send()"]
+pub struct BatchReport<H = Client> {
+    handle: H,
+    id: BatchId,
+    full: bool,
+    statuses: Vec<DeliveryStatus>,
+    codes: Vec<DeliveryCode>,
+    client_reference: Option<String>,
+}
+
+impl<H: Handle> BatchReport<H> {
+    /// Only the counts per status code (the default).
+    pub fn summary(mut self) -> Self {
+        self.full = false;
+        self
+    }
+
+    /// The counts and the recipients of each status code.
+    pub fn full(mut self) -> Self {
+        self.full = true;
+        self
+    }
+
+    /// Only these statuses.
+    pub fn statuses(mut self, statuses: impl IntoIterator<Item = DeliveryStatus>) -> Self {
+        self.statuses.extend(statuses);
+        self
+    }
+
+    /// Only these codes.
+    pub fn codes(mut self, codes: impl IntoIterator<Item = impl Into<DeliveryCode>>) -> Self {
+        self.codes.extend(codes.into_iter().map(Into::into));
+        self
+    }
+
+    /// Only if the batch has this client reference.
+    pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
+        self.client_reference = Some(reference.into());
+        self
+    }
+}
+
+terminal! {
+    impl[] BatchReport[] {
+        /// Fetch the report.
+        pub fn send(self) -> Result<BatchDeliveryReport> {
+            validate::id("batch_id", self.id.as_str())?;
+            let statuses = status_filter(&self.statuses)?;
+            let codes = code_filter(&self.codes);
+            let kind = if self.full { rt::BatchReportKind::Full } else { rt::BatchReportKind::Summary };
+            let reference = self.client_reference.clone();
+            let id = self.id.clone();
+            let report = self
+                .handle
+                .client()
+                .call(|raw, plan| {
+                    let mut call = raw.get_batch_delivery_report().service_plan_id(plan).batch_id(id.as_str()).type_(kind);
+                    if let Some(statuses) = statuses {
+                        call = call.status(statuses);
+                    }
+                    if let Some(codes) = codes {
+                        call = call.code(codes);
+                    }
+                    if let Some(reference) = reference {
+                        call = call.client_reference(reference);
+                    }
+                    call.send()
+                })
+                .await?;
+            Ok(BatchDeliveryReport::from_raw(report))
+        }
+    }
+}
+
+fn status_filter(statuses: &[DeliveryStatus]) -> Result<Option<String>> {
+    let names: Vec<String> = statuses.iter().map(|s| s.as_str().to_string()).collect();
+    validate::comma_list("statuses", &names)
+}
+
+fn code_filter(codes: &[DeliveryCode]) -> Option<String> {
+    (!codes.is_empty()).then(|| {
+        codes
+            .iter()
+            .map(|c| c.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    })
+}
+
+/// The list of recipient delivery reports over all batches, with its
+/// filters; made by [`DeliveryReports::list`].
+#[derive(Clone, Debug)]
+#[must_use = "nothing is fetched until a page is asked for"]
+pub struct ListDeliveryReports<H = Client> {
+    handle: H,
+    query: ListQuery,
+    statuses: Vec<DeliveryStatus>,
+    codes: Vec<DeliveryCode>,
+}
+
+impl<H: Handle> ListDeliveryReports<H> {
+    /// Only reports at or after this time (XMS's default: 24 hours ago).
+    pub fn start_date(mut self, at: DateTime<Utc>) -> Self {
+        self.query.start_date = Some(at);
+        self
+    }
+
+    /// Only reports before this time.
+    pub fn end_date(mut self, at: DateTime<Utc>) -> Self {
+        self.query.end_date = Some(at);
+        self
+    }
+
+    /// Only these statuses.
+    pub fn statuses(mut self, statuses: impl IntoIterator<Item = DeliveryStatus>) -> Self {
+        self.statuses.extend(statuses);
+        self
+    }
+
+    /// Only these codes.
+    pub fn codes(mut self, codes: impl IntoIterator<Item = impl Into<DeliveryCode>>) -> Self {
+        self.codes.extend(codes.into_iter().map(Into::into));
+        self
+    }
+
+    /// Only reports of batches with this client reference.
+    pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
+        self.query.client_reference = Some(reference.into());
+        self
+    }
+
+    /// How many reports a page holds (1 to 100; XMS's default is 30).
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.query.page_size = Some(size);
+        self
+    }
+
+    pub(crate) async fn fetch(&self, page: u32) -> Result<Page<RecipientDeliveryReport>> {
+        self.query.check(page)?;
+        let statuses = status_filter(&self.statuses)?;
+        let codes = code_filter(&self.codes);
+        let query = &self.query;
+        let list = self
+            .handle
+            .client()
+            .call(|raw, plan| {
+                let mut call = raw
+                    .list_delivery_reports()
+                    .service_plan_id(plan)
+                    .page(page as i32);
+                if let Some(size) = query.page_size {
+                    call = call.page_size(size as i32);
+                }
+                if let Some(at) = times(query.start_date) {
+                    call = call.start_date(at);
+                }
+                if let Some(at) = times(query.end_date) {
+                    call = call.end_date(at);
+                }
+                if let Some(statuses) = statuses {
+                    call = call.status(statuses);
+                }
+                if let Some(codes) = codes {
+                    call = call.code(codes);
+                }
+                if let Some(reference) = &query.client_reference {
+                    call = call.client_reference(reference.as_str());
+                }
+                call.send()
+            })
+            .await?;
+        Ok(Page::new(
+            list.delivery_reports
+                .into_iter()
+                .map(RecipientDeliveryReport::from_raw)
+                .collect(),
+            list.page,
+            list.page_size,
+            list.count,
+        ))
+    }
+}
+
+terminal! {
+    impl[] ListDeliveryReports[] {
+        /// Fetch page `page` (counted from 0).
+        pub fn page(&self, page: u32) -> Result<Page<RecipientDeliveryReport>> {
+            self.fetch(page).await
+        }
+    }
+}

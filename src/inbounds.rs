@@ -1,0 +1,281 @@
+//! Inbound messages: what phones sent to the service plan's numbers.
+//! Reached through [`Client::inbounds`].
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use crate::{
+    Client, Result,
+    client::{Handle, terminal},
+    convert::{FromRaw, time},
+    model::{InboundId, InboundType, MediaUploadStatus},
+    raw::{self, types as rt},
+    validate,
+};
+
+/// An inbound message, of whichever type.
+///
+/// ```no_run
+/// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+/// use xms::inbounds::Inbound;
+/// match client.inbounds().get("01FC66621VHDBN119Z8PMV1AHY").await? {
+///     Inbound::Text(mo) => println!("{} says {}", mo.sender, mo.body),
+///     other => println!("a {} message from {}", other.inbound_type(), other.sender()),
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Inbound {
+    /// A text SMS.
+    Text(MoText),
+    /// A binary SMS.
+    Binary(MoBinary),
+    /// An MMS.
+    Media(MoMedia),
+    /// A message of a type this version of the SDK does not know.
+    Other(UnknownInbound),
+}
+
+/// An inbound text SMS.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct MoText {
+    /// The message's id.
+    pub id: InboundId,
+    /// The phone that sent it (`from`).
+    pub sender: String,
+    /// The number or short code it was sent to (`to`).
+    pub recipient: String,
+    /// The MCC/MNC of the sender's operator, when known.
+    pub operator_id: Option<String>,
+    /// When the phone sent it, when the operator says.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When XMS received it.
+    pub received_at: DateTime<Utc>,
+    /// The client reference of the batch it answers, when the account links them.
+    pub client_reference: Option<String>,
+    /// The text.
+    pub body: String,
+}
+
+/// An inbound binary SMS.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct MoBinary {
+    /// The message's id.
+    pub id: InboundId,
+    /// The phone that sent it (`from`).
+    pub sender: String,
+    /// The number or short code it was sent to (`to`).
+    pub recipient: String,
+    /// The MCC/MNC of the sender's operator, when known.
+    pub operator_id: Option<String>,
+    /// When the phone sent it, when the operator says.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When XMS received it.
+    pub received_at: DateTime<Utc>,
+    /// The client reference of the batch it answers, when the account links them.
+    pub client_reference: Option<String>,
+    /// The payload, base64.
+    pub body: String,
+    /// The user data header, hex.
+    pub udh: Option<String>,
+}
+
+/// An inbound MMS.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct MoMedia {
+    /// The message's id.
+    pub id: InboundId,
+    /// The phone that sent it (`from`).
+    pub sender: String,
+    /// The number or short code it was sent to (`to`).
+    pub recipient: String,
+    /// The MCC/MNC of the sender's operator, when known.
+    pub operator_id: Option<String>,
+    /// When the phone sent it, when the operator says.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When XMS received it.
+    pub received_at: DateTime<Utc>,
+    /// The client reference of the batch it answers, when the account links them.
+    pub client_reference: Option<String>,
+    /// The subject line.
+    pub subject: Option<String>,
+    /// The text.
+    pub message: Option<String>,
+    /// The attachments.
+    pub media: Vec<MediaItem>,
+}
+
+/// One attachment of an inbound MMS.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct MediaItem {
+    /// Where to download it (absent when the upload failed).
+    pub url: Option<String>,
+    /// Its MIME type.
+    pub content_type: String,
+    /// Whether XMS stored it.
+    pub status: MediaUploadStatus,
+    /// 0 success, 1 content upload error, 2 cloud bucket error, 3 bucket key error.
+    pub code: i32,
+}
+
+/// An inbound message of a type this version of the SDK does not know.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct UnknownInbound {
+    /// Its `type`.
+    pub inbound_type: InboundType,
+    /// The whole object as the API sent it.
+    pub raw: Map<String, Value>,
+}
+
+impl Inbound {
+    /// The message's type.
+    pub fn inbound_type(&self) -> InboundType {
+        match self {
+            Inbound::Text(_) => InboundType::Text,
+            Inbound::Binary(_) => InboundType::Binary,
+            Inbound::Media(_) => InboundType::Media,
+            Inbound::Other(o) => o.inbound_type.clone(),
+        }
+    }
+
+    /// The message's id (empty for a message of an unknown type without one).
+    pub fn id(&self) -> InboundId {
+        match self {
+            Inbound::Text(m) => m.id.clone(),
+            Inbound::Binary(m) => m.id.clone(),
+            Inbound::Media(m) => m.id.clone(),
+            Inbound::Other(o) => {
+                InboundId::new(o.raw.get("id").and_then(Value::as_str).unwrap_or(""))
+            }
+        }
+    }
+
+    /// The phone that sent it.
+    pub fn sender(&self) -> &str {
+        match self {
+            Inbound::Text(m) => &m.sender,
+            Inbound::Binary(m) => &m.sender,
+            Inbound::Media(m) => &m.sender,
+            Inbound::Other(o) => o.raw.get("from").and_then(Value::as_str).unwrap_or(""),
+        }
+    }
+
+    /// The number or short code it was sent to.
+    pub fn recipient(&self) -> &str {
+        match self {
+            Inbound::Text(m) => &m.recipient,
+            Inbound::Binary(m) => &m.recipient,
+            Inbound::Media(m) => &m.recipient,
+            Inbound::Other(o) => o.raw.get("to").and_then(Value::as_str).unwrap_or(""),
+        }
+    }
+
+    /// When XMS received it (`None` for a message of an unknown type).
+    pub fn received_at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Inbound::Text(m) => Some(m.received_at),
+            Inbound::Binary(m) => Some(m.received_at),
+            Inbound::Media(m) => Some(m.received_at),
+            Inbound::Other(_) => None,
+        }
+    }
+}
+
+/// Build one of the three structs from a generated one: the common fields
+/// have the same names on both sides.
+macro_rules! inbound {
+    ($ty:ident, $m:expr, { $($extra:tt)* }) => {{
+        let m = $m;
+        $ty {
+            id: InboundId::new(m.id),
+            sender: m.from,
+            recipient: m.to,
+            operator_id: m.operator_id,
+            sent_at: time(m.sent_at),
+            received_at: m.received_at.into(),
+            client_reference: m.client_reference,
+            $($extra)*
+        }
+    }};
+}
+
+impl FromRaw<raw::unions::Inbound> for Inbound {
+    fn from_raw(inbound: raw::unions::Inbound) -> Self {
+        match inbound {
+            raw::unions::Inbound::Text(mut m) => {
+                let body = std::mem::take(&mut m.body);
+                Inbound::Text(inbound!(MoText, m, { body }))
+            }
+            raw::unions::Inbound::Binary(mut m) => {
+                let (body, udh) = (std::mem::take(&mut m.body), m.udh.take());
+                Inbound::Binary(inbound!(MoBinary, m, { body, udh }))
+            }
+            raw::unions::Inbound::Media(mut m) => {
+                let body = std::mem::replace(
+                    &mut m.body,
+                    rt::MoMediaBody {
+                        media: Vec::new(),
+                        message: None,
+                        subject: None,
+                    },
+                );
+                Inbound::Media(inbound!(MoMedia, m, {
+                    subject: body.subject,
+                    message: body.message,
+                    media: body.media.into_iter().map(MediaItem::from_raw).collect(),
+                }))
+            }
+            raw::unions::Inbound::Other(map) => Inbound::Other(UnknownInbound {
+                inbound_type: InboundType::from(
+                    map.get("type").and_then(Value::as_str).unwrap_or(""),
+                ),
+                raw: map,
+            }),
+        }
+    }
+}
+
+impl FromRaw<rt::MoMediaItem> for MediaItem {
+    fn from_raw(m: rt::MoMediaItem) -> Self {
+        MediaItem {
+            url: m.url,
+            content_type: m.content_type,
+            status: m.status,
+            code: m.code,
+        }
+    }
+}
+
+/// The inbound message operations; see [`Client::inbounds`].
+#[derive(Clone, Debug)]
+pub struct Inbounds<H = Client> {
+    handle: H,
+}
+
+impl<H: Handle> Inbounds<H> {
+    pub(crate) fn new(handle: H) -> Self {
+        Inbounds { handle }
+    }
+}
+
+terminal! {
+    impl[] Inbounds[] {
+        /// The inbound message `id`.
+        pub fn get(&self, id: impl Into<InboundId>) -> Result<Inbound> {
+            let id = id.into();
+            validate::id("inbound_id", id.as_str())?;
+            let inbound = self
+                .handle
+                .client()
+                .call(|raw, plan| raw.get_inbound().service_plan_id(plan).inbound_id(id.as_str()).send())
+                .await?;
+            Ok(Inbound::from_raw(inbound))
+        }
+    }
+}

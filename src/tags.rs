@@ -1,0 +1,128 @@
+//! Legacy CLX tags on batches and groups.
+//!
+//! Tags come from the original CLX API; XMS still answers these calls but
+//! its current reference no longer lists them. Reached through
+//! [`Batches::tags`](crate::batches::Batches::tags) and
+//! [`Groups::tags`](crate::groups::Groups::tags).
+
+use crate::{
+    Client, Result,
+    client::{Handle, terminal},
+    model::{BatchId, GroupId},
+    raw::types as rt,
+    validate,
+};
+
+#[derive(Clone, Debug)]
+enum Owner {
+    Batch(BatchId),
+    Group(GroupId),
+}
+
+/// The tags of one batch or group.
+///
+/// ```no_run
+/// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+/// let tags = client.batches().tags("01FC66621XXXXX119Z8PMV1QPQ");
+/// tags.update(["vip"], ["trial"]).await?;
+/// println!("{:?}", tags.get().await?);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Tags<H = Client> {
+    handle: H,
+    owner: Owner,
+}
+
+impl<H: Handle> Tags<H> {
+    pub(crate) fn batch(handle: H, id: BatchId) -> Self {
+        Tags {
+            handle,
+            owner: Owner::Batch(id),
+        }
+    }
+
+    pub(crate) fn group(handle: H, id: GroupId) -> Self {
+        Tags {
+            handle,
+            owner: Owner::Group(id),
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        match &self.owner {
+            Owner::Batch(id) => validate::id("batch_id", id.as_str()),
+            Owner::Group(id) => validate::id("group_id", id.as_str()),
+        }
+    }
+}
+
+fn tag_list(field: &str, tags: impl IntoIterator<Item = impl Into<String>>) -> Result<Vec<String>> {
+    let tags: Vec<String> = tags.into_iter().map(Into::into).collect();
+    validate::list(field, &tags, 0, usize::MAX)?;
+    Ok(tags)
+}
+
+terminal! {
+    impl[] Tags[] {
+        /// The tags.
+        pub fn get(&self) -> Result<Vec<String>> {
+            self.check()?;
+            let tags = match &self.owner {
+                Owner::Batch(id) => self
+                    .handle
+                    .client()
+                    .call(|raw, plan| raw.get_batch_tags().service_plan_id(plan).batch_id(id.as_str()).send())
+                    .await?,
+                Owner::Group(id) => self
+                    .handle
+                    .client()
+                    .call(|raw, plan| raw.get_group_tags().service_plan_id(plan).group_id(id.as_str()).send())
+                    .await?,
+            };
+            Ok(tags.tags)
+        }
+
+        /// Replace all tags; returns the tags now.
+        pub fn replace(&self, tags: impl IntoIterator<Item = impl Into<String>>) -> Result<Vec<String>> {
+            self.check()?;
+            let body = rt::Tags { tags: tag_list("tags", tags)? };
+            let tags = match &self.owner {
+                Owner::Batch(id) => self
+                    .handle
+                    .client()
+                    .call(|raw, plan| raw.replace_batch_tags().service_plan_id(plan).batch_id(id.as_str()).body(body).send())
+                    .await?,
+                Owner::Group(id) => self
+                    .handle
+                    .client()
+                    .call(|raw, plan| raw.replace_group_tags().service_plan_id(plan).group_id(id.as_str()).body(body).send())
+                    .await?,
+            };
+            Ok(tags.tags)
+        }
+
+        /// Add some tags and remove others; returns the tags now.
+        pub fn update(
+            &self,
+            add: impl IntoIterator<Item = impl Into<String>>,
+            remove: impl IntoIterator<Item = impl Into<String>>,
+        ) -> Result<Vec<String>> {
+            self.check()?;
+            let body = rt::TagsUpdate { add: tag_list("add", add)?, remove: tag_list("remove", remove)? };
+            let tags = match &self.owner {
+                Owner::Batch(id) => self
+                    .handle
+                    .client()
+                    .call(|raw, plan| raw.update_batch_tags().service_plan_id(plan).batch_id(id.as_str()).body(body).send())
+                    .await?,
+                Owner::Group(id) => self
+                    .handle
+                    .client()
+                    .call(|raw, plan| raw.update_group_tags().service_plan_id(plan).group_id(id.as_str()).body(body).send())
+                    .await?,
+            };
+            Ok(tags.tags)
+        }
+    }
+}
