@@ -2,15 +2,17 @@
 //!
 //! The handlers and builders are the very same types as the async API's; with
 //! this client their final method (`send`, `get`, ...) waits for the answer
-//! instead of returning a future. Requests run on one small background
-//! runtime shared by every blocking client, so this works from a plain
-//! `fn main` and from any thread that is not running async code.
+//! instead of returning a future. The network I/O runs on one small
+//! background runtime shared by every blocking client, and the calling thread
+//! sleeps until the answer is there. So it works from a plain `fn main`, from
+//! any thread, and from threads of a tokio runtime alike; it never needs a
+//! runtime of yours.
 //!
-//! **The one rule:** do not call it from inside async code (a task of a
-//! tokio runtime). There, use the async [`crate::Client`], or move the
-//! blocking call onto a blocking thread with
-//! `tokio::task::spawn_blocking`. Called from async code it does not block
-//! the runtime: it returns [`Error::Config`] explaining this.
+//! **The one rule:** inside async code (a task of a tokio runtime), use the
+//! async [`crate::Client`], or move the blocking call to a blocking thread
+//! with `tokio::task::spawn_blocking`. Called straight from a task it still
+//! works, but it holds that task's thread until the answer arrives, stalling
+//! every other task scheduled there.
 //!
 //! ```no_run
 //! fn main() -> Result<(), xms::Error> {
@@ -22,13 +24,18 @@
 //! }
 //! ```
 
-use std::{future::Future, sync::OnceLock};
+use std::{
+    future::Future,
+    pin::pin,
+    sync::{Arc, OnceLock},
+    task::{Context, Poll, Wake, Waker},
+};
 
 use crate::{Error, Result, client::ClientBuilder};
 
 /// The blocking XMS client: [`crate::Client`] without `async`.
 ///
-/// Cheap to clone. Build it with [`Client::new`], [`Client::builder`], or
+/// Cheap to clone. Build it with [`Client::new`], [`Client::from_builder`], or
 /// from an async client with `From`.
 #[derive(Clone, Debug)]
 pub struct Client {
@@ -73,14 +80,9 @@ impl crate::client::Handle for Client {
     }
 }
 
-/// Run a future of the SDK to completion on the shared background runtime.
+/// Run a future of the SDK to completion: poll it on this thread, with the
+/// shared background runtime entered so its I/O and timers are driven there.
 pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        return Err(Error::config(
-            "the blocking client was called from async code, where it would block the runtime; \
-             use xms::Client there, or tokio::task::spawn_blocking",
-        ));
-    }
     static RUNTIME: OnceLock<std::io::Result<tokio::runtime::Runtime>> = OnceLock::new();
     let runtime = RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
@@ -89,10 +91,35 @@ pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> 
             .enable_all()
             .build()
     });
-    match runtime {
-        Ok(runtime) => runtime.block_on(future),
-        Err(e) => Err(Error::config(format!(
-            "cannot start the blocking client's runtime: {e}"
-        ))),
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            return Err(Error::config(format!(
+                "cannot start the blocking client's runtime: {e}"
+            )));
+        }
+    };
+    let _entered = runtime.enter();
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut context = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        match future.as_mut().poll(&mut context) {
+            Poll::Ready(output) => return output,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}
+
+/// Wakes the thread waiting in [`block_on`].
+struct Unpark(std::thread::Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
     }
 }

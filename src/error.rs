@@ -423,3 +423,86 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let wait = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
     Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_text_says_what_happened_and_what_to_do() {
+        let errors = [
+            Error::Api {
+                status: 403,
+                code: ErrorCode::UnknownGroup,
+                text: "Group 01X is unknown".into(),
+            },
+            Error::Api {
+                status: 400,
+                code: ErrorCode::Other("new_code".into()),
+                text: "Something new".into(),
+            },
+            Error::Rejected {
+                status: 400,
+                error: "Bad Request".into(),
+                message: Some("at /xms/v1/p/batches".into()),
+            },
+            Error::NotFound {
+                body: String::new(),
+            },
+            Error::Unauthorized {
+                status: 401,
+                message: None,
+            },
+            Error::Unauthorized {
+                status: 403,
+                message: Some("Invalid credentials".into()),
+            },
+            Error::RateLimited {
+                retry_after: Some(Duration::from_millis(2500)),
+            },
+            Error::RateLimited { retry_after: None },
+            Error::invalid("recipients", "must hold 1 to 1000 entries (it holds 0)"),
+            Error::config("service_plan_id is empty"),
+            Error::Timeout {
+                source: "operation timed out".into(),
+            },
+            Error::Transport {
+                source: "connection refused".into(),
+            },
+            from_response(503, HeaderMap::new(), b"<html>down</html>".to_vec(), None),
+            from_response(
+                200,
+                HeaderMap::new(),
+                "x".repeat(300).into_bytes(),
+                Some("expected value".into()),
+            ),
+        ];
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        insta::assert_snapshot!("error_display", text.join("\n"));
+    }
+
+    #[test]
+    fn classification_by_status_and_body_shape() {
+        let json = |v: serde_json::Value| v.to_string().into_bytes();
+        let e = from_response(
+            400,
+            HeaderMap::new(),
+            json(serde_json::json!({"code": "x", "text": "y"})),
+            None,
+        );
+        assert!(matches!(e, Error::Api { status: 400, .. }));
+        let e = from_response(
+            502,
+            HeaderMap::new(),
+            json(serde_json::json!({"error": {"message": "gateway"}})),
+            None,
+        );
+        assert!(
+            matches!(&e, Error::Rejected { status: 502, message: Some(m), .. } if m == "gateway")
+        );
+        assert!(e.is_retryable());
+        let e = from_response(418, HeaderMap::new(), b"teapot".to_vec(), None);
+        assert!(matches!(e, Error::UnexpectedResponse { status: 418, .. }));
+        assert!(!e.is_retryable());
+    }
+}

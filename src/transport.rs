@@ -2,7 +2,8 @@
 //! implementation the generator requires (`HooksMode::Expected`).
 //!
 //! For each request the hook removes the `api-version` header progenitor
-//! adds (XMS defines none), sets the user agent and the bearer token, and
+//! adds (XMS defines none), asks for JSON, sets the user agent and the bearer
+//! token, and
 //! retries when the [`RetryPolicy`] allows. It also notes the status and
 //! headers of the answer for the call that is waiting for it, so an error
 //! body the generated code cannot read still comes back with its status.
@@ -17,7 +18,7 @@ use std::{
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{
     Method, StatusCode,
-    header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT, WWW_AUTHENTICATE},
+    header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT, WWW_AUTHENTICATE},
 };
 
 use crate::{oauth::OAuth, raw};
@@ -173,6 +174,9 @@ impl Transport {
     ) -> reqwest::Result<reqwest::Response> {
         let headers = request.headers_mut();
         headers.remove("api-version");
+        // XMS speaks JSON only; progenitor asks for `*/*` where the spec
+        // declares no answer body (delete group, delivery feedback).
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         if !headers.contains_key(USER_AGENT) {
             headers.insert(USER_AGENT, self.inner.user_agent.clone());
         }
@@ -237,9 +241,9 @@ impl Transport {
                 Ok(response) if idempotent && is_transient(response.status()) => {
                     Some(policy.backoff(retries))
                 }
-                Err(e) if idempotent && (e.is_connect() || e.is_timeout()) => {
-                    Some(policy.backoff(retries))
-                }
+                // Refused, timed out or broken off: safe to repeat only when
+                // running the operation twice does no harm.
+                Err(_) if idempotent => Some(policy.backoff(retries)),
                 _ => None,
             };
             match wait {

@@ -1,0 +1,17 @@
+//! The ergonomic client against local HTTP servers: every operation's exact
+//! request and parsed answer, the error mapping, OAuth, retries, validation
+//! and the blocking facade.
+
+mod support;
+
+mod batches;
+mod blocking;
+mod config;
+mod delivery_reports;
+mod errors;
+mod groups;
+mod inbounds;
+mod oauth;
+mod retries;
+mod tags;
+mod validation;

@@ -1,0 +1,257 @@
+//! OAuth2 project credentials: one token for many callers, renewed before
+//! expiry and once after an expired-token 401, never in a loop.
+
+use std::time::Duration;
+
+use httpmock::MockServer;
+use serde_json::json;
+use xms::{Error, Region};
+
+use crate::support::{Scripted, Step, fast_retries};
+
+const PROJECT: &str = "proj-1";
+const KEY_ID: &str = "key-id-1";
+const KEY_SECRET: &str = "key-s3cret";
+
+/// A token endpoint handing out `token` valid for `expires_in` seconds,
+/// after `delay`.
+async fn token_endpoint<'a>(
+    server: &'a MockServer,
+    token: &str,
+    expires_in: u64,
+    delay: Duration,
+) -> httpmock::Mock<'a> {
+    let body = json!({"access_token": token, "expires_in": expires_in, "scope": "", "token_type": "bearer"});
+    server
+        .mock_async(move |when, then| {
+            when.method("POST")
+                .path("/oauth2/token")
+                // base64("key-id-1:key-s3cret")
+                .header("authorization", "Basic a2V5LWlkLTE6a2V5LXMzY3JldA==")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("grant_type=client_credentials");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(body)
+                .delay(delay);
+        })
+        .await
+}
+
+fn client(api: &str, auth: &MockServer) -> xms::Client {
+    xms::Client::builder()
+        .project(PROJECT, KEY_ID, KEY_SECRET)
+        .region(Region::Eu)
+        .endpoint(api)
+        .oauth_token_url(auth.url("/oauth2/token"))
+        .retry(fast_retries(0))
+        .build()
+        .unwrap()
+}
+
+fn batch() -> Step {
+    Step::json(
+        200,
+        json!({"id": "b1", "type": "mt_text", "to": ["1"], "body": "x"}),
+    )
+}
+
+#[tokio::test]
+async fn one_token_for_many_concurrent_calls() {
+    let auth = MockServer::start_async().await;
+    let tokens = token_endpoint(&auth, "tok-A", 3600, Duration::from_millis(300)).await;
+    let api = Scripted::start(vec![batch()]).await;
+    let client = client(&api.url, &auth);
+
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.batches().get("b1").await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(
+        tokens.calls_async().await,
+        1,
+        "one token fetch shared by all"
+    );
+    let requests = api.requests();
+    assert_eq!(requests.len(), 20);
+    for r in &requests {
+        assert_eq!(r.header("authorization"), Some("Bearer tok-A"));
+        assert_eq!(
+            r.path, "/xms/v1/proj-1/batches/b1",
+            "the project id takes the service plan's place"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_token_is_renewed_before_it_expires() {
+    let auth = MockServer::start_async().await;
+    let tokens = token_endpoint(&auth, "tok-short", 1, Duration::ZERO).await;
+    let api = Scripted::start(vec![batch()]).await;
+    let client = client(&api.url, &auth);
+    client.batches().get("b1").await.unwrap();
+    client.batches().get("b1").await.unwrap();
+    assert_eq!(tokens.calls_async().await, 1, "still fresh");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    client.batches().get("b1").await.unwrap();
+    assert_eq!(tokens.calls_async().await, 2, "renewed after its lifetime");
+}
+
+#[tokio::test]
+async fn an_expired_token_401_is_refreshed_once_and_the_call_repeated() {
+    let auth = MockServer::start_async().await;
+    let tokens = token_endpoint(&auth, "tok-B", 3600, Duration::ZERO).await;
+    let expired = Step::Reply(
+        401,
+        vec![(
+            "www-authenticate",
+            r#"Bearer error="invalid_token", error_description="expired""#.into(),
+        )],
+        Vec::new(),
+    );
+    let api = Scripted::start(vec![expired, batch()]).await;
+    // A send, which is never retried otherwise: the 401 means it was not processed.
+    let client = client(&api.url, &auth);
+    let result = client.batches().text("1", ["2"], "x").send().await;
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!(
+        tokens.calls_async().await,
+        2,
+        "the first token and one refresh"
+    );
+    assert_eq!(api.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn refresh_never_loops() {
+    let auth = MockServer::start_async().await;
+    let tokens = token_endpoint(&auth, "tok-C", 3600, Duration::ZERO).await;
+    let expired = Step::Reply(
+        401,
+        vec![(
+            "www-authenticate",
+            "Bearer error=\"invalid_token\", error_description=\"expired\"".into(),
+        )],
+        Vec::new(),
+    );
+    let api = Scripted::start(vec![expired]).await;
+    let error = client(&api.url, &auth)
+        .batches()
+        .get("b1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Unauthorized { status: 401, .. }),
+        "{error:?}"
+    );
+    assert_eq!(tokens.calls_async().await, 2);
+    assert_eq!(
+        api.requests().len(),
+        2,
+        "one call, one repeat after the refresh, no more"
+    );
+}
+
+#[tokio::test]
+async fn a_401_that_does_not_say_expired_is_not_retried() {
+    let auth = MockServer::start_async().await;
+    let tokens = token_endpoint(&auth, "tok-D", 3600, Duration::ZERO).await;
+    let api = Scripted::start(vec![Step::empty(401)]).await;
+    let error = client(&api.url, &auth)
+        .batches()
+        .get("b1")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Unauthorized { .. }), "{error:?}");
+    assert_eq!((tokens.calls_async().await, api.requests().len()), (1, 1));
+}
+
+#[tokio::test]
+async fn refused_credentials_fail_before_any_api_request() {
+    let auth = MockServer::start_async().await;
+    auth.mock_async(|when, then| {
+        when.path("/oauth2/token");
+        then.status(401)
+            .header("content-type", "application/json")
+            .json_body(json!({"error": {"code": 401, "message": "Invalid key", "status": "UNAUTHENTICATED"}}));
+    })
+    .await;
+    let api = Scripted::start(vec![batch()]).await;
+    let error = client(&api.url, &auth)
+        .batches()
+        .get("b1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Unauthorized { message: Some(m), .. } if m == "Invalid key"),
+        "{error:?}"
+    );
+    assert!(api.requests().is_empty());
+    assert!(!format!("{error:?}{error}").contains(KEY_SECRET));
+}
+
+#[tokio::test]
+async fn a_token_answer_without_a_token_does_not_leak_the_body() {
+    let auth = MockServer::start_async().await;
+    auth.mock_async(|when, then| {
+        when.path("/oauth2/token");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(r#"{"acces_token": "leaked-token-value"}"#);
+    })
+    .await;
+    let api = Scripted::start(vec![batch()]).await;
+    let error = client(&api.url, &auth)
+        .batches()
+        .get("b1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::UnexpectedResponse { .. }),
+        "{error:?}"
+    );
+    assert!(!format!("{error:?}{error}").contains("leaked-token-value"));
+}
+
+#[test]
+fn project_credentials_pick_the_project_host_and_refuse_other_regions() {
+    let us = xms::Client::builder()
+        .project(PROJECT, KEY_ID, KEY_SECRET)
+        .build()
+        .unwrap();
+    assert_eq!(us.endpoint(), "https://zt.us.sms.api.sinch.com");
+    let eu = xms::Client::builder()
+        .project(PROJECT, KEY_ID, KEY_SECRET)
+        .region(Region::Eu)
+        .build()
+        .unwrap();
+    assert_eq!(eu.endpoint(), "https://zt.eu.sms.api.sinch.com");
+    assert_eq!(eu.service_plan_id(), PROJECT);
+    for region in [Region::Au, Region::Br, Region::Ca] {
+        let error = xms::Client::builder()
+            .project(PROJECT, KEY_ID, KEY_SECRET)
+            .region(region)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::Config { message, .. } if message.contains("US and EU")),
+            "{error:?}"
+        );
+    }
+    // With both, the service plan wins.
+    let both = xms::Client::builder()
+        .project(PROJECT, KEY_ID, KEY_SECRET)
+        .service_plan("plan", "tok")
+        .region(Region::Au)
+        .build()
+        .unwrap();
+    assert_eq!(
+        (both.endpoint(), both.service_plan_id()),
+        ("https://au.sms.api.sinch.com", "plan")
+    );
+}
