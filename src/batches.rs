@@ -11,6 +11,7 @@ use crate::{
     client::{Handle, terminal},
     convert::{FromRaw, constrained, parameters_from_raw, parameters_to_raw, time, times},
     model::{BatchId, BatchType, DeliveryReportType, Encoding, Parameters},
+    pagination::{ListQuery, Page, listing},
     raw::{self, types as rt},
     validate,
 };
@@ -1624,7 +1625,113 @@ impl<H: Handle> Batches<H> {
     pub fn tags(&self, id: impl Into<BatchId>) -> crate::tags::Tags<H> {
         crate::tags::Tags::batch(self.handle.clone(), id.into())
     }
+
+    /// The batches of the last 35 days (XMS's default: the last 24 hours),
+    /// newest first, with filters; read one page or all of them lazily.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// let since = chrono::Utc::now() - chrono::TimeDelta::days(7);
+    /// let mut batches = client.batches().list().senders(["12345"]).start_date(since).items();
+    /// while let Some(batch) = batches.try_next().await? {
+    ///     println!("{} {}", batch.id(), batch.batch_type());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list(&self) -> ListBatches<H> {
+        ListBatches {
+            handle: self.handle.clone(),
+            query: ListQuery::default(),
+            senders: Vec::new(),
+            tags: Vec::new(),
+        }
+    }
 }
+
+/// The list of batches, with its filters; made by [`Batches::list`]. See
+/// [`crate::pagination`] for how to read it.
+#[derive(Clone, Debug)]
+#[must_use = "nothing is fetched until a page is asked for"]
+pub struct ListBatches<H = Client> {
+    handle: H,
+    query: ListQuery,
+    senders: Vec<String>,
+    tags: Vec<String>,
+}
+
+impl<H: Handle> ListBatches<H> {
+    /// Only batches from these senders (sent comma-separated, so a sender
+    /// must not contain a comma).
+    pub fn senders(mut self, senders: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.senders.extend(senders.into_iter().map(Into::into));
+        self
+    }
+
+    /// Only batches created at or after this time.
+    pub fn start_date(mut self, at: DateTime<Utc>) -> Self {
+        self.query.start_date = Some(at);
+        self
+    }
+
+    /// Only batches created before this time.
+    pub fn end_date(mut self, at: DateTime<Utc>) -> Self {
+        self.query.end_date = Some(at);
+        self
+    }
+
+    /// Only batches with this client reference.
+    pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
+        self.query.client_reference = Some(reference.into());
+        self
+    }
+
+    /// Only batches with one of these legacy CLX tags.
+    pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tags.extend(tags.into_iter().map(Into::into));
+        self
+    }
+
+    async fn fetch(&self, page: u32) -> Result<Page<Batch>> {
+        self.query.check(page)?;
+        let senders = validate::comma_list("senders", &self.senders)?;
+        let tags = validate::comma_list("tags", &self.tags)?;
+        let query = &self.query;
+        let list = self
+            .handle
+            .client()
+            .call(|raw, plan| {
+                let mut call = raw.list_batches().service_plan_id(plan).page(page as i32);
+                if let Some(size) = query.page_size {
+                    call = call.page_size(size as i32);
+                }
+                if let Some(senders) = senders {
+                    call = call.from(senders);
+                }
+                if let Some(at) = times(query.start_date) {
+                    call = call.start_date(at);
+                }
+                if let Some(at) = times(query.end_date) {
+                    call = call.end_date(at);
+                }
+                if let Some(reference) = &query.client_reference {
+                    call = call.client_reference(reference.as_str());
+                }
+                if let Some(tags) = tags {
+                    call = call.tags(tags);
+                }
+                call.send()
+            })
+            .await?;
+        Ok(Page::new(
+            list.batches.into_iter().map(Batch::from_raw).collect(),
+            list.page,
+            list.page_size,
+            list.count,
+        ))
+    }
+}
+
+listing!(ListBatches, Batch);
 
 terminal! {
     impl[] Batches[] {

@@ -123,3 +123,53 @@ impl Wake for Unpark {
         self.0.unpark();
     }
 }
+
+/// The pages of a listing as a plain iterator; made by `pages()` on a list
+/// builder of the blocking client. Each `next` fetches at most one page.
+pub struct PagesIter<T> {
+    pages: crate::pagination::Pages<T>,
+}
+
+/// The items of a listing as a plain iterator; made by `items()` on a list
+/// builder of the blocking client. Pages are fetched as the items run out.
+pub struct ItemsIter<T> {
+    items: crate::pagination::Items<T>,
+}
+
+impl<T> std::fmt::Debug for PagesIter<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.pages.fmt(f)
+    }
+}
+
+impl<T> std::fmt::Debug for ItemsIter<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.items.fmt(f)
+    }
+}
+
+impl<T> PagesIter<T> {
+    pub(crate) fn new(pages: crate::pagination::Pages<T>) -> Self {
+        PagesIter { pages }
+    }
+}
+
+impl<T> ItemsIter<T> {
+    pub(crate) fn new(items: crate::pagination::Items<T>) -> Self {
+        ItemsIter { items }
+    }
+}
+
+impl<T: Clone + PartialEq + Send + 'static> Iterator for PagesIter<T> {
+    type Item = Result<crate::Page<T>>;
+    fn next(&mut self) -> Option<Self::Item> {
+        block_on(async { self.pages.next().await.transpose() }).transpose()
+    }
+}
+
+impl<T: Clone + PartialEq + Send + 'static> Iterator for ItemsIter<T> {
+    type Item = Result<T>;
+    fn next(&mut self) -> Option<Self::Item> {
+        block_on(async { self.items.next().await.transpose() }).transpose()
+    }
+}

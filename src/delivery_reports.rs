@@ -8,7 +8,7 @@ use crate::{
     client::{Handle, terminal},
     convert::{FromRaw, time, times},
     model::{BatchId, Channel, DeliveryCode, DeliveryStatus, Encoding},
-    pagination::{ListQuery, Page},
+    pagination::{ListQuery, Page, listing},
     raw::types as rt,
     validate,
 };
@@ -179,8 +179,18 @@ impl<H: Handle> DeliveryReports<H> {
         }
     }
 
-    /// The recipient delivery reports of every batch, a page at a time;
-    /// see [`ListDeliveryReports`].
+    /// The recipient delivery reports of every batch, with filters; read one
+    /// page or all of them lazily.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// use xms::DeliveryStatus;
+    /// let mut failed = client.delivery_reports().list().statuses([DeliveryStatus::Failed]).items();
+    /// while let Some(report) = failed.try_next().await? {
+    ///     println!("{} to {}: {}", report.batch_id, report.recipient, report.code);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn list(&self) -> ListDeliveryReports<H> {
         ListDeliveryReports {
             handle: self.handle.clone(),
@@ -358,13 +368,7 @@ impl<H: Handle> ListDeliveryReports<H> {
         self
     }
 
-    /// How many reports a page holds (1 to 100; XMS's default is 30).
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.query.page_size = Some(size);
-        self
-    }
-
-    pub(crate) async fn fetch(&self, page: u32) -> Result<Page<RecipientDeliveryReport>> {
+    async fn fetch(&self, page: u32) -> Result<Page<RecipientDeliveryReport>> {
         self.query.check(page)?;
         let statuses = status_filter(&self.statuses)?;
         let codes = code_filter(&self.codes);
@@ -410,11 +414,4 @@ impl<H: Handle> ListDeliveryReports<H> {
     }
 }
 
-terminal! {
-    impl[] ListDeliveryReports[] {
-        /// Fetch page `page` (counted from 0).
-        pub fn page(&self, page: u32) -> Result<Page<RecipientDeliveryReport>> {
-            self.fetch(page).await
-        }
-    }
-}
+listing!(ListDeliveryReports, RecipientDeliveryReport);

@@ -8,6 +8,7 @@ use crate::{
     client::{Handle, terminal},
     convert::{FromRaw, constrained, time},
     model::GroupId,
+    pagination::{ListQuery, Page, listing},
     raw::types as rt,
     validate,
 };
@@ -558,7 +559,72 @@ impl<H: Handle> Groups<H> {
     pub fn tags(&self, id: impl Into<GroupId>) -> crate::tags::Tags<H> {
         crate::tags::Tags::group(self.handle.clone(), id.into())
     }
+
+    /// Every group of the service plan, newest first; read one page or all
+    /// of them lazily.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// let mut groups = client.groups().list().items();
+    /// while let Some(group) = groups.try_next().await? {
+    ///     println!("{} {:?} ({} members)", group.id, group.name, group.size);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list(&self) -> ListGroups<H> {
+        ListGroups {
+            handle: self.handle.clone(),
+            query: ListQuery::default(),
+            tags: Vec::new(),
+        }
+    }
 }
+
+/// The list of groups; made by [`Groups::list`]. See [`crate::pagination`]
+/// for how to read it.
+#[derive(Clone, Debug)]
+#[must_use = "nothing is fetched until a page is asked for"]
+pub struct ListGroups<H = Client> {
+    handle: H,
+    query: ListQuery,
+    tags: Vec<String>,
+}
+
+impl<H: Handle> ListGroups<H> {
+    /// Only groups with one of these legacy CLX tags.
+    pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tags.extend(tags.into_iter().map(Into::into));
+        self
+    }
+
+    async fn fetch(&self, page: u32) -> Result<Page<Group>> {
+        self.query.check(page)?;
+        let tags = validate::comma_list("tags", &self.tags)?;
+        let size = self.query.page_size;
+        let list = self
+            .handle
+            .client()
+            .call(|raw, plan| {
+                let mut call = raw.list_groups().service_plan_id(plan).page(page as i32);
+                if let Some(size) = size {
+                    call = call.page_size(size as i32);
+                }
+                if let Some(tags) = tags {
+                    call = call.tags(tags);
+                }
+                call.send()
+            })
+            .await?;
+        Ok(Page::new(
+            list.groups.into_iter().map(Group::from_raw).collect(),
+            list.page,
+            list.page_size,
+            list.count,
+        ))
+    }
+}
+
+listing!(ListGroups, Group);
 
 terminal! {
     impl[] Groups[] {

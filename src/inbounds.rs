@@ -7,8 +7,9 @@ use serde_json::{Map, Value};
 use crate::{
     Client, Result,
     client::{Handle, terminal},
-    convert::{FromRaw, time},
+    convert::{FromRaw, time, times},
     model::{InboundId, InboundType, MediaUploadStatus},
+    pagination::{ListQuery, Page, listing},
     raw::{self, types as rt},
     validate,
 };
@@ -262,7 +263,101 @@ impl<H: Handle> Inbounds<H> {
     pub(crate) fn new(handle: H) -> Self {
         Inbounds { handle }
     }
+
+    /// The messages received (XMS's default: in the last 24 hours), newest
+    /// first, with filters; read one page or all of them lazily.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// let mut inbounds = client.inbounds().list().recipients(["12345"]).page_size(100).items();
+    /// while let Some(inbound) = inbounds.try_next().await? {
+    ///     println!("{}: {:?}", inbound.sender(), inbound);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list(&self) -> ListInbounds<H> {
+        ListInbounds {
+            handle: self.handle.clone(),
+            query: ListQuery::default(),
+            recipients: Vec::new(),
+        }
+    }
 }
+
+/// The list of inbound messages, with its filters; made by
+/// [`Inbounds::list`]. See [`crate::pagination`] for how to read it.
+#[derive(Clone, Debug)]
+#[must_use = "nothing is fetched until a page is asked for"]
+pub struct ListInbounds<H = Client> {
+    handle: H,
+    query: ListQuery,
+    recipients: Vec<String>,
+}
+
+impl<H: Handle> ListInbounds<H> {
+    /// Only messages sent to these numbers or short codes (`to`; sent
+    /// comma-separated, so a value must not contain a comma).
+    pub fn recipients(mut self, recipients: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.recipients
+            .extend(recipients.into_iter().map(Into::into));
+        self
+    }
+
+    /// Only messages received at or after this time.
+    pub fn start_date(mut self, at: DateTime<Utc>) -> Self {
+        self.query.start_date = Some(at);
+        self
+    }
+
+    /// Only messages received before this time.
+    pub fn end_date(mut self, at: DateTime<Utc>) -> Self {
+        self.query.end_date = Some(at);
+        self
+    }
+
+    /// Only messages answering batches with this client reference.
+    pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
+        self.query.client_reference = Some(reference.into());
+        self
+    }
+
+    async fn fetch(&self, page: u32) -> Result<Page<Inbound>> {
+        self.query.check(page)?;
+        let recipients = validate::comma_list("recipients", &self.recipients)?;
+        let query = &self.query;
+        let list = self
+            .handle
+            .client()
+            .call(|raw, plan| {
+                let mut call = raw.list_inbounds().service_plan_id(plan).page(page as i32);
+                if let Some(size) = query.page_size {
+                    call = call.page_size(size as i32);
+                }
+                if let Some(to) = recipients {
+                    call = call.to(to);
+                }
+                if let Some(at) = times(query.start_date) {
+                    call = call.start_date(at);
+                }
+                if let Some(at) = times(query.end_date) {
+                    call = call.end_date(at);
+                }
+                if let Some(reference) = &query.client_reference {
+                    call = call.client_reference(reference.as_str());
+                }
+                call.send()
+            })
+            .await?;
+        Ok(Page::new(
+            list.inbounds.into_iter().map(Inbound::from_raw).collect(),
+            list.page,
+            list.page_size,
+            list.count,
+        ))
+    }
+}
+
+listing!(ListInbounds, Inbound);
 
 terminal! {
     impl[] Inbounds[] {

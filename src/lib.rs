@@ -24,7 +24,7 @@ pub use model::{
     BatchId, BatchType, Channel, DeliveryCode, DeliveryReportType, DeliveryStatus, Encoding,
     ErrorCode, GroupId, InboundId, InboundType, MediaUploadStatus, Parameters,
 };
-pub use pagination::Page;
+pub use pagination::{Items, Page, Pages};
 pub use transport::RetryPolicy;
 
 macro_rules! handlers {

@@ -12,6 +12,7 @@ mod errors;
 mod groups;
 mod inbounds;
 mod oauth;
+mod pagination;
 mod retries;
 mod tags;
 mod validation;
