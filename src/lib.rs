@@ -4,6 +4,7 @@
 pub mod batches;
 #[cfg(feature = "blocking")]
 pub mod blocking;
+pub mod callbacks;
 mod client;
 mod convert;
 pub mod delivery_reports;

@@ -1,0 +1,484 @@
+//! Callbacks: the inbound messages and delivery reports XMS posts to your
+//! server, and their signatures.
+//!
+//! [`parse`] reads a callback body into a typed [`Callback`]. When signing is
+//! enabled for the account, [`Verifier`] checks the `x-sinch-webhook-signature*`
+//! headers first: HMAC-SHA256 of the raw body, the nonce and the timestamp,
+//! compared in constant time, with a timestamp tolerance against replays.
+//! Always verify the bytes as they arrived, before parsing; never a body
+//! serialized again.
+//!
+//! A complete receiver (here with axum):
+//!
+//! ```no_run
+//! use axum::{Router, body::Bytes, http::{HeaderMap, StatusCode}, routing::post};
+//! use xms::callbacks::{Callback, Verifier};
+//!
+//! async fn receive(headers: HeaderMap, body: Bytes) -> StatusCode {
+//!     let verifier = Verifier::new(std::env::var("XMS_WEBHOOK_SECRET").unwrap_or_default());
+//!     match verifier.verify_and_parse(&headers, &body) {
+//!         Ok(Callback::Inbound(mo)) => println!("{} wrote to {}", mo.sender(), mo.recipient()),
+//!         Ok(Callback::RecipientDeliveryReport(dr)) => println!("{}: {}", dr.recipient, dr.status),
+//!         Ok(other) => println!("{other:?}"),
+//!         Err(e) => { eprintln!("refused: {e}"); return StatusCode::UNAUTHORIZED; }
+//!     }
+//!     StatusCode::OK // any 2xx; XMS retries 5xx and 429
+//! }
+//! # async fn serve() {
+//! let app = Router::new().route("/xms/callbacks", post(receive));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await.unwrap();
+//! axum::serve(listener, app).await.unwrap();
+//! # }
+//! ```
+//!
+//! Test your own receiver with [`signature_headers`], which signs a body as
+//! XMS would.
+
+use std::{
+    collections::HashMap,
+    fmt,
+    hash::{BuildHasher, Hasher},
+    sync::Mutex,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use base64::Engine as _;
+use hmac::{KeyInit, Mac};
+use serde::Deserialize;
+
+use crate::{
+    convert::FromRaw,
+    delivery_reports::{BatchDeliveryReport, RecipientDeliveryReport},
+    inbounds::Inbound,
+    raw::{types as rt, unions},
+};
+
+/// The header holding the signature (base64 of the HMAC-SHA256).
+pub const SIGNATURE_HEADER: &str = "x-sinch-webhook-signature";
+/// The header holding the nonce that was signed.
+pub const NONCE_HEADER: &str = "x-sinch-webhook-signature-nonce";
+/// The header holding the signing time, in Unix seconds.
+pub const TIMESTAMP_HEADER: &str = "x-sinch-webhook-signature-timestamp";
+/// The header naming the algorithm; only [`ALGORITHM`] is accepted.
+pub const ALGORITHM_HEADER: &str = "x-sinch-webhook-signature-algorithm";
+/// The one signing algorithm XMS uses.
+pub const ALGORITHM: &str = "HmacSHA256";
+/// How far the signing time may be from now by default.
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+
+/// A callback XMS posted.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Callback {
+    /// An inbound message (`mo_text`, `mo_binary`, `mo_media`).
+    Inbound(Inbound),
+    /// A batch delivery report (`delivery_report_sms`/`_mms`), sent for
+    /// batches with `delivery_report` summary or full.
+    BatchDeliveryReport(BatchDeliveryReport),
+    /// A recipient delivery report (`recipient_delivery_report_sms`/`_mms`),
+    /// sent for batches with `delivery_report` per_recipient or
+    /// per_recipient_final.
+    RecipientDeliveryReport(RecipientDeliveryReport),
+}
+
+/// Why a callback was refused.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum CallbackError {
+    /// The body is not JSON, or not a JSON object.
+    NotJson {
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// The body has no `type`, so it cannot be told apart.
+    MissingType,
+    /// The body's `type` is not a callback this version of the SDK knows.
+    UnknownType {
+        /// The `type` it has.
+        type_name: String,
+    },
+    /// The body has a known `type` but does not match it.
+    Invalid {
+        /// The `type` it has.
+        type_name: String,
+        /// What does not match.
+        source: serde_json::Error,
+    },
+    /// A signature header is missing.
+    MissingHeader {
+        /// The header.
+        name: &'static str,
+    },
+    /// The algorithm header names something other than HmacSHA256.
+    UnsupportedAlgorithm {
+        /// What it names.
+        algorithm: String,
+    },
+    /// The timestamp header is not a number of seconds.
+    BadTimestamp {
+        /// What it holds.
+        value: String,
+    },
+    /// The signature is older than the tolerance: possibly a replay.
+    Stale {
+        /// How old it is.
+        age: Duration,
+    },
+    /// The signature claims a time further in the future than the tolerance.
+    FromTheFuture {
+        /// How far ahead it is.
+        ahead: Duration,
+    },
+    /// The signature header is not base64.
+    SignatureNotBase64,
+    /// The signature does not match the body, nonce, timestamp and secret.
+    SignatureMismatch,
+    /// A signed callback with this nonce was already accepted.
+    Replayed {
+        /// The nonce.
+        nonce: String,
+    },
+}
+
+impl fmt::Display for CallbackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallbackError::NotJson { .. } => f.write_str("the callback body is not a JSON object"),
+            CallbackError::MissingType => f.write_str("the callback body has no `type`"),
+            CallbackError::UnknownType { type_name } => {
+                write!(f, "the callback type {type_name:?} is not one this SDK knows")
+            }
+            CallbackError::Invalid { type_name, source } => write!(f, "the {type_name} callback is malformed: {source}"),
+            CallbackError::MissingHeader { name } => write!(f, "the callback has no {name} header"),
+            CallbackError::UnsupportedAlgorithm { algorithm } => {
+                write!(f, "the callback names the algorithm {algorithm:?}; only {ALGORITHM} is accepted")
+            }
+            CallbackError::BadTimestamp { value } => {
+                write!(f, "the callback's signature timestamp {value:?} is not Unix seconds")
+            }
+            CallbackError::Stale { age } => {
+                write!(f, "the callback was signed {} s ago, longer than the tolerance: possibly a replay", age.as_secs())
+            }
+            CallbackError::FromTheFuture { ahead } => {
+                write!(f, "the callback claims to be signed {} s in the future; check the clocks", ahead.as_secs())
+            }
+            CallbackError::SignatureNotBase64 => f.write_str("the callback's signature is not base64"),
+            CallbackError::SignatureMismatch => {
+                f.write_str("the callback's signature does not match its body (wrong secret, or a changed body)")
+            }
+            CallbackError::Replayed { nonce } => write!(f, "a callback with nonce {nonce:?} was already accepted"),
+        }
+    }
+}
+
+impl std::error::Error for CallbackError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CallbackError::NotJson { source } | CallbackError::Invalid { source, .. } => {
+                Some(source)
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Kind {
+    #[serde(rename = "type")]
+    kind: Option<serde_json::Value>,
+}
+
+/// Read a callback body (the raw bytes of the POST). Fields the SDK does not
+/// know are ignored; values it does not know land in the `Other` arms.
+///
+/// ```
+/// let body = br#"{"type": "mo_text", "id": "01FC66621VHDBN119Z8PMV1AHY", "from": "46701234567",
+///                "to": "12345", "body": "STOP", "received_at": "2026-02-28T09:12:02.972Z"}"#;
+/// match xms::callbacks::parse(body).unwrap() {
+///     xms::callbacks::Callback::Inbound(mo) => assert_eq!(mo.sender(), "46701234567"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+pub fn parse(body: &[u8]) -> Result<Callback, CallbackError> {
+    let kind: Kind =
+        serde_json::from_slice(body).map_err(|source| CallbackError::NotJson { source })?;
+    let type_name = match kind.kind {
+        Some(serde_json::Value::String(t)) => t,
+        None | Some(serde_json::Value::Null) => return Err(CallbackError::MissingType),
+        Some(other) => {
+            return Err(CallbackError::UnknownType {
+                type_name: other.to_string(),
+            });
+        }
+    };
+    let invalid = |source| CallbackError::Invalid {
+        type_name: type_name.clone(),
+        source,
+    };
+    match type_name.as_str() {
+        "mo_text" | "mo_binary" | "mo_media" => {
+            let inbound: unions::Inbound = serde_json::from_slice(body).map_err(invalid)?;
+            Ok(Callback::Inbound(Inbound::from_raw(inbound)))
+        }
+        "delivery_report_sms" | "delivery_report_mms" => {
+            let report: rt::BatchDeliveryReport = serde_json::from_slice(body).map_err(invalid)?;
+            Ok(Callback::BatchDeliveryReport(
+                BatchDeliveryReport::from_raw(report),
+            ))
+        }
+        "recipient_delivery_report_sms" | "recipient_delivery_report_mms" => {
+            let report: rt::RecipientDeliveryReport =
+                serde_json::from_slice(body).map_err(invalid)?;
+            Ok(Callback::RecipientDeliveryReport(
+                RecipientDeliveryReport::from_raw(report),
+            ))
+        }
+        _ => Err(CallbackError::UnknownType { type_name }),
+    }
+}
+
+/// Request headers, looked up case-insensitively: `http::HeaderMap` (as
+/// axum, hyper and reqwest use), slices and vectors of name/value pairs, and
+/// string maps.
+pub trait Headers {
+    /// The first value of the header `name`, ignoring case.
+    fn header(&self, name: &str) -> Option<&str>;
+}
+
+impl Headers for reqwest::header::HeaderMap {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> Headers for [(K, V)] {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.iter()
+            .find(|(k, _)| k.as_ref().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> Headers for Vec<(K, V)> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.as_slice().header(name)
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>, const N: usize> Headers for [(K, V); N] {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.as_slice().header(name)
+    }
+}
+
+impl<S: BuildHasher> Headers for HashMap<String, String, S> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl<H: Headers + ?Sized> Headers for &H {
+    fn header(&self, name: &str) -> Option<&str> {
+        (**self).header(name)
+    }
+}
+
+/// Checks the signatures of callbacks with the secret the account manager
+/// set up.
+///
+/// ```
+/// use xms::callbacks::{Verifier, signature_headers};
+/// let body = br#"{"type":"mo_text","id":"1","from":"4670","to":"123","body":"hi","received_at":"2026-01-01T00:00:00Z"}"#;
+/// let headers = signature_headers("s3cret", body);
+/// let verifier = Verifier::new("s3cret");
+/// assert!(verifier.verify(&headers, body).is_ok());
+/// assert!(Verifier::new("other").verify(&headers, body).is_err());
+/// ```
+pub struct Verifier {
+    secret: Vec<u8>,
+    tolerance: Duration,
+    nonces: Option<Mutex<HashMap<String, i64>>>,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("secret", &"<redacted>")
+            .field("tolerance", &self.tolerance)
+            .field("rejects_replays", &self.nonces.is_some())
+            .finish()
+    }
+}
+
+impl Verifier {
+    /// A verifier for this secret, with the default tolerance of 5 minutes.
+    pub fn new(secret: impl AsRef<[u8]>) -> Self {
+        Verifier {
+            secret: secret.as_ref().to_vec(),
+            tolerance: DEFAULT_TOLERANCE,
+            nonces: None,
+        }
+    }
+
+    /// How far from now the signing time may be, either way.
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// Also refuse a second callback with a nonce already accepted within
+    /// the tolerance. The nonces are remembered in memory, in this verifier:
+    /// share one verifier between the handlers of a process.
+    pub fn reject_replays(mut self) -> Self {
+        self.nonces = Some(Mutex::new(HashMap::new()));
+        self
+    }
+
+    /// Check the signature headers against the raw body, now.
+    pub fn verify(
+        &self,
+        headers: &(impl Headers + ?Sized),
+        body: &[u8],
+    ) -> Result<(), CallbackError> {
+        self.verify_at(headers, body, unix_now())
+    }
+
+    /// Check the signature, then parse the body.
+    pub fn verify_and_parse(
+        &self,
+        headers: &(impl Headers + ?Sized),
+        body: &[u8],
+    ) -> Result<Callback, CallbackError> {
+        self.verify(headers, body)?;
+        parse(body)
+    }
+
+    /// Check the signature headers against the raw body as if the time were
+    /// `now` (Unix seconds).
+    pub fn verify_at(
+        &self,
+        headers: &(impl Headers + ?Sized),
+        body: &[u8],
+        now: i64,
+    ) -> Result<(), CallbackError> {
+        let get = |name: &'static str| {
+            headers
+                .header(name)
+                .map(str::trim)
+                .ok_or(CallbackError::MissingHeader { name })
+        };
+        let signature = get(SIGNATURE_HEADER)?;
+        let nonce = get(NONCE_HEADER)?;
+        let timestamp = get(TIMESTAMP_HEADER)?;
+        // The algorithm is ours to choose, not the request's: a callback
+        // naming another one is refused, and one naming none is checked with
+        // HMAC-SHA256 all the same.
+        if let Some(algorithm) = headers.header(ALGORITHM_HEADER).map(str::trim)
+            && !algorithm.eq_ignore_ascii_case(ALGORITHM)
+        {
+            return Err(CallbackError::UnsupportedAlgorithm {
+                algorithm: algorithm.to_string(),
+            });
+        }
+        let signed_at: i64 = timestamp.parse().map_err(|_| CallbackError::BadTimestamp {
+            value: timestamp.to_string(),
+        })?;
+        let tolerance = i64::try_from(self.tolerance.as_secs()).unwrap_or(i64::MAX);
+        let age = now.saturating_sub(signed_at);
+        if age > tolerance {
+            return Err(CallbackError::Stale {
+                age: Duration::from_secs(age.unsigned_abs()),
+            });
+        }
+        if age < -tolerance {
+            return Err(CallbackError::FromTheFuture {
+                ahead: Duration::from_secs(age.unsigned_abs()),
+            });
+        }
+        let expected = base64::engine::general_purpose::STANDARD
+            .decode(signature)
+            .map_err(|_| CallbackError::SignatureNotBase64)?;
+        mac(&self.secret, body, nonce, timestamp)
+            .verify_slice(&expected)
+            .map_err(|_| CallbackError::SignatureMismatch)?;
+        if let Some(nonces) = &self.nonces {
+            let mut seen = nonces
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            seen.retain(|_, at| now.saturating_sub(*at) <= tolerance);
+            if seen.insert(nonce.to_string(), signed_at).is_some() {
+                return Err(CallbackError::Replayed {
+                    nonce: nonce.to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn mac(secret: &[u8], body: &[u8], nonce: &str, timestamp: &str) -> hmac::Hmac<sha2::Sha256> {
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret)
+        .expect("HMAC takes keys of any length");
+    mac.update(body);
+    mac.update(b".");
+    mac.update(nonce.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.as_bytes());
+    mac
+}
+
+/// The signature XMS would send for `body` with this nonce and timestamp:
+/// base64 of HMAC-SHA256(secret, body + "." + nonce + "." + timestamp).
+///
+/// ```
+/// let signature = xms::callbacks::sign("SMSWebhooksSecret", br#"{"type":"mo_text"}"#, "nonce-1", 1736760161);
+/// assert_eq!(signature.len(), 44);
+/// ```
+pub fn sign(secret: impl AsRef<[u8]>, body: &[u8], nonce: &str, timestamp: i64) -> String {
+    let tag = mac(secret.as_ref(), body, nonce, &timestamp.to_string())
+        .finalize()
+        .into_bytes();
+    base64::engine::general_purpose::STANDARD.encode(tag)
+}
+
+/// The four signature headers XMS would send with `body`, signed now with a
+/// fresh nonce: for testing your own callback receiver.
+pub fn signature_headers(secret: impl AsRef<[u8]>, body: &[u8]) -> Vec<(String, String)> {
+    let timestamp = unix_now();
+    let nonce = fresh_nonce();
+    vec![
+        (
+            SIGNATURE_HEADER.to_string(),
+            sign(secret, body, &nonce, timestamp),
+        ),
+        (NONCE_HEADER.to_string(), nonce),
+        (TIMESTAMP_HEADER.to_string(), timestamp.to_string()),
+        (ALGORITHM_HEADER.to_string(), ALGORITHM.to_string()),
+    ]
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// 26 characters that differ from call to call (not a secret; a test aid).
+fn fresh_nonce() -> String {
+    let mut out = String::new();
+    while out.len() < 26 {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        out.push_str(&format!("{:016X}", hasher.finish()));
+    }
+    out.truncate(26);
+    out
+}
