@@ -8,6 +8,7 @@ pub mod callbacks;
 mod client;
 mod convert;
 pub mod delivery_reports;
+pub mod encoding;
 mod error;
 pub mod groups;
 pub mod inbounds;

@@ -209,6 +209,15 @@ open_enum! {
     }
 }
 
+impl From<crate::encoding::Charset> for Encoding {
+    fn from(charset: crate::encoding::Charset) -> Self {
+        match charset {
+            crate::encoding::Charset::Gsm7 => Encoding::Gsm,
+            crate::encoding::Charset::Ucs2 => Encoding::Unicode,
+        }
+    }
+}
+
 open_enum! {
     /// Whether the API managed to store an attachment of an inbound MMS.
     MediaUploadStatus {

@@ -1,0 +1,63 @@
+//! The simulated clock. Time moves only when told to (manual), or with real
+//! time at a chosen speed (real time).
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// How simulated time moves.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ClockMode {
+    /// Only [`crate::Simulator::advance`] (or `POST /_sim/clock/advance`) moves it.
+    Manual,
+    /// It follows real time, `speed` times as fast.
+    Realtime {
+        /// 1.0 is real time; 10.0 makes the 3 s delivery take 0.3 s.
+        speed: f64,
+    },
+}
+
+#[derive(Debug)]
+pub struct Clock {
+    mode: ClockMode,
+    /// The simulated time when `since` was taken.
+    at: DateTime<Utc>,
+    since: Instant,
+}
+
+impl Clock {
+    pub fn new(mode: ClockMode) -> Self {
+        Clock { mode, at: Utc::now(), since: Instant::now() }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        match self.mode {
+            ClockMode::Manual => self.at,
+            ClockMode::Realtime { speed } => {
+                let real = self.since.elapsed().mul_f64(speed.max(0.0));
+                self.at + TimeDelta::from_std(real).unwrap_or(TimeDelta::MAX)
+            }
+        }
+    }
+
+    pub fn advance(&mut self, by: Duration) {
+        self.rebase();
+        self.at += TimeDelta::from_std(by).unwrap_or(TimeDelta::zero());
+    }
+
+    pub fn set_mode(&mut self, mode: ClockMode) {
+        self.rebase();
+        self.mode = mode;
+    }
+
+    pub fn mode(&self) -> ClockMode {
+        self.mode
+    }
+
+    /// Fold elapsed real time into `at`, so a change of mode or an advance
+    /// starts from the current simulated time.
+    fn rebase(&mut self) {
+        self.at = self.now();
+        self.since = Instant::now();
+    }
+}

@@ -1,0 +1,362 @@
+//! **xms-simulator**: a stateful local XMS server.
+//!
+//! It answers every operation of the XMS SMS REST API the way the real one
+//! does, on the wire and in its semantics, from memory: batches are
+//! dispatched, expanded from groups and personalised, their messages move
+//! through Queued, Dispatched and a final status on a simulated clock, and
+//! delivery reports and inbound messages are posted to callback URLs, signed
+//! when a secret is set and retried when the receiver fails. Run it to try an
+//! app without an account, to test against something real, or as the
+//! oracle of the `xms` SDK's own tests. It shares no code with the SDK but
+//! the GSM-7/UCS-2 part counting.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! let sim = xms_simulator::Simulator::start();
+//! let client = xms::Client::builder()
+//!     .service_plan(sim.service_plan_id(), sim.api_token())
+//!     .endpoint(sim.url())
+//!     .build()
+//!     .unwrap();
+//! client.batches().text("12345", ["46701234567"], "Hello").send().await.unwrap();
+//! sim.advance(std::time::Duration::from_secs(5)).await; // delivered
+//! # }
+//! ```
+//!
+//! # Behaviour
+//!
+//! - **Authentication**: `Authorization: Bearer <token>` of the service plan
+//!   in the path, else 401. Unknown paths are 404, wrong methods 405 (with
+//!   `Allow`), a body that is not `application/json` 415.
+//! - **Validation** with XMS's codes: `syntax_invalid_json` (not JSON, wrong
+//!   types), `syntax_invalid_parameter_format` (bad phone numbers, times,
+//!   URLs, base64, hex), `syntax_constraint_violation` (missing fields,
+//!   limits) as 400; `unknown_group`, `missing_callback_url`,
+//!   `batch_already_dispatched`, `conflict_group_name` as 403.
+//! - **Ids** are 26 characters of Crockford base32, ordered by creation.
+//! - **Dispatch** happens at `send_at` (or at once). Group ids among the
+//!   recipients are expanded then. `${key}` placeholders are filled per
+//!   recipient, with `default` for the others; a placeholder without a value
+//!   fails that recipient with code 405. Parts are counted as GSM-7 (160 in
+//!   one, 153 per part) or UCS-2 (70 and 67); more than
+//!   `max_number_of_message_parts` fails the recipient with 411.
+//! - **Lifecycle**: Queued (400) at dispatch, Dispatched (401) one second
+//!   later, the final status two seconds after that. The last three digits of
+//!   the recipient decide it:
+//!
+//!   | number ends in | final status | code |
+//!   |---|---|---|
+//!   | `991` | Failed | 5 |
+//!   | `992` | Rejected | 8 |
+//!   | `993` | Expired | 3 |
+//!   | `994` | stays Queued | 400 |
+//!   | `995` | stays Dispatched | 401 |
+//!   | anything else | Delivered | 0 |
+//!
+//! - **Cancel** before dispatch leaves an empty report; after, Queued
+//!   messages end Aborted (407) and the others go on. Update and replace are
+//!   refused with 403 `batch_already_dispatched` once dispatched. Delivery
+//!   feedback is accepted (202) only for batches sent with
+//!   `feedback_enabled`.
+//! - **Listings** count pages from 0, report `count`, give `page_size` as the
+//!   number of items on the page, default `start_date` to 24 hours ago (in
+//!   simulated time), and list newest first.
+//! - **Callbacks**: as the batch's `delivery_report` asks (summary and full
+//!   once all messages are final; per_recipient on every change;
+//!   per_recipient_final on final ones), to its `callback_url` or the plan's;
+//!   inbound messages to the plan's inbound URL. Signed with the plan's
+//!   secret (`x-sinch-webhook-signature*`, HMAC-SHA256, real time). A 5xx,
+//!   429 or refused connection is retried 5 s later, then 10, 20, ... up to
+//!   81,920 s, on the simulated clock; other 4xx are not retried.
+//! - **Auto update**: an injected inbound message whose words match a group's
+//!   keywords, sent to its number, adds or removes the sender.
+//!
+//! # Control API
+//!
+//! Under `/_sim`, which XMS does not use (no authentication; bind it to
+//! loopback):
+//!
+//! | request | does |
+//! |---|---|
+//! | `GET /_sim/clock` | the simulated time and clock mode |
+//! | `POST /_sim/clock/advance` `{"seconds": 5}` | move time on, delivering what falls due |
+//! | `POST /_sim/clock/mode` `{"mode": "realtime", "speed": 10}` or `{"mode": "manual"}` | change how time moves |
+//! | `POST /_sim/inbounds` `{"from", "to", "body", "type"?, "service_plan_id"?}` | a phone sends a message |
+//! | `GET /_sim/outbox` | every message sent, rendered, with its parts and status |
+//! | `GET /_sim/callbacks` | every callback, its attempts and outcome |
+//! | `POST /_sim/faults` `{"count", "status"?, "body"?, "delay_ms"?, "drop"?}` | the next requests fail so |
+//! | `POST /_sim/reset` | forget everything but the service plans |
+//! | `POST /_sim/service_plans` `{"service_plan_id", "api_token", "callback_url"?, "inbound_url"?, "signing_secret"?}` | add or change a plan |
+
+#[path = "../../src/encoding.rs"]
+#[allow(dead_code)]
+mod encoding;
+
+mod clock;
+mod http;
+mod json;
+mod store;
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+pub use clock::ClockMode;
+use serde_json::Value;
+pub use store::{Fault, PlanConfig};
+
+use crate::http::Shared;
+
+/// The service plan id a simulator has when none is given.
+pub const DEFAULT_SERVICE_PLAN_ID: &str = "sim-plan";
+/// The API token of that plan.
+pub const DEFAULT_API_TOKEN: &str = "sim-token";
+
+/// Settings for a [`Simulator`].
+#[derive(Clone, Debug)]
+pub struct SimulatorBuilder {
+    plans: Vec<PlanConfig>,
+    addr: SocketAddr,
+    clock: ClockMode,
+}
+
+impl Default for SimulatorBuilder {
+    fn default() -> Self {
+        SimulatorBuilder { plans: Vec::new(), addr: SocketAddr::from(([127, 0, 0, 1], 0)), clock: ClockMode::Manual }
+    }
+}
+
+impl SimulatorBuilder {
+    /// Add a service plan (the first one added replaces the default plan).
+    pub fn service_plan(mut self, id: impl Into<String>, token: impl Into<String>) -> Self {
+        self.plans.push(PlanConfig {
+            id: id.into(),
+            token: token.into(),
+            callback_url: None,
+            inbound_url: None,
+            signing_secret: None,
+        });
+        self
+    }
+
+    /// The plan the per-plan settings apply to: the last one added, or the
+    /// default plan when none was.
+    fn last(&mut self) -> &mut PlanConfig {
+        if self.plans.is_empty() {
+            self.plans.push(PlanConfig {
+                id: DEFAULT_SERVICE_PLAN_ID.into(),
+                token: DEFAULT_API_TOKEN.into(),
+                callback_url: None,
+                inbound_url: None,
+                signing_secret: None,
+            });
+        }
+        self.plans.last_mut().expect("one plan at least")
+    }
+
+    /// The default delivery report callback URL of the last plan added.
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.last().callback_url = Some(url.into());
+        self
+    }
+
+    /// The inbound message callback URL of the last plan added.
+    pub fn inbound_url(mut self, url: impl Into<String>) -> Self {
+        self.last().inbound_url = Some(url.into());
+        self
+    }
+
+    /// Sign the callbacks of the last plan added with this secret.
+    pub fn signing_secret(mut self, secret: impl Into<String>) -> Self {
+        self.last().signing_secret = Some(secret.into());
+        self
+    }
+
+    /// Where to listen (127.0.0.1 on a free port by default).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// How simulated time moves (manual by default).
+    pub fn clock(mut self, mode: ClockMode) -> Self {
+        self.clock = mode;
+        self
+    }
+
+    /// Start the server on a thread of its own. Panics if the address
+    /// cannot be bound; see [`SimulatorBuilder::try_start`].
+    pub fn start(self) -> Simulator {
+        self.try_start().expect("the simulator could not start")
+    }
+
+    /// Start the server on a thread of its own, from any context (a plain
+    /// thread or a task of another runtime).
+    pub fn try_start(mut self) -> std::io::Result<Simulator> {
+        if self.plans.is_empty() {
+            self = self.service_plan(DEFAULT_SERVICE_PLAN_ID, DEFAULT_API_TOKEN);
+        }
+        let listener = std::net::TcpListener::bind(self.addr)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let shared = Shared::new(store::State::new(self.plans.clone(), self.clock));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready, started) = std::sync::mpsc::channel();
+        let served = shared.clone();
+        let thread = std::thread::Builder::new().name("xms-simulator".into()).spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+                Ok(runtime) => runtime,
+                Err(e) => return ready.send(Err(e)).unwrap_or(()),
+            };
+            let listener = match runtime.block_on(async { tokio::net::TcpListener::from_std(listener) }) {
+                Ok(listener) => listener,
+                Err(e) => return ready.send(Err(e)).unwrap_or(()),
+            };
+            let _ = ready.send(Ok(runtime.handle().clone()));
+            // In real time, things fall due without requests: look every 20 ms.
+            let ticker = served.clone();
+            runtime.spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    if matches!(ticker.lock().clock.mode(), ClockMode::Realtime { .. }) {
+                        ticker.deliver_due().await;
+                    }
+                }
+            });
+            let app = http::router(served);
+            runtime.block_on(async move {
+                let _ = axum::serve(listener, app).with_graceful_shutdown(async { let _ = stopped.await; }).await;
+            });
+            runtime.shutdown_timeout(Duration::from_secs(1));
+        })?;
+        let handle = started.recv().map_err(|_| std::io::Error::other("the simulator thread stopped"))??;
+        Ok(Simulator {
+            url: format!("http://{addr}"),
+            plans: self.plans,
+            shared,
+            handle,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+/// A running simulator; stops when dropped.
+pub struct Simulator {
+    url: String,
+    plans: Vec<PlanConfig>,
+    shared: Arc<Shared>,
+    handle: tokio::runtime::Handle,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator").field("url", &self.url).field("service_plan_id", &self.service_plan_id()).finish()
+    }
+}
+
+impl Simulator {
+    /// A simulator with one service plan ([`DEFAULT_SERVICE_PLAN_ID`],
+    /// [`DEFAULT_API_TOKEN`]) on a free port of 127.0.0.1, manual clock.
+    pub fn start() -> Simulator {
+        Simulator::builder().start()
+    }
+
+    /// Settings for a simulator.
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder::default()
+    }
+
+    /// The base URL to give an XMS client as its endpoint.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The first service plan's id.
+    pub fn service_plan_id(&self) -> &str {
+        &self.plans[0].id
+    }
+
+    /// The first service plan's API token.
+    pub fn api_token(&self) -> &str {
+        &self.plans[0].token
+    }
+
+    /// Run a future on the simulator's runtime and wait for it from any
+    /// context (a thread of another runtime included).
+    async fn on_runtime<T: Send + 'static>(&self, f: impl std::future::Future<Output = T> + Send + 'static) -> T {
+        self.handle.spawn(f).await.expect("the simulator's task")
+    }
+
+    /// Move simulated time on, delivering the callbacks that fall due, and
+    /// return when they are delivered.
+    pub async fn advance(&self, by: Duration) {
+        let shared = self.shared.clone();
+        self.on_runtime(async move { http::advance_by(&shared, by).await }).await;
+    }
+
+    /// Wait until every callback that is due has been delivered.
+    pub async fn settle(&self) {
+        let shared = self.shared.clone();
+        self.on_runtime(async move { shared.settle().await }).await;
+    }
+
+    /// A phone sends a message to the first service plan: `{"from", "to",
+    /// "body"}` (and optionally `"type"`, `"udh"`, `"operator_id"`,
+    /// `"sent_at"`, `"client_reference"`). Returns the inbound message.
+    pub async fn inject_inbound(&self, message: Value) -> Result<Value, String> {
+        let shared = self.shared.clone();
+        let plan = self.service_plan_id().to_string();
+        self.on_runtime(async move {
+            let result = match &message {
+                Value::Object(map) => shared.lock().receive(&plan, map).map_err(|e| e.text),
+                _ => Err("the message must be a JSON object".to_string()),
+            };
+            shared.settle().await;
+            result
+        })
+        .await
+    }
+
+    /// Every message sent so far, rendered, with parts, encoding and status.
+    pub fn outbox(&self) -> Value {
+        self.shared.lock().outbox(None)
+    }
+
+    /// How many callbacks were delivered, and how many are still waiting.
+    pub fn callback_counts(&self) -> (usize, usize) {
+        let state = self.shared.lock();
+        let delivered = state.deliveries.iter().filter(|d| d.delivered).count();
+        let waiting = state.deliveries.iter().filter(|d| !d.delivered && d.next_at.is_some()).count();
+        (delivered, waiting)
+    }
+
+    /// Make the next XMS requests fail: `count` times this fault.
+    pub fn fail_next(&self, count: usize, fault: Fault) {
+        let mut state = self.shared.lock();
+        for _ in 0..count {
+            state.faults.push_back(fault.clone());
+        }
+    }
+
+    /// Change how simulated time moves.
+    pub fn set_clock(&self, mode: ClockMode) {
+        self.shared.lock().clock.set_mode(mode);
+    }
+
+    /// Forget every batch, group, inbound message, fault and callback.
+    pub fn reset(&self) {
+        self.shared.lock().reset();
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
