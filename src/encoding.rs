@@ -1,27 +1,6 @@
-//! What a text body costs, offline: its encoding and number of SMS parts.
-//!
-//! A body whose characters are all in the GSM 7-bit alphabet (3GPP TS
-//! 23.038, with its extension table) is sent as GSM-7: 160 characters in one
-//! part, 153 per part when split, the extension characters `^ { } \ [ ~ ] | €`
-//! and form feed counting two. Any other character makes the whole body
-//! UCS-2: 70 UTF-16 units in one part, 67 per part when split (characters
-//! outside the Basic Multilingual Plane, such as most emoji, count two).
-//!
-//! ```
-//! use xms::encoding::{analyze, Charset};
-//! let hello = analyze("Hello ${name}!");
-//! assert_eq!((hello.charset, hello.parts), (Charset::Gsm7, 1));
-//! let long = analyze(&"a".repeat(161));
-//! assert_eq!((long.units, long.parts), (161, 2));
-//! let greek = analyze("Γειά σου"); // ε, ι, ά, σ, ο, υ are not GSM-7
-//! assert_eq!(greek.charset, Charset::Ucs2);
-//! ```
-//!
-//! Placeholders are counted as written; a parameterized body's cost depends on
-//! each recipient's values (a dry run computes it per recipient).
-//!
-//! This file is plain Rust with no dependencies: the XMS simulator compiles
-//! the same file to compute parts the way the SDK predicts them.
+// GSM-7/UCS-2 detection and part counting; documented on `pub mod encoding`
+// in lib.rs. Plain Rust with no dependencies: the XMS simulator compiles
+// this same file (with `#[path]`) to count parts the way the SDK predicts.
 
 /// The character set a body is sent in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -76,8 +55,16 @@ pub fn analyze(body: &str) -> Analysis {
         Charset::Gsm7 => 0,
         Charset::Ucs2 => 1,
     };
-    let parts = if units <= SINGLE_PART[index] { 1 } else { units.div_ceil(MULTI_PART[index]) };
-    Analysis { charset, units, parts }
+    let parts = if units <= SINGLE_PART[index] {
+        1
+    } else {
+        units.div_ceil(MULTI_PART[index])
+    };
+    Analysis {
+        charset,
+        units,
+        parts,
+    }
 }
 
 #[cfg(test)]
@@ -90,11 +77,40 @@ mod tests {
     /// 13); the rule is what handsets and operators count.
     #[test]
     fn boundaries() {
-        for (len, parts) in [(1, 1), (160, 1), (161, 2), (306, 2), (307, 3), (459, 3), (460, 4), (918, 6), (919, 7), (1989, 13), (1990, 14), (2000, 14)] {
-            assert_eq!(analyze(&"a".repeat(len)).parts, parts, "GSM-7, {len} characters");
+        for (len, parts) in [
+            (1, 1),
+            (160, 1),
+            (161, 2),
+            (306, 2),
+            (307, 3),
+            (459, 3),
+            (460, 4),
+            (918, 6),
+            (919, 7),
+            (1989, 13),
+            (1990, 14),
+            (2000, 14),
+        ] {
+            assert_eq!(
+                analyze(&"a".repeat(len)).parts,
+                parts,
+                "GSM-7, {len} characters"
+            );
         }
-        for (len, parts) in [(1, 1), (70, 1), (71, 2), (134, 2), (135, 3), (201, 3), (202, 4)] {
-            assert_eq!(analyze(&"Ж".repeat(len)).parts, parts, "UCS-2, {len} characters");
+        for (len, parts) in [
+            (1, 1),
+            (70, 1),
+            (71, 2),
+            (134, 2),
+            (135, 3),
+            (201, 3),
+            (202, 4),
+        ] {
+            assert_eq!(
+                analyze(&"Ж".repeat(len)).parts,
+                parts,
+                "UCS-2, {len} characters"
+            );
         }
     }
 

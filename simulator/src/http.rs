@@ -34,12 +34,20 @@ pub struct Shared {
 
 impl Shared {
     pub fn new(state: State) -> Arc<Self> {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("an HTTP client");
-        Arc::new(Shared { state: Mutex::new(state), http })
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .expect("an HTTP client");
+        Arc::new(Shared {
+            state: Mutex::new(state),
+            http,
+        })
     }
 
     pub fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Deliver every callback that is due, once each, and return how many
@@ -77,16 +85,26 @@ impl Shared {
     }
 
     async fn post(&self, d: &Delivery) -> Option<u16> {
-        let mut request = self.http.post(&d.url).header(header::CONTENT_TYPE, "application/json").body(d.body.clone());
+        let mut request = self
+            .http
+            .post(&d.url)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(d.body.clone());
         if let Some(secret) = &d.secret {
             // Signed with the real time of sending, as XMS does: the
             // receiver checks it against its own clock.
-            let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|t| t.as_secs()).unwrap_or(0).to_string();
+            let timestamp = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|t| t.as_secs())
+                .unwrap_or(0)
+                .to_string();
             let nonce = nonce();
-            let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("any key length");
+            let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
+                .expect("any key length");
             mac.update(&d.body);
             mac.update(format!(".{nonce}.{timestamp}").as_bytes());
-            let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+            let signature =
+                base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
             request = request
                 .header("x-sinch-webhook-signature", signature)
                 .header("x-sinch-webhook-signature-nonce", nonce)
@@ -99,7 +117,12 @@ impl Shared {
 
 fn nonce() -> String {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map(|t| t.as_nanos()).unwrap_or(0));
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|t| t.as_nanos())
+            .unwrap_or(0),
+    );
     let mut h2 = std::collections::hash_map::RandomState::new().build_hasher();
     h2.write_u64(h.finish());
     format!("{:016X}{:010X}", h.finish(), h2.finish() & 0xFF_FFFF_FFFF)
@@ -123,7 +146,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
 // --------------------------------------------------------------- XMS API
 
 fn api_error(e: ApiError) -> Response {
-    (StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST), axum::Json(e.body())).into_response()
+    (
+        StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+        axum::Json(e.body()),
+    )
+        .into_response()
 }
 
 fn ok(status: StatusCode, body: Value) -> Response {
@@ -151,7 +178,10 @@ async fn xms(
             // without a complete answer.
             let broken = futures_util::stream::iter([
                 Ok(Bytes::from_static(b"{\"id\":")),
-                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fault: dropped")),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "fault: dropped",
+                )),
             ]);
             return Response::builder()
                 .header(header::CONTENT_TYPE, "application/json")
@@ -159,20 +189,38 @@ async fn xms(
                 .expect("a response");
         }
         if let Some(status) = fault.status {
-            return (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), fault.body).into_response();
+            return (
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                fault.body,
+            )
+                .into_response();
         }
     }
 
     let path = uri.path();
-    let Some(rest) = path.strip_prefix("/xms/v1/") else { return empty(StatusCode::NOT_FOUND) };
+    let Some(rest) = path.strip_prefix("/xms/v1/") else {
+        return empty(StatusCode::NOT_FOUND);
+    };
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-    let Some((&plan_id, segments)) = segments.split_first() else { return empty(StatusCode::NOT_FOUND) };
+    let Some((&plan_id, segments)) = segments.split_first() else {
+        return empty(StatusCode::NOT_FOUND);
+    };
 
     // Authentication: the plan's token, as a bearer token.
-    let token = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    let authorized = shared.lock().plan_config(plan_id).is_some_and(|p| Some(p.token.as_str()) == token);
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let authorized = shared
+        .lock()
+        .plan_config(plan_id)
+        .is_some_and(|p| Some(p.token.as_str()) == token);
     if !authorized {
-        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))]).into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
+        )
+            .into_response();
     }
 
     let allowed: &[Method] = match segments {
@@ -190,7 +238,11 @@ async fn xms(
     };
     if !allowed.contains(&method) {
         let allow: Vec<&str> = allowed.iter().map(Method::as_str).collect();
-        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, allow.join(", "))]).into_response();
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, allow.join(", "))],
+        )
+            .into_response();
     }
 
     let query: HashMap<String, String> = uri
@@ -208,7 +260,11 @@ async fn xms(
         let json = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("application/json"));
+            .is_some_and(|v| {
+                v.trim()
+                    .to_ascii_lowercase()
+                    .starts_with("application/json")
+            });
         if !json {
             return empty(StatusCode::UNSUPPORTED_MEDIA_TYPE);
         }
@@ -233,7 +289,9 @@ fn decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex = text
+            .get(i + 1..i + 3)
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
         match (bytes[i], hex) {
             (b'%', Some(b)) => {
                 out.push(b);
@@ -269,59 +327,93 @@ fn handle(
         Err(e) => api_error(e),
     };
     match (method, segments) {
-        (&Method::POST, ["batches"]) => respond(state.send_batch(plan, body).map(Some), StatusCode::CREATED),
+        (&Method::POST, ["batches"]) => {
+            respond(state.send_batch(plan, body).map(Some), StatusCode::CREATED)
+        }
         (&Method::GET, ["batches"]) => match list(query) {
             Ok(q) => ok(StatusCode::OK, state.list_batches(plan, &q)),
             Err(e) => api_error(e),
         },
         (&Method::POST, ["batches", "dry_run"]) => {
             let per_recipient = query.get("per_recipient").is_some_and(|v| v == "true");
-            let max = match query.get("number_of_recipients").map(|v| v.parse::<usize>()) {
+            let max = match query
+                .get("number_of_recipients")
+                .map(|v| v.parse::<usize>())
+            {
                 None => 100,
                 Some(Ok(n)) if n <= 1000 => n,
                 Some(_) => {
-                    return api_error(ApiError::constraint("Parameter 'number_of_recipients' must be at most 1000"));
+                    return api_error(ApiError::constraint(
+                        "Parameter 'number_of_recipients' must be at most 1000",
+                    ));
                 }
             };
-            respond(state.dry_run(plan, body, per_recipient, max).map(Some), StatusCode::OK)
+            respond(
+                state.dry_run(plan, body, per_recipient, max).map(Some),
+                StatusCode::OK,
+            )
         }
         (&Method::GET, ["batches", id]) => respond(Ok(state.get_batch(plan, id)), StatusCode::OK),
-        (&Method::POST, ["batches", id]) => respond(state.update_batch(plan, id, body), StatusCode::OK),
-        (&Method::PUT, ["batches", id]) => respond(state.replace_batch(plan, id, body), StatusCode::OK),
-        (&Method::DELETE, ["batches", id]) => respond(Ok(state.cancel_batch(plan, id)), StatusCode::OK),
-        (&Method::POST, ["batches", id, "delivery_feedback"]) => match state.delivery_feedback(plan, id, body) {
-            Ok(Some(())) => empty(StatusCode::ACCEPTED),
-            Ok(None) => not_found(),
-            Err(e) => api_error(e),
-        },
+        (&Method::POST, ["batches", id]) => {
+            respond(state.update_batch(plan, id, body), StatusCode::OK)
+        }
+        (&Method::PUT, ["batches", id]) => {
+            respond(state.replace_batch(plan, id, body), StatusCode::OK)
+        }
+        (&Method::DELETE, ["batches", id]) => {
+            respond(Ok(state.cancel_batch(plan, id)), StatusCode::OK)
+        }
+        (&Method::POST, ["batches", id, "delivery_feedback"]) => {
+            match state.delivery_feedback(plan, id, body) {
+                Ok(Some(())) => empty(StatusCode::ACCEPTED),
+                Ok(None) => not_found(),
+                Err(e) => api_error(e),
+            }
+        }
         (&Method::GET, ["batches", id, "delivery_report"]) => match list(query) {
             Ok(q) => respond(state.batch_report(plan, id, &q), StatusCode::OK),
             Err(e) => api_error(e),
         },
-        (&Method::GET, ["batches", id, "delivery_report", recipient]) => {
-            respond(Ok(state.recipient_report(plan, id, &decode(recipient))), StatusCode::OK)
-        }
+        (&Method::GET, ["batches", id, "delivery_report", recipient]) => respond(
+            Ok(state.recipient_report(plan, id, &decode(recipient))),
+            StatusCode::OK,
+        ),
         (&Method::GET, ["delivery_reports"]) => match list(query) {
             Ok(q) => respond(state.list_reports(plan, &q).map(Some), StatusCode::OK),
             Err(e) => api_error(e),
         },
-        (&Method::POST, ["groups"]) => respond(state.create_group(plan, body).map(Some), StatusCode::CREATED),
+        (&Method::POST, ["groups"]) => respond(
+            state.create_group(plan, body).map(Some),
+            StatusCode::CREATED,
+        ),
         (&Method::GET, ["groups"]) => match list(query) {
             Ok(q) => ok(StatusCode::OK, state.list_groups(plan, &q)),
             Err(e) => api_error(e),
         },
         (&Method::GET, ["groups", id]) => respond(Ok(state.get_group(plan, id)), StatusCode::OK),
-        (&Method::POST, ["groups", id]) => respond(state.update_group(plan, id, body), StatusCode::OK),
-        (&Method::PUT, ["groups", id]) => respond(state.replace_group(plan, id, body), StatusCode::OK),
-        (&Method::DELETE, ["groups", id]) => {
-            if state.delete_group(plan, id) { empty(StatusCode::OK) } else { not_found() }
+        (&Method::POST, ["groups", id]) => {
+            respond(state.update_group(plan, id, body), StatusCode::OK)
         }
-        (&Method::GET, ["groups", id, "members"]) => respond(Ok(state.group_members(plan, id)), StatusCode::OK),
+        (&Method::PUT, ["groups", id]) => {
+            respond(state.replace_group(plan, id, body), StatusCode::OK)
+        }
+        (&Method::DELETE, ["groups", id]) => {
+            if state.delete_group(plan, id) {
+                empty(StatusCode::OK)
+            } else {
+                not_found()
+            }
+        }
+        (&Method::GET, ["groups", id, "members"]) => {
+            respond(Ok(state.group_members(plan, id)), StatusCode::OK)
+        }
         (&Method::GET, ["inbounds"]) => match list(query) {
             Ok(q) => ok(StatusCode::OK, state.list_inbounds(plan, &q)),
             Err(e) => api_error(e),
         },
-        (&Method::GET, ["inbounds", id]) => respond(Ok(state.get_inbound(plan, id)), StatusCode::OK),
+        (&Method::GET, ["inbounds", id]) => {
+            respond(Ok(state.get_inbound(plan, id)), StatusCode::OK)
+        }
         (method, [_, id, "tags"]) => {
             let f = Fields(body);
             let change = match *method {
@@ -331,7 +423,10 @@ fn handle(
                     .and_then(|t| t.ok_or_else(|| ApiError::constraint("Field 'tags' is required")))
                     .map(TagChange::Replace),
                 _ => f.strings("add").and_then(|add| {
-                    Ok(TagChange::Update { add: add.unwrap_or_default(), remove: f.strings("remove")?.unwrap_or_default() })
+                    Ok(TagChange::Update {
+                        add: add.unwrap_or_default(),
+                        remove: f.strings("remove")?.unwrap_or_default(),
+                    })
                 }),
             };
             match change {
@@ -345,11 +440,15 @@ fn handle(
 
 // ------------------------------------------------------------ control API
 
-fn plan_of(state: &State, body: &Map<String, Value>) -> Result<String, Response> {
+fn plan_of(state: &State, body: &Map<String, Value>) -> Result<String, (StatusCode, String)> {
     match body.get("service_plan_id").and_then(Value::as_str) {
         Some(id) if state.plan_config(id).is_some() => Ok(id.to_string()),
-        Some(id) => Err((StatusCode::NOT_FOUND, format!("no service plan {id}")).into_response()),
-        None => state.plan_ids().into_iter().next().ok_or_else(|| empty(StatusCode::NOT_FOUND)),
+        Some(id) => Err((StatusCode::NOT_FOUND, format!("no service plan {id}"))),
+        None => state
+            .plan_ids()
+            .into_iter()
+            .next()
+            .ok_or_else(|| (StatusCode::NOT_FOUND, "no service plan".to_string())),
     }
 }
 
@@ -366,7 +465,10 @@ async fn clock(AxumState(shared): AxumState<Arc<Shared>>) -> Response {
 }
 
 async fn advance(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Response {
-    let seconds = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["seconds"].as_f64()).unwrap_or(0.0);
+    let seconds = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v["seconds"].as_f64())
+        .unwrap_or(0.0);
     if !(0.0..=1e9).contains(&seconds) {
         return (StatusCode::BAD_REQUEST, "seconds must be between 0 and 1e9").into_response();
     }
@@ -382,14 +484,21 @@ pub async fn advance_by(shared: &Arc<Shared>, by: Duration) {
     loop {
         let next = {
             let state = shared.lock();
-            state.deliveries.iter().filter_map(|d| d.next_at).filter(|at| *at > state.clock.now() && *at <= target).min()
+            state
+                .deliveries
+                .iter()
+                .filter_map(|d| d.next_at)
+                .filter(|at| *at > state.clock.now() && *at <= target)
+                .min()
         };
         let step_to = next.unwrap_or(target);
         {
             let mut state = shared.lock();
             let now = state.clock.now();
             if step_to > now {
-                state.clock.advance((step_to - now).to_std().unwrap_or_default());
+                state
+                    .clock
+                    .advance((step_to - now).to_std().unwrap_or_default());
             }
         }
         shared.settle().await;
@@ -403,8 +512,16 @@ async fn clock_mode(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> R
     let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let mode = match value["mode"].as_str() {
         Some("manual") => ClockMode::Manual,
-        Some("realtime") => ClockMode::Realtime { speed: value["speed"].as_f64().unwrap_or(1.0) },
-        _ => return (StatusCode::BAD_REQUEST, r#"mode must be "manual" or "realtime""#).into_response(),
+        Some("realtime") => ClockMode::Realtime {
+            speed: value["speed"].as_f64().unwrap_or(1.0),
+        },
+        _ => {
+            return (
+                StatusCode::BAD_REQUEST,
+                r#"mode must be "manual" or "realtime""#,
+            )
+                .into_response();
+        }
     };
     shared.lock().clock.set_mode(mode);
     ok(StatusCode::OK, clock_json(&shared.lock()))
@@ -419,7 +536,7 @@ async fn inject(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Respo
         };
         let plan = match plan_of(&state, &object) {
             Ok(p) => p,
-            Err(r) => return r,
+            Err(r) => return r.into_response(),
         };
         state.receive(&plan, &object)
     };
@@ -430,8 +547,16 @@ async fn inject(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Respo
     }
 }
 
-async fn outbox(AxumState(shared): AxumState<Arc<Shared>>, Query(q): Query<HashMap<String, String>>) -> Response {
-    ok(StatusCode::OK, shared.lock().outbox(q.get("service_plan_id").map(String::as_str)))
+async fn outbox(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    ok(
+        StatusCode::OK,
+        shared
+            .lock()
+            .outbox(q.get("service_plan_id").map(String::as_str)),
+    )
 }
 
 async fn callbacks(AxumState(shared): AxumState<Arc<Shared>>) -> Response {
@@ -474,7 +599,11 @@ async fn faults(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Respo
 async fn plans(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Response {
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let (Some(id), Some(token)) = (v["service_plan_id"].as_str(), v["api_token"].as_str()) else {
-        return (StatusCode::BAD_REQUEST, "service_plan_id and api_token are required").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "service_plan_id and api_token are required",
+        )
+            .into_response();
     };
     let text = |k: &str| v[k].as_str().map(str::to_owned);
     shared.lock().upsert_plan(PlanConfig {

@@ -11,17 +11,23 @@
 //! the GSM-7/UCS-2 part counting.
 //!
 //! ```no_run
-//! # async fn demo() {
-//! let sim = xms_simulator::Simulator::start();
-//! let client = xms::Client::builder()
-//!     .service_plan(sim.service_plan_id(), sim.api_token())
-//!     .endpoint(sim.url())
-//!     .build()
-//!     .unwrap();
-//! client.batches().text("12345", ["46701234567"], "Hello").send().await.unwrap();
-//! sim.advance(std::time::Duration::from_secs(5)).await; // delivered
-//! # }
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let sim = xms_simulator::Simulator::start(); // 127.0.0.1, a free port, manual clock
+//! let sent = reqwest::Client::new()
+//!     .post(format!("{}/xms/v1/{}/batches", sim.url(), sim.service_plan_id()))
+//!     .bearer_auth(sim.api_token())
+//!     .header("content-type", "application/json")
+//!     .body(r#"{"from": "12345", "to": ["46701234567"], "body": "Hello"}"#)
+//!     .send()
+//!     .await?;
+//! assert_eq!(sent.status(), 201);
+//! sim.advance(std::time::Duration::from_secs(3)).await; // Queued, Dispatched, Delivered
+//! assert_eq!(sim.outbox()[0]["status"], "Delivered");
+//! # Ok(()) }
 //! ```
+//!
+//! With the `xms` SDK, point a client at it:
+//! `xms::Client::builder().service_plan(sim.service_plan_id(), sim.api_token()).endpoint(sim.url())`.
 //!
 //! # Behaviour
 //!
@@ -120,7 +126,11 @@ pub struct SimulatorBuilder {
 
 impl Default for SimulatorBuilder {
     fn default() -> Self {
-        SimulatorBuilder { plans: Vec::new(), addr: SocketAddr::from(([127, 0, 0, 1], 0)), clock: ClockMode::Manual }
+        SimulatorBuilder {
+            plans: Vec::new(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            clock: ClockMode::Manual,
+        }
     }
 }
 
@@ -201,33 +211,46 @@ impl SimulatorBuilder {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready, started) = std::sync::mpsc::channel();
         let served = shared.clone();
-        let thread = std::thread::Builder::new().name("xms-simulator".into()).spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-                Ok(runtime) => runtime,
-                Err(e) => return ready.send(Err(e)).unwrap_or(()),
-            };
-            let listener = match runtime.block_on(async { tokio::net::TcpListener::from_std(listener) }) {
-                Ok(listener) => listener,
-                Err(e) => return ready.send(Err(e)).unwrap_or(()),
-            };
-            let _ = ready.send(Ok(runtime.handle().clone()));
-            // In real time, things fall due without requests: look every 20 ms.
-            let ticker = served.clone();
-            runtime.spawn(async move {
-                loop {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                    if matches!(ticker.lock().clock.mode(), ClockMode::Realtime { .. }) {
-                        ticker.deliver_due().await;
+        let thread = std::thread::Builder::new()
+            .name("xms-simulator".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => return ready.send(Err(e)).unwrap_or(()),
+                };
+                let listener =
+                    match runtime.block_on(async { tokio::net::TcpListener::from_std(listener) }) {
+                        Ok(listener) => listener,
+                        Err(e) => return ready.send(Err(e)).unwrap_or(()),
+                    };
+                let _ = ready.send(Ok(runtime.handle().clone()));
+                // In real time, things fall due without requests: look every 20 ms.
+                let ticker = served.clone();
+                runtime.spawn(async move {
+                    loop {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        if matches!(ticker.lock().clock.mode(), ClockMode::Realtime { .. }) {
+                            ticker.deliver_due().await;
+                        }
                     }
-                }
-            });
-            let app = http::router(served);
-            runtime.block_on(async move {
-                let _ = axum::serve(listener, app).with_graceful_shutdown(async { let _ = stopped.await; }).await;
-            });
-            runtime.shutdown_timeout(Duration::from_secs(1));
-        })?;
-        let handle = started.recv().map_err(|_| std::io::Error::other("the simulator thread stopped"))??;
+                });
+                let app = http::router(served);
+                runtime.block_on(async move {
+                    let _ = axum::serve(listener, app)
+                        .with_graceful_shutdown(async {
+                            let _ = stopped.await;
+                        })
+                        .await;
+                });
+                runtime.shutdown_timeout(Duration::from_secs(1));
+            })?;
+        let handle = started
+            .recv()
+            .map_err(|_| std::io::Error::other("the simulator thread stopped"))??;
         Ok(Simulator {
             url: format!("http://{addr}"),
             plans: self.plans,
@@ -251,7 +274,10 @@ pub struct Simulator {
 
 impl std::fmt::Debug for Simulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Simulator").field("url", &self.url).field("service_plan_id", &self.service_plan_id()).finish()
+        f.debug_struct("Simulator")
+            .field("url", &self.url)
+            .field("service_plan_id", &self.service_plan_id())
+            .finish()
     }
 }
 
@@ -284,7 +310,10 @@ impl Simulator {
 
     /// Run a future on the simulator's runtime and wait for it from any
     /// context (a thread of another runtime included).
-    async fn on_runtime<T: Send + 'static>(&self, f: impl std::future::Future<Output = T> + Send + 'static) -> T {
+    async fn on_runtime<T: Send + 'static>(
+        &self,
+        f: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> T {
         self.handle.spawn(f).await.expect("the simulator's task")
     }
 
@@ -292,7 +321,8 @@ impl Simulator {
     /// return when they are delivered.
     pub async fn advance(&self, by: Duration) {
         let shared = self.shared.clone();
-        self.on_runtime(async move { http::advance_by(&shared, by).await }).await;
+        self.on_runtime(async move { http::advance_by(&shared, by).await })
+            .await;
     }
 
     /// Wait until every callback that is due has been delivered.
@@ -327,7 +357,11 @@ impl Simulator {
     pub fn callback_counts(&self) -> (usize, usize) {
         let state = self.shared.lock();
         let delivered = state.deliveries.iter().filter(|d| d.delivered).count();
-        let waiting = state.deliveries.iter().filter(|d| !d.delivered && d.next_at.is_some()).count();
+        let waiting = state
+            .deliveries
+            .iter()
+            .filter(|d| !d.delivered && d.next_at.is_some())
+            .count();
         (delivered, waiting)
     }
 

@@ -63,8 +63,15 @@ impl Kind {
 #[derive(Clone, Debug)]
 enum Body {
     Text(String),
-    Binary { body: String, udh: String },
-    Media { url: String, message: Option<String>, subject: Option<String> },
+    Binary {
+        body: String,
+        udh: String,
+    },
+    Media {
+        url: String,
+        message: Option<String>,
+        subject: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -220,11 +227,23 @@ impl State {
             .map(|config| {
                 (
                     config.id.clone(),
-                    Plan { config, batches: Vec::new(), groups: Vec::new(), inbounds: Vec::new(), tags: HashMap::new() },
+                    Plan {
+                        config,
+                        batches: Vec::new(),
+                        groups: Vec::new(),
+                        inbounds: Vec::new(),
+                        tags: HashMap::new(),
+                    },
                 )
             })
             .collect();
-        State { clock: Clock::new(mode), plans, faults: VecDeque::new(), deliveries: Vec::new(), counter: 0 }
+        State {
+            clock: Clock::new(mode),
+            plans,
+            faults: VecDeque::new(),
+            deliveries: Vec::new(),
+            counter: 0,
+        }
     }
 
     /// Forget every batch, group, inbound, tag, fault and callback.
@@ -254,7 +273,13 @@ impl State {
                 let id = config.id.clone();
                 self.plans.insert(
                     id,
-                    Plan { config, batches: Vec::new(), groups: Vec::new(), inbounds: Vec::new(), tags: HashMap::new() },
+                    Plan {
+                        config,
+                        batches: Vec::new(),
+                        groups: Vec::new(),
+                        inbounds: Vec::new(),
+                        tags: HashMap::new(),
+                    },
                 );
             }
         }
@@ -266,11 +291,16 @@ impl State {
         self.counter += 1;
         let millis = self.clock.now().timestamp_millis().max(0) as u128;
         let value = (millis << 80) | (u128::from(self.counter) << 16) | 0x5157;
-        (0..26).rev().map(|i| ALPHABET[((value >> (i * 5)) & 31) as usize] as char).collect()
+        (0..26)
+            .rev()
+            .map(|i| ALPHABET[((value >> (i * 5)) & 31) as usize] as char)
+            .collect()
     }
 
     fn plan(&mut self, id: &str) -> &mut Plan {
-        self.plans.get_mut(id).expect("the HTTP layer checked the plan")
+        self.plans
+            .get_mut(id)
+            .expect("the HTTP layer checked the plan")
     }
 
     // ------------------------------------------------------------ batches
@@ -296,13 +326,20 @@ impl State {
         Ok(json)
     }
 
-    pub fn dry_run(&mut self, plan_id: &str, body: &Map<String, Value>, per_recipient: bool, max: usize) -> Res<Value> {
+    pub fn dry_run(
+        &mut self,
+        plan_id: &str,
+        body: &Map<String, Value>,
+        per_recipient: bool,
+        max: usize,
+    ) -> Res<Value> {
         let now = self.clock.now();
         let fields = self.parse_batch(plan_id, body, now)?;
         let recipients = self.expand(plan_id, &fields.to);
         let messages: Vec<Message> = recipients.iter().map(|r| render(&fields, r, now)).collect();
         let total: usize = messages.iter().map(|m| m.parts).sum();
-        let mut out = json!({"number_of_recipients": recipients.len(), "number_of_messages": total});
+        let mut out =
+            json!({"number_of_recipients": recipients.len(), "number_of_messages": total});
         if per_recipient {
             out["per_recipient"] = messages
                 .iter()
@@ -315,15 +352,29 @@ impl State {
 
     pub fn get_batch(&mut self, plan_id: &str, id: &str) -> Option<Value> {
         self.process();
-        self.plan(plan_id).batches.iter().find(|b| b.id == id).map(batch_json)
+        self.plan(plan_id)
+            .batches
+            .iter()
+            .find(|b| b.id == id)
+            .map(batch_json)
     }
 
-    pub fn replace_batch(&mut self, plan_id: &str, id: &str, body: &Map<String, Value>) -> Res<Option<Value>> {
+    pub fn replace_batch(
+        &mut self,
+        plan_id: &str,
+        id: &str,
+        body: &Map<String, Value>,
+    ) -> Res<Option<Value>> {
         self.process();
         let now = self.clock.now();
-        let Some(index) = self.plan(plan_id).batches.iter().position(|b| b.id == id) else { return Ok(None) };
+        let Some(index) = self.plan(plan_id).batches.iter().position(|b| b.id == id) else {
+            return Ok(None);
+        };
         if self.plan(plan_id).batches[index].dispatched {
-            return Err(ApiError::forbidden("batch_already_dispatched", "The batch has been dispatched and cannot be replaced"));
+            return Err(ApiError::forbidden(
+                "batch_already_dispatched",
+                "The batch has been dispatched and cannot be replaced",
+            ));
         }
         let fields = self.parse_batch(plan_id, body, now)?;
         let batch = &mut self.plan(plan_id).batches[index];
@@ -334,13 +385,23 @@ impl State {
         Ok(Some(json))
     }
 
-    pub fn update_batch(&mut self, plan_id: &str, id: &str, body: &Map<String, Value>) -> Res<Option<Value>> {
+    pub fn update_batch(
+        &mut self,
+        plan_id: &str,
+        id: &str,
+        body: &Map<String, Value>,
+    ) -> Res<Option<Value>> {
         self.process();
         let now = self.clock.now();
-        let Some(index) = self.plan(plan_id).batches.iter().position(|b| b.id == id) else { return Ok(None) };
+        let Some(index) = self.plan(plan_id).batches.iter().position(|b| b.id == id) else {
+            return Ok(None);
+        };
         let existing = self.plan(plan_id).batches[index].clone();
         if existing.dispatched {
-            return Err(ApiError::forbidden("batch_already_dispatched", "The batch has been dispatched and cannot be updated"));
+            return Err(ApiError::forbidden(
+                "batch_already_dispatched",
+                "The batch has been dispatched and cannot be updated",
+            ));
         }
         let f = Fields(body);
         f.refuse(&["toAdd", "toRemove", "to"])?;
@@ -348,7 +409,11 @@ impl State {
             None | Some("mt_text") => Kind::Text,
             Some("mt_binary") => Kind::Binary,
             Some("mt_media") => Kind::Media,
-            Some(other) => return Err(ApiError::constraint(format!("Unknown batch type '{other}'"))),
+            Some(other) => {
+                return Err(ApiError::constraint(format!(
+                    "Unknown batch type '{other}'"
+                )));
+            }
         };
         if kind != existing.fields.kind {
             return Err(ApiError::constraint(format!(
@@ -364,7 +429,9 @@ impl State {
             if let Some(list) = f.strings(key)?
                 && list.len() > 100
             {
-                return Err(ApiError::constraint(format!("Field '{key}' may hold at most 100 elements")));
+                return Err(ApiError::constraint(format!(
+                    "Field '{key}' may hold at most 100 elements"
+                )));
             }
         }
         let mut to: Vec<String> = existing.fields.to.clone();
@@ -374,15 +441,22 @@ impl State {
                 to.push(added);
             }
         }
-        let removed: Vec<String> =
-            f.strings("to_remove")?.unwrap_or_default().into_iter().map(|r| msisdn(&r).unwrap_or(r)).collect();
+        let removed: Vec<String> = f
+            .strings("to_remove")?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| msisdn(&r).unwrap_or(r))
+            .collect();
         to.retain(|r| !removed.contains(r));
         merged.insert("to".into(), to.into());
         for (key, value) in body {
             if matches!(key.as_str(), "to_add" | "to_remove" | "type") {
                 continue;
             }
-            let resettable = matches!(key.as_str(), "delivery_report" | "send_at" | "expire_at" | "callback_url" | "parameters");
+            let resettable = matches!(
+                key.as_str(),
+                "delivery_report" | "send_at" | "expire_at" | "callback_url" | "parameters"
+            );
             if value.is_null() && resettable {
                 merged.remove(key);
             } else {
@@ -423,22 +497,34 @@ impl State {
         Some(json)
     }
 
-    pub fn delivery_feedback(&mut self, plan_id: &str, id: &str, body: &Map<String, Value>) -> Res<Option<()>> {
+    pub fn delivery_feedback(
+        &mut self,
+        plan_id: &str,
+        id: &str,
+        body: &Map<String, Value>,
+    ) -> Res<Option<()>> {
         let f = Fields(body);
         if !f.has("recipients") {
             return Err(ApiError::constraint("Field 'recipients' is required"));
         }
         let recipients = f.strings("recipients")?.unwrap_or_default();
-        let Some(batch) = self.plan(plan_id).batches.iter_mut().find(|b| b.id == id) else { return Ok(None) };
+        let Some(batch) = self.plan(plan_id).batches.iter_mut().find(|b| b.id == id) else {
+            return Ok(None);
+        };
         if !batch.fields.feedback_enabled {
-            return Err(ApiError::constraint("Feedback is not enabled for this batch"));
+            return Err(ApiError::constraint(
+                "Feedback is not enabled for this batch",
+            ));
         }
         let has_group = batch.fields.to.iter().any(|r| msisdn(r).is_none());
         if recipients.is_empty() && has_group {
-            return Err(ApiError::constraint("A batch sent to a group needs at least one recipient in its feedback"));
+            return Err(ApiError::constraint(
+                "A batch sent to a group needs at least one recipient in its feedback",
+            ));
         }
         for r in recipients {
-            let r = msisdn(&r).ok_or_else(|| ApiError::format(format!("Not a phone number: {r}")))?;
+            let r =
+                msisdn(&r).ok_or_else(|| ApiError::format(format!("Not a phone number: {r}")))?;
             if !batch.feedback.contains(&r) {
                 batch.feedback.push(r);
             }
@@ -448,8 +534,14 @@ impl State {
 
     pub fn list_batches(&mut self, plan_id: &str, q: &ListQuery) -> Value {
         self.process();
-        let since = q.start_date.unwrap_or_else(|| self.clock.now() - TimeDelta::hours(24));
-        let from: Vec<String> = q.list("from").iter().map(|f| msisdn(f).unwrap_or_else(|| f.clone())).collect();
+        let since = q
+            .start_date
+            .unwrap_or_else(|| self.clock.now() - TimeDelta::hours(24));
+        let from: Vec<String> = q
+            .list("from")
+            .iter()
+            .map(|f| msisdn(f).unwrap_or_else(|| f.clone()))
+            .collect();
         let tags = q.list("tags");
         let plan = self.plan(plan_id);
         let matching: Vec<&Batch> = plan
@@ -457,25 +549,55 @@ impl State {
             .iter()
             .rev()
             .filter(|b| b.created_at >= since && q.end_date.is_none_or(|end| b.created_at < end))
-            .filter(|b| from.is_empty() || b.fields.from.as_ref().is_some_and(|f| from.contains(&msisdn(f).unwrap_or_else(|| f.clone()))))
-            .filter(|b| q.client_reference.as_ref().is_none_or(|r| b.fields.client_reference.as_ref() == Some(r)))
-            .filter(|b| tags.is_empty() || plan.tags.get(&b.id).is_some_and(|t| t.iter().any(|x| tags.contains(x))))
+            .filter(|b| {
+                from.is_empty()
+                    || b.fields
+                        .from
+                        .as_ref()
+                        .is_some_and(|f| from.contains(&msisdn(f).unwrap_or_else(|| f.clone())))
+            })
+            .filter(|b| {
+                q.client_reference
+                    .as_ref()
+                    .is_none_or(|r| b.fields.client_reference.as_ref() == Some(r))
+            })
+            .filter(|b| {
+                tags.is_empty()
+                    || plan
+                        .tags
+                        .get(&b.id)
+                        .is_some_and(|t| t.iter().any(|x| tags.contains(x)))
+            })
             .collect();
         paged(matching, q, "batches", batch_json)
     }
 
     /// Parse and check a send (or replace, or dry run) request.
-    fn parse_batch(&self, plan_id: &str, body: &Map<String, Value>, now: DateTime<Utc>) -> Res<BatchFields> {
+    fn parse_batch(
+        &self,
+        plan_id: &str,
+        body: &Map<String, Value>,
+        now: DateTime<Utc>,
+    ) -> Res<BatchFields> {
         let f = Fields(body);
         let kind = match f.string("type")?.as_deref() {
             None | Some("mt_text") => Kind::Text,
             Some("mt_binary") => Kind::Binary,
             Some("mt_media") => Kind::Media,
-            Some(other) => return Err(ApiError::constraint(format!("Unknown batch type '{other}'"))),
+            Some(other) => {
+                return Err(ApiError::constraint(format!(
+                    "Unknown batch type '{other}'"
+                )));
+            }
         };
-        let to = f.strings("to")?.ok_or_else(|| ApiError::constraint("Field 'to' is required"))?;
+        let to = f
+            .strings("to")?
+            .ok_or_else(|| ApiError::constraint("Field 'to' is required"))?;
         if to.is_empty() || to.len() > 1000 {
-            return Err(ApiError::constraint(format!("Field 'to' must hold 1 to 1000 elements, not {}", to.len())));
+            return Err(ApiError::constraint(format!(
+                "Field 'to' must hold 1 to 1000 elements, not {}",
+                to.len()
+            )));
         }
         let plan = &self.plans[plan_id];
         let mut recipients = Vec::new();
@@ -483,7 +605,12 @@ impl State {
             match msisdn(&r) {
                 Some(number) => recipients.push(number),
                 None if plan.groups.iter().any(|g| g.id == r) => recipients.push(r),
-                None => return Err(ApiError::forbidden("unknown_group", format!("Group '{r}' is unknown"))),
+                None => {
+                    return Err(ApiError::forbidden(
+                        "unknown_group",
+                        format!("Group '{r}' is unknown"),
+                    ));
+                }
             }
         }
         let from = f.string("from")?;
@@ -494,7 +621,9 @@ impl State {
             Kind::Text => {
                 let text = f.required_string("body")?;
                 if text.chars().count() > 2000 {
-                    return Err(ApiError::constraint("Field 'body' must be at most 2000 characters"));
+                    return Err(ApiError::constraint(
+                        "Field 'body' must be at most 2000 characters",
+                    ));
                 }
                 Body::Text(text)
             }
@@ -509,17 +638,42 @@ impl State {
                     return Err(ApiError::format("Field 'udh' must be hex"));
                 }
                 if bytes.len() + udh.len() / 2 > 140 {
-                    return Err(ApiError::constraint("Fields 'body' and 'udh' must be at most 140 bytes together"));
+                    return Err(ApiError::constraint(
+                        "Fields 'body' and 'udh' must be at most 140 bytes together",
+                    ));
                 }
                 Body::Binary { body: text, udh }
             }
             Kind::Media => {
-                let media = f.object("body")?.ok_or_else(|| ApiError::constraint("Field 'body' is required"))?;
+                let media = f
+                    .object("body")?
+                    .ok_or_else(|| ApiError::constraint("Field 'body' is required"))?;
                 let m = Fields(media);
-                Body::Media { url: m.required_string("url")?, message: m.string("message")?, subject: m.string("subject")? }
+                Body::Media {
+                    url: m.required_string("url")?,
+                    message: m.string("message")?,
+                    subject: m.string("subject")?,
+                }
             }
         };
-        let parameters = f.object("parameters")?.cloned();
+        // Phone numbers among the parameter keys are normalized like the
+        // recipients, so `+46...` and `46...` name the same recipient.
+        let parameters = f.object("parameters")?.map(|params| {
+            params
+                .iter()
+                .map(|(key, values)| {
+                    let values = match values {
+                        Value::Object(v) => Value::Object(
+                            v.iter()
+                                .map(|(r, x)| (msisdn(r).unwrap_or_else(|| r.clone()), x.clone()))
+                                .collect(),
+                        ),
+                        other => other.clone(),
+                    };
+                    (key.clone(), values)
+                })
+                .collect::<Map<String, Value>>()
+        });
         if let Some(params) = &parameters {
             if kind == Kind::Binary {
                 return Err(ApiError::constraint("Binary batches take no parameters"));
@@ -527,62 +681,108 @@ impl State {
             for (key, values) in params {
                 let valid = !key.is_empty()
                     && key.len() <= 16
-                    && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
                 if !valid {
-                    return Err(ApiError::constraint(format!("Parameter key '{key}' is not allowed")));
+                    return Err(ApiError::constraint(format!(
+                        "Parameter key '{key}' is not allowed"
+                    )));
                 }
                 let Value::Object(values) = values else {
-                    return Err(ApiError::invalid_json(format!("Parameter '{key}' must be an object")));
+                    return Err(ApiError::invalid_json(format!(
+                        "Parameter '{key}' must be an object"
+                    )));
                 };
                 for value in values.values() {
                     match value {
                         Value::String(s) if s.chars().count() <= 160 => {}
-                        Value::String(_) => return Err(ApiError::constraint("Parameter values must be at most 160 characters")),
-                        _ => return Err(ApiError::invalid_json(format!("Values of parameter '{key}' must be strings"))),
+                        Value::String(_) => {
+                            return Err(ApiError::constraint(
+                                "Parameter values must be at most 160 characters",
+                            ));
+                        }
+                        _ => {
+                            return Err(ApiError::invalid_json(format!(
+                                "Values of parameter '{key}' must be strings"
+                            )));
+                        }
                     }
                 }
             }
         }
-        let delivery_report = f.string("delivery_report")?.unwrap_or_else(|| "none".into());
-        if !["none", "summary", "full", "per_recipient", "per_recipient_final"].contains(&delivery_report.as_str()) {
-            return Err(ApiError::invalid_json(format!("Unknown delivery_report '{delivery_report}'")));
+        let delivery_report = f
+            .string("delivery_report")?
+            .unwrap_or_else(|| "none".into());
+        if ![
+            "none",
+            "summary",
+            "full",
+            "per_recipient",
+            "per_recipient_final",
+        ]
+        .contains(&delivery_report.as_str())
+        {
+            return Err(ApiError::invalid_json(format!(
+                "Unknown delivery_report '{delivery_report}'"
+            )));
         }
         let send_at = f.time("send_at")?;
         let expire_at = f.time("expire_at")?;
         if let (Some(s), Some(e)) = (send_at, expire_at)
             && e <= s
         {
-            return Err(ApiError::constraint("Field 'expire_at' must be after 'send_at'"));
+            return Err(ApiError::constraint(
+                "Field 'expire_at' must be after 'send_at'",
+            ));
         }
         if let Some(e) = expire_at
             && e > send_at.unwrap_or(now) + TimeDelta::days(3) + TimeDelta::minutes(1)
         {
-            return Err(ApiError::constraint("Field 'expire_at' must be at most 3 days after 'send_at'"));
+            return Err(ApiError::constraint(
+                "Field 'expire_at' must be at most 3 days after 'send_at'",
+            ));
         }
         let callback_url = f.string("callback_url")?;
         if let Some(url) = &callback_url {
-            let valid = url.len() <= 2048 && (url.starts_with("http://") || url.starts_with("https://")) && url.len() > 8;
+            let valid = url.len() <= 2048
+                && (url.starts_with("http://") || url.starts_with("https://"))
+                && url.len() > 8;
             if !valid {
-                return Err(ApiError::format("Field 'callback_url' must be a URL of at most 2048 characters"));
+                return Err(ApiError::format(
+                    "Field 'callback_url' must be a URL of at most 2048 characters",
+                ));
             }
         }
         let client_reference = f.string("client_reference")?;
-        if client_reference.as_ref().is_some_and(|r| r.chars().count() > 2048) {
-            return Err(ApiError::constraint("Field 'client_reference' must be at most 2048 characters"));
+        if client_reference
+            .as_ref()
+            .is_some_and(|r| r.chars().count() > 2048)
+        {
+            return Err(ApiError::constraint(
+                "Field 'client_reference' must be at most 2048 characters",
+            ));
         }
         let max_parts = f.int("max_number_of_message_parts")?;
         if max_parts.is_some_and(|p| p < 1) {
-            return Err(ApiError::constraint("Field 'max_number_of_message_parts' must be at least 1"));
+            return Err(ApiError::constraint(
+                "Field 'max_number_of_message_parts' must be at least 1",
+            ));
         }
         let from_ton = f.int("from_ton")?;
         if from_ton.is_some_and(|t| !(0..=6).contains(&t)) {
-            return Err(ApiError::constraint("Field 'from_ton' must be between 0 and 6"));
+            return Err(ApiError::constraint(
+                "Field 'from_ton' must be between 0 and 6",
+            ));
         }
         let from_npi = f.int("from_npi")?;
         if from_npi.is_some_and(|t| !(0..=18).contains(&t)) {
-            return Err(ApiError::constraint("Field 'from_npi' must be between 0 and 18"));
+            return Err(ApiError::constraint(
+                "Field 'from_npi' must be between 0 and 18",
+            ));
         }
-        if delivery_report != "none" && callback_url.is_none() && plan.config.callback_url.is_none() {
+        if delivery_report != "none" && callback_url.is_none() && plan.config.callback_url.is_none()
+        {
             return Err(ApiError::forbidden(
                 "missing_callback_url",
                 "A delivery report was requested but neither the batch nor the service plan has a callback URL",
@@ -697,12 +897,29 @@ impl State {
         let plan = &self.plans[plan_id];
         let batch = &plan.batches[index];
         let m = &batch.messages[i];
-        let Some(url) = batch.fields.callback_url.clone().or_else(|| plan.config.callback_url.clone()) else { return };
+        let Some(url) = batch
+            .fields
+            .callback_url
+            .clone()
+            .or_else(|| plan.config.callback_url.clone())
+        else {
+            return;
+        };
         let (report, batch_done) = match batch.fields.delivery_report.as_str() {
             "per_recipient" => (Some(recipient_report(batch, m)), false),
             "per_recipient_final" if m.is_final() => (Some(recipient_report(batch, m)), false),
-            "summary" | "full" if !batch.report_sent && batch.messages.iter().all(Message::is_final) => {
-                (Some(batch_report(batch, batch.fields.delivery_report == "full", &[], &[])), true)
+            "summary" | "full"
+                if !batch.report_sent && batch.messages.iter().all(Message::is_final) =>
+            {
+                (
+                    Some(batch_report(
+                        batch,
+                        batch.fields.delivery_report == "full",
+                        &[],
+                        &[],
+                    )),
+                    true,
+                )
             }
             _ => (None, false),
         };
@@ -750,7 +967,9 @@ impl State {
     /// at most 81,920 s after it.
     pub fn delivered(&mut self, id: u64, status: Option<u16>) {
         let now = self.clock.now();
-        let Some(d) = self.deliveries.iter_mut().find(|d| d.id == id) else { return };
+        let Some(d) = self.deliveries.iter_mut().find(|d| d.id == id) else {
+            return;
+        };
         d.in_flight = false;
         d.attempts += 1;
         d.last_status = status;
@@ -779,7 +998,9 @@ impl State {
         let statuses = q.list("status");
         let codes = q.codes()?;
         let plan = self.plan(plan_id);
-        let Some(batch) = plan.batches.iter().find(|b| b.id == id) else { return Ok(None) };
+        let Some(batch) = plan.batches.iter().find(|b| b.id == id) else {
+            return Ok(None);
+        };
         if q.client_reference.is_some() && q.client_reference != batch.fields.client_reference {
             return Ok(None);
         }
@@ -796,13 +1017,18 @@ impl State {
 
     pub fn list_reports(&mut self, plan_id: &str, q: &ListQuery) -> Res<Value> {
         self.process();
-        let since = q.start_date.unwrap_or_else(|| self.clock.now() - TimeDelta::hours(24));
+        let since = q
+            .start_date
+            .unwrap_or_else(|| self.clock.now() - TimeDelta::hours(24));
         let statuses = q.list("status");
         let codes = q.codes()?;
         let plan = self.plan(plan_id);
         let mut reports: Vec<(DateTime<Utc>, Value)> = Vec::new();
         for b in &plan.batches {
-            if q.client_reference.as_ref().is_some_and(|r| b.fields.client_reference.as_ref() != Some(r)) {
+            if q.client_reference
+                .as_ref()
+                .is_some_and(|r| b.fields.client_reference.as_ref() != Some(r))
+            {
                 continue;
             }
             for m in &b.messages {
@@ -814,8 +1040,13 @@ impl State {
                 }
             }
         }
-        reports.sort_by(|a, b| b.0.cmp(&a.0));
-        Ok(paged(reports.iter().map(|(_, v)| v).collect(), q, "delivery_reports", |v: &Value| v.clone()))
+        reports.sort_by_key(|r| std::cmp::Reverse(r.0));
+        Ok(paged(
+            reports.iter().map(|(_, v)| v).collect(),
+            q,
+            "delivery_reports",
+            |v: &Value| v.clone(),
+        ))
     }
 
     pub fn outbox(&mut self, plan_id: Option<&str>) -> Value {
@@ -845,10 +1076,19 @@ impl State {
         let f = Fields(body);
         let name = self.check_name(plan_id, f.string("name")?, None)?;
         let members = numbers("members", f.strings("members")?.unwrap_or_default(), 10_000)?;
-        let child_groups = self.check_children(plan_id, f.strings("child_groups")?.unwrap_or_default())?;
+        let child_groups =
+            self.check_children(plan_id, f.strings("child_groups")?.unwrap_or_default())?;
         let auto_update = auto_update(f.object("auto_update")?)?;
         let id = self.new_id();
-        let group = Group { id, name, members, child_groups, auto_update, created_at: now, modified_at: now };
+        let group = Group {
+            id,
+            name,
+            members,
+            child_groups,
+            auto_update,
+            created_at: now,
+            modified_at: now,
+        };
         let plan = self.plan(plan_id);
         plan.groups.push(group);
         Ok(group_json(plan, plan.groups.last().expect("just pushed")))
@@ -856,15 +1096,26 @@ impl State {
 
     pub fn get_group(&mut self, plan_id: &str, id: &str) -> Option<Value> {
         let plan = self.plan(plan_id);
-        plan.groups.iter().find(|g| g.id == id).map(|g| group_json(plan, g))
+        plan.groups
+            .iter()
+            .find(|g| g.id == id)
+            .map(|g| group_json(plan, g))
     }
 
     pub fn group_members(&mut self, plan_id: &str, id: &str) -> Option<Value> {
         let plan = self.plan(plan_id);
-        plan.groups.iter().any(|g| g.id == id).then(|| group_members(plan, id, &mut BTreeSet::new()).into())
+        plan.groups
+            .iter()
+            .any(|g| g.id == id)
+            .then(|| group_members(plan, id, &mut BTreeSet::new()).into())
     }
 
-    pub fn update_group(&mut self, plan_id: &str, id: &str, body: &Map<String, Value>) -> Res<Option<Value>> {
+    pub fn update_group(
+        &mut self,
+        plan_id: &str,
+        id: &str,
+        body: &Map<String, Value>,
+    ) -> Res<Option<Value>> {
         let now = self.clock.now();
         if !self.plans[plan_id].groups.iter().any(|g| g.id == id) {
             return Ok(None);
@@ -872,14 +1123,22 @@ impl State {
         let f = Fields(body);
         let add = numbers("add", f.strings("add")?.unwrap_or_default(), 10_000)?;
         let remove = numbers("remove", f.strings("remove")?.unwrap_or_default(), 10_000)?;
-        let children_add = self.check_children(plan_id, f.strings("child_groups_add")?.unwrap_or_default())?;
+        let children_add =
+            self.check_children(plan_id, f.strings("child_groups_add")?.unwrap_or_default())?;
         let children_remove = f.strings("child_groups_remove")?.unwrap_or_default();
         let from_group = |key: &str| -> Res<Vec<String>> {
             match f.string(key)? {
                 None => Ok(Vec::new()),
                 Some(g) => match self.plans[plan_id].groups.iter().any(|x| x.id == g) {
-                    true => Ok(group_members(&self.plans[plan_id], &g, &mut BTreeSet::new())),
-                    false => Err(ApiError::forbidden("unknown_group", format!("Group '{g}' is unknown"))),
+                    true => Ok(group_members(
+                        &self.plans[plan_id],
+                        &g,
+                        &mut BTreeSet::new(),
+                    )),
+                    false => Err(ApiError::forbidden(
+                        "unknown_group",
+                        format!("Group '{g}' is unknown"),
+                    )),
                 },
             }
         };
@@ -888,17 +1147,29 @@ impl State {
         let name = if f.is_null("name") {
             Some(None)
         } else {
-            f.string("name")?.map(|n| self.check_name(plan_id, Some(n), Some(id))).transpose()?
+            f.string("name")?
+                .map(|n| self.check_name(plan_id, Some(n), Some(id)))
+                .transpose()?
         };
-        let auto = if f.is_null("auto_update") { Some(None) } else { auto_update(f.object("auto_update")?)?.map(Some) };
+        let auto = if f.is_null("auto_update") {
+            Some(None)
+        } else {
+            auto_update(f.object("auto_update")?)?.map(Some)
+        };
         let plan = self.plan(plan_id);
-        let group = plan.groups.iter_mut().find(|g| g.id == id).expect("checked above");
+        let group = plan
+            .groups
+            .iter_mut()
+            .find(|g| g.id == id)
+            .expect("checked above");
         for m in add.into_iter().chain(add_from) {
             if !group.members.contains(&m) {
                 group.members.push(m);
             }
         }
-        group.members.retain(|m| !remove.contains(m) && !remove_from.contains(m));
+        group
+            .members
+            .retain(|m| !remove.contains(m) && !remove_from.contains(m));
         for c in children_add {
             if !group.child_groups.contains(&c) {
                 group.child_groups.push(c);
@@ -913,28 +1184,49 @@ impl State {
         }
         group.modified_at = now;
         let plan = &self.plans[plan_id];
-        Ok(Some(group_json(plan, plan.groups.iter().find(|g| g.id == id).expect("exists"))))
+        Ok(Some(group_json(
+            plan,
+            plan.groups.iter().find(|g| g.id == id).expect("exists"),
+        )))
     }
 
-    pub fn replace_group(&mut self, plan_id: &str, id: &str, body: &Map<String, Value>) -> Res<Option<Value>> {
+    pub fn replace_group(
+        &mut self,
+        plan_id: &str,
+        id: &str,
+        body: &Map<String, Value>,
+    ) -> Res<Option<Value>> {
         let now = self.clock.now();
         if !self.plans[plan_id].groups.iter().any(|g| g.id == id) {
             return Ok(None);
         }
         let f = Fields(body);
-        let members = numbers("members", f.strings("members")?.ok_or_else(|| ApiError::constraint("Field 'members' is required"))?, 10_000)?;
+        let members = numbers(
+            "members",
+            f.strings("members")?
+                .ok_or_else(|| ApiError::constraint("Field 'members' is required"))?,
+            10_000,
+        )?;
         let name = self.check_name(plan_id, f.string("name")?, Some(id))?;
-        let child_groups = self.check_children(plan_id, f.strings("child_groups")?.unwrap_or_default())?;
+        let child_groups =
+            self.check_children(plan_id, f.strings("child_groups")?.unwrap_or_default())?;
         let auto = auto_update(f.object("auto_update")?)?;
         let plan = self.plan(plan_id);
-        let group = plan.groups.iter_mut().find(|g| g.id == id).expect("checked above");
+        let group = plan
+            .groups
+            .iter_mut()
+            .find(|g| g.id == id)
+            .expect("checked above");
         group.members = members;
         group.name = name;
         group.child_groups = child_groups;
         group.auto_update = auto;
         group.modified_at = now;
         let plan = &self.plans[plan_id];
-        Ok(Some(group_json(plan, plan.groups.iter().find(|g| g.id == id).expect("exists"))))
+        Ok(Some(group_json(
+            plan,
+            plan.groups.iter().find(|g| g.id == id).expect("exists"),
+        )))
     }
 
     pub fn delete_group(&mut self, plan_id: &str, id: &str) -> bool {
@@ -954,18 +1246,38 @@ impl State {
             .groups
             .iter()
             .rev()
-            .filter(|g| tags.is_empty() || plan.tags.get(&g.id).is_some_and(|t| t.iter().any(|x| tags.contains(x))))
+            .filter(|g| {
+                tags.is_empty()
+                    || plan
+                        .tags
+                        .get(&g.id)
+                        .is_some_and(|t| t.iter().any(|x| tags.contains(x)))
+            })
             .collect();
         paged(groups, q, "groups", |g| group_json(plan, g))
     }
 
-    fn check_name(&self, plan_id: &str, name: Option<String>, this: Option<&str>) -> Res<Option<String>> {
+    fn check_name(
+        &self,
+        plan_id: &str,
+        name: Option<String>,
+        this: Option<&str>,
+    ) -> Res<Option<String>> {
         if let Some(n) = &name {
             if n.chars().count() > 20 {
-                return Err(ApiError::constraint("Field 'name' must be at most 20 characters"));
+                return Err(ApiError::constraint(
+                    "Field 'name' must be at most 20 characters",
+                ));
             }
-            if self.plans[plan_id].groups.iter().any(|g| g.name.as_ref() == Some(n) && Some(g.id.as_str()) != this) {
-                return Err(ApiError::forbidden("conflict_group_name", format!("A group named '{n}' exists")));
+            if self.plans[plan_id]
+                .groups
+                .iter()
+                .any(|g| g.name.as_ref() == Some(n) && Some(g.id.as_str()) != this)
+            {
+                return Err(ApiError::forbidden(
+                    "conflict_group_name",
+                    format!("A group named '{n}' exists"),
+                ));
             }
         }
         Ok(name)
@@ -973,11 +1285,16 @@ impl State {
 
     fn check_children(&self, plan_id: &str, children: Vec<String>) -> Res<Vec<String>> {
         if children.len() > 10 {
-            return Err(ApiError::constraint("Field 'child_groups' may hold at most 10 elements"));
+            return Err(ApiError::constraint(
+                "Field 'child_groups' may hold at most 10 elements",
+            ));
         }
         for c in &children {
             if !self.plans[plan_id].groups.iter().any(|g| &g.id == c) {
-                return Err(ApiError::forbidden("unknown_group", format!("Group '{c}' is unknown")));
+                return Err(ApiError::forbidden(
+                    "unknown_group",
+                    format!("Group '{c}' is unknown"),
+                ));
             }
         }
         Ok(children)
@@ -990,7 +1307,8 @@ impl State {
     pub fn receive(&mut self, plan_id: &str, body: &Map<String, Value>) -> Res<Value> {
         let now = self.clock.now();
         let f = Fields(body);
-        let from = msisdn(&f.required_string("from")?).ok_or_else(|| ApiError::format("Field 'from' must be a phone number"))?;
+        let from = msisdn(&f.required_string("from")?)
+            .ok_or_else(|| ApiError::format("Field 'from' must be a phone number"))?;
         let to_raw = f.required_string("to")?;
         let to = msisdn(&to_raw).unwrap_or(to_raw);
         let kind = f.string("type")?.unwrap_or_else(|| "mo_text".into());
@@ -1013,22 +1331,42 @@ impl State {
             }
             "mo_media" => {
                 let media = f.object("body")?.cloned().unwrap_or_default();
-                let text = media.get("message").and_then(Value::as_str).map(str::to_owned);
+                let text = media
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
                 json.insert("body".into(), Value::Object(media));
                 text
             }
-            other => return Err(ApiError::constraint(format!("Unknown inbound type '{other}'"))),
+            other => {
+                return Err(ApiError::constraint(format!(
+                    "Unknown inbound type '{other}'"
+                )));
+            }
         };
-        put(&mut json, "operator_id", f.string("operator_id")?.map(Value::from));
+        put(
+            &mut json,
+            "operator_id",
+            f.string("operator_id")?.map(Value::from),
+        );
         put(&mut json, "sent_at", f.time("sent_at")?.map(time));
         json.insert("received_at".into(), time(now));
         let client_reference = f.string("client_reference")?;
-        put(&mut json, "client_reference", client_reference.clone().map(Value::from));
+        put(
+            &mut json,
+            "client_reference",
+            client_reference.clone().map(Value::from),
+        );
         let plan = self.plan(plan_id);
         if let Some(text) = &text {
             auto_update_groups(plan, &from, &to, text, now);
         }
-        plan.inbounds.push(Inbound { json: json.clone(), received_at: now, to, client_reference });
+        plan.inbounds.push(Inbound {
+            json: json.clone(),
+            received_at: now,
+            to,
+            client_reference,
+        });
         if let Some(url) = plan.config.inbound_url.clone() {
             self.queue(plan_id, url, &Value::Object(json.clone()));
         }
@@ -1036,12 +1374,22 @@ impl State {
     }
 
     pub fn get_inbound(&mut self, plan_id: &str, id: &str) -> Option<Value> {
-        self.plan(plan_id).inbounds.iter().find(|i| i.json["id"] == id).map(|i| Value::Object(i.json.clone()))
+        self.plan(plan_id)
+            .inbounds
+            .iter()
+            .find(|i| i.json["id"] == id)
+            .map(|i| Value::Object(i.json.clone()))
     }
 
     pub fn list_inbounds(&mut self, plan_id: &str, q: &ListQuery) -> Value {
-        let since = q.start_date.unwrap_or_else(|| self.clock.now() - TimeDelta::hours(24));
-        let to: Vec<String> = q.list("to").iter().map(|t| msisdn(t).unwrap_or_else(|| t.clone())).collect();
+        let since = q
+            .start_date
+            .unwrap_or_else(|| self.clock.now() - TimeDelta::hours(24));
+        let to: Vec<String> = q
+            .list("to")
+            .iter()
+            .map(|t| msisdn(t).unwrap_or_else(|| t.clone()))
+            .collect();
         let plan = &self.plans[plan_id];
         let inbounds: Vec<&Inbound> = plan
             .inbounds
@@ -1059,7 +1407,8 @@ impl State {
     /// The tags of a batch or group; `None` when it does not exist.
     pub fn tags(&mut self, plan_id: &str, owner: &str, change: TagChange) -> Res<Option<Value>> {
         let plan = self.plan(plan_id);
-        let exists = plan.batches.iter().any(|b| b.id == owner) || plan.groups.iter().any(|g| g.id == owner);
+        let exists =
+            plan.batches.iter().any(|b| b.id == owner) || plan.groups.iter().any(|g| g.id == owner);
         if !exists {
             return Ok(None);
         }
@@ -1084,7 +1433,10 @@ impl State {
 pub enum TagChange {
     Get,
     Replace(Vec<String>),
-    Update { add: Vec<String>, remove: Vec<String> },
+    Update {
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
 }
 
 /// The query string of a listing.
@@ -1102,17 +1454,27 @@ impl ListQuery {
     pub fn parse(raw: HashMap<String, String>) -> Res<Self> {
         let int = |key: &str| -> Res<Option<usize>> {
             raw.get(key)
-                .map(|v| v.parse::<usize>().map_err(|_| ApiError::format(format!("Parameter '{key}' must be a number"))))
+                .map(|v| {
+                    v.parse::<usize>().map_err(|_| {
+                        ApiError::format(format!("Parameter '{key}' must be a number"))
+                    })
+                })
                 .transpose()
         };
         let date = |key: &str| -> Res<Option<DateTime<Utc>>> {
             raw.get(key)
-                .map(|v| parse_time(v).ok_or_else(|| ApiError::format(format!("Parameter '{key}' must be ISO-8601"))))
+                .map(|v| {
+                    parse_time(v).ok_or_else(|| {
+                        ApiError::format(format!("Parameter '{key}' must be ISO-8601"))
+                    })
+                })
                 .transpose()
         };
         let page_size = int("page_size")?.unwrap_or(30);
         if page_size == 0 || page_size > 100 {
-            return Err(ApiError::constraint("Parameter 'page_size' must be between 1 and 100"));
+            return Err(ApiError::constraint(
+                "Parameter 'page_size' must be between 1 and 100",
+            ));
         }
         Ok(ListQuery {
             page: int("page")?.unwrap_or(0),
@@ -1130,27 +1492,49 @@ impl ListQuery {
 
     /// A comma-separated list parameter.
     fn list(&self, key: &str) -> Vec<String> {
-        self.raw.get(key).map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
+        self.raw
+            .get(key)
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     fn codes(&self) -> Res<Vec<i64>> {
-        self.list("code").iter().map(|c| c.parse().map_err(|_| ApiError::format(format!("Code '{c}' is not a number")))).collect()
+        self.list("code")
+            .iter()
+            .map(|c| {
+                c.parse()
+                    .map_err(|_| ApiError::format(format!("Code '{c}' is not a number")))
+            })
+            .collect()
     }
 }
 
 fn paged<T>(items: Vec<T>, q: &ListQuery, key: &str, to_json: impl Fn(T) -> Value) -> Value {
     let count = items.len();
-    let page: Vec<Value> = items.into_iter().skip(q.page * q.page_size).take(q.page_size).map(to_json).collect();
+    let page: Vec<Value> = items
+        .into_iter()
+        .skip(q.page * q.page_size)
+        .take(q.page_size)
+        .map(to_json)
+        .collect();
     json!({"page": q.page, "page_size": page.len(), "count": count, key: page})
 }
 
 fn numbers(field: &str, values: Vec<String>, max: usize) -> Res<Vec<String>> {
     if values.len() > max {
-        return Err(ApiError::constraint(format!("Field '{field}' may hold at most {max} elements")));
+        return Err(ApiError::constraint(format!(
+            "Field '{field}' may hold at most {max} elements"
+        )));
     }
     let mut out: Vec<String> = Vec::new();
     for v in values {
-        let n = msisdn(&v).ok_or_else(|| ApiError::format(format!("Not a phone number in '{field}': {v}")))?;
+        let n = msisdn(&v)
+            .ok_or_else(|| ApiError::format(format!("Not a phone number in '{field}': {v}")))?;
         if !out.contains(&n) {
             out.push(n);
         }
@@ -1172,8 +1556,13 @@ fn auto_update(value: Option<&Map<String, Value>>) -> Res<Option<Value>> {
             }
             for word in pair.as_object().expect("built above").values() {
                 let word = word.as_str().unwrap_or("");
-                if word.is_empty() || word.chars().count() > 15 || word.contains(char::is_whitespace) {
-                    return Err(ApiError::constraint("Auto update keywords must be one word of at most 15 characters"));
+                if word.is_empty()
+                    || word.chars().count() > 15
+                    || word.contains(char::is_whitespace)
+                {
+                    return Err(ApiError::constraint(
+                        "Auto update keywords must be one word of at most 15 characters",
+                    ));
                 }
             }
             out[side] = pair;
@@ -1195,10 +1584,10 @@ fn auto_update_groups(plan: &mut Plan, from: &str, to: &str, text: &str, now: Da
         if auto["to"].as_str() != Some(to) {
             continue;
         }
-        if auto.get("add").is_some_and(|p| matches(p)) && !g.members.iter().any(|m| m == from) {
+        if auto.get("add").is_some_and(&matches) && !g.members.iter().any(|m| m == from) {
             g.members.push(from.to_string());
             g.modified_at = now;
-        } else if auto.get("remove").is_some_and(|p| matches(p)) {
+        } else if auto.get("remove").is_some_and(&matches) {
             g.members.retain(|m| m != from);
             g.modified_at = now;
         }
@@ -1209,7 +1598,9 @@ fn group_members(plan: &Plan, id: &str, seen: &mut BTreeSet<String>) -> Vec<Stri
     if !seen.insert(id.to_string()) {
         return Vec::new();
     }
-    let Some(g) = plan.groups.iter().find(|g| g.id == id) else { return Vec::new() };
+    let Some(g) = plan.groups.iter().find(|g| g.id == id) else {
+        return Vec::new();
+    };
     let mut out = g.members.clone();
     for c in &g.child_groups {
         for m in group_members(plan, c, seen) {
@@ -1225,7 +1616,12 @@ fn group_json(plan: &Plan, g: &Group) -> Value {
     let mut out = Map::new();
     out.insert("id".into(), g.id.clone().into());
     put(&mut out, "name", g.name.clone().map(Value::from));
-    out.insert("size".into(), group_members(plan, &g.id, &mut BTreeSet::new()).len().into());
+    out.insert(
+        "size".into(),
+        group_members(plan, &g.id, &mut BTreeSet::new())
+            .len()
+            .into(),
+    );
     out.insert("created_at".into(), time(g.created_at));
     out.insert("modified_at".into(), time(g.modified_at));
     if !g.child_groups.is_empty() {
@@ -1280,8 +1676,19 @@ fn render(fields: &BatchFields, recipient: &str, at: DateTime<Utc>) -> Message {
     let (parts, encoding) = match fields.body {
         Body::Text(_) => {
             let a = encoding::analyze(&body);
-            let parts = if fields.truncate_concat == Some(true) { 1 } else { a.parts };
-            (parts, if a.charset == encoding::Charset::Gsm7 { "GSM" } else { "UNICODE" })
+            let parts = if fields.truncate_concat == Some(true) {
+                1
+            } else {
+                a.parts
+            };
+            (
+                parts,
+                if a.charset == encoding::Charset::Gsm7 {
+                    "GSM"
+                } else {
+                    "UNICODE"
+                },
+            )
         }
         _ => (1, "GSM"),
     };
@@ -1293,9 +1700,24 @@ fn render(fields: &BatchFields, recipient: &str, at: DateTime<Utc>) -> Message {
     } else if fate == Fate::StaysQueued {
         ("Queued", 400, None)
     } else {
-        ("Queued", 400, Some((at + TimeDelta::seconds(1), "Dispatched", 401)))
+        (
+            "Queued",
+            400,
+            Some((at + TimeDelta::seconds(1), "Dispatched", 401)),
+        )
     };
-    Message { recipient: recipient.to_string(), body, parts, encoding, status, code, at, operator_status_at: None, next, fate }
+    Message {
+        recipient: recipient.to_string(),
+        body,
+        parts,
+        encoding,
+        status,
+        code,
+        at,
+        operator_status_at: None,
+        next,
+        fate,
+    }
 }
 
 fn batch_json(b: &Batch) -> Value {
@@ -1313,7 +1735,11 @@ fn batch_json(b: &Batch) -> Value {
             out.insert("body".into(), body.clone().into());
             out.insert("udh".into(), udh.clone().into());
         }
-        Body::Media { url, message, subject } => {
+        Body::Media {
+            url,
+            message,
+            subject,
+        } => {
             let mut m = Map::new();
             m.insert("url".into(), url.clone().into());
             put(&mut m, "message", message.clone().map(Value::from));
@@ -1321,23 +1747,49 @@ fn batch_json(b: &Batch) -> Value {
             out.insert("body".into(), Value::Object(m));
         }
     }
-    put(&mut out, "parameters", f.parameters.clone().map(Value::Object));
+    put(
+        &mut out,
+        "parameters",
+        f.parameters.clone().map(Value::Object),
+    );
     out.insert("canceled".into(), b.canceled.into());
     out.insert("created_at".into(), time(b.created_at));
     out.insert("modified_at".into(), time(b.modified_at));
     out.insert("delivery_report".into(), f.delivery_report.clone().into());
     put(&mut out, "send_at", f.send_at.map(time));
-    let expire = f.expire_at.unwrap_or_else(|| f.send_at.unwrap_or(b.created_at) + TimeDelta::days(3));
+    let expire = f
+        .expire_at
+        .unwrap_or_else(|| f.send_at.unwrap_or(b.created_at) + TimeDelta::days(3));
     out.insert("expire_at".into(), time(expire));
-    put(&mut out, "callback_url", f.callback_url.clone().map(Value::from));
-    put(&mut out, "client_reference", f.client_reference.clone().map(Value::from));
+    put(
+        &mut out,
+        "callback_url",
+        f.callback_url.clone().map(Value::from),
+    );
+    put(
+        &mut out,
+        "client_reference",
+        f.client_reference.clone().map(Value::from),
+    );
     out.insert("feedback_enabled".into(), f.feedback_enabled.into());
     if f.kind == Kind::Media {
-        put(&mut out, "strict_validation", f.strict_validation.map(Value::from));
+        put(
+            &mut out,
+            "strict_validation",
+            f.strict_validation.map(Value::from),
+        );
     } else {
         out.insert("flash_message".into(), f.flash_message.into());
-        put(&mut out, "truncate_concat", f.truncate_concat.map(Value::from));
-        put(&mut out, "max_number_of_message_parts", f.max_parts.map(Value::from));
+        put(
+            &mut out,
+            "truncate_concat",
+            f.truncate_concat.map(Value::from),
+        );
+        put(
+            &mut out,
+            "max_number_of_message_parts",
+            f.max_parts.map(Value::from),
+        );
         put(&mut out, "from_ton", f.from_ton.map(Value::from));
         put(&mut out, "from_npi", f.from_npi.map(Value::from));
     }
@@ -1357,7 +1809,9 @@ fn request_json(f: &BatchFields) -> Map<String, Value> {
         report_sent: false,
         feedback: Vec::new(),
     };
-    let Value::Object(mut map) = batch_json(&stored) else { unreachable!("batch_json builds an object") };
+    let Value::Object(mut map) = batch_json(&stored) else {
+        unreachable!("batch_json builds an object")
+    };
     for key in ["id", "canceled", "created_at", "modified_at"] {
         map.remove(key);
     }
@@ -1370,8 +1824,13 @@ fn request_json(f: &BatchFields) -> Map<String, Value> {
 fn batch_report(b: &Batch, full: bool, statuses: &[String], codes: &[i64]) -> Value {
     let mut groups: BTreeMap<(i64, &str), Vec<&str>> = BTreeMap::new();
     for m in &b.messages {
-        if (statuses.is_empty() || statuses.iter().any(|s| s == m.status)) && (codes.is_empty() || codes.contains(&m.code)) {
-            groups.entry((m.code, m.status)).or_default().push(&m.recipient);
+        if (statuses.is_empty() || statuses.iter().any(|s| s == m.status))
+            && (codes.is_empty() || codes.contains(&m.code))
+        {
+            groups
+                .entry((m.code, m.status))
+                .or_default()
+                .push(&m.recipient);
         }
     }
     let statuses: Vec<Value> = groups
@@ -1398,14 +1857,25 @@ fn batch_report(b: &Batch, full: bool, statuses: &[String], codes: &[i64]) -> Va
 
 fn recipient_report(b: &Batch, m: &Message) -> Value {
     let mut out = Map::new();
-    out.insert("type".into(), format!("recipient_delivery_report_{}", b.fields.kind.channel()).into());
+    out.insert(
+        "type".into(),
+        format!("recipient_delivery_report_{}", b.fields.kind.channel()).into(),
+    );
     out.insert("batch_id".into(), b.id.clone().into());
     out.insert("recipient".into(), m.recipient.clone().into());
     out.insert("code".into(), m.code.into());
     out.insert("status".into(), m.status.into());
     out.insert("at".into(), time(m.at));
-    put(&mut out, "operator_status_at", m.operator_status_at.map(time));
-    put(&mut out, "client_reference", b.fields.client_reference.clone().map(Value::from));
+    put(
+        &mut out,
+        "operator_status_at",
+        m.operator_status_at.map(time),
+    );
+    put(
+        &mut out,
+        "client_reference",
+        b.fields.client_reference.clone().map(Value::from),
+    );
     if b.fields.max_parts.is_some() {
         out.insert("number_of_message_parts".into(), m.parts.into());
     }
