@@ -548,6 +548,68 @@ impl BatchKind for Media {
 
 // ------------------------------------------------------------ send builder
 
+/// The rules a send and an update share, over the fields they set.
+struct Checks<'a> {
+    sender: Option<&'a str>,
+    body: Option<&'a Body>,
+    parameters: Option<&'a Parameters>,
+    send_at: Option<DateTime<Utc>>,
+    expire_at: Option<DateTime<Utc>>,
+    callback_url: Option<&'a str>,
+    client_reference: Option<&'a str>,
+    max_parts: Option<u32>,
+    from_ton: Option<u8>,
+    from_npi: Option<u8>,
+}
+
+impl Checks<'_> {
+    fn run(self) -> Result<()> {
+        if let Some(sender) = self.sender {
+            validate::non_empty("sender", sender)?;
+        }
+        match self.body {
+            Some(Body::Text(text)) => {
+                validate::max_chars("body", text, validate::MAX_TEXT_BODY_CHARS)?
+            }
+            Some(Body::Binary { body, udh }) => validate::binary(body, udh)?,
+            Some(Body::Media(media)) => {
+                validate::non_empty("body.url", &media.url)?;
+                validate::url("body.url", &media.url)?;
+            }
+            None => {}
+        }
+        if let Some(parameters) = self.parameters {
+            validate::parameters(parameters)?;
+        }
+        validate::schedule(self.send_at, self.expire_at)?;
+        if let Some(url) = self.callback_url {
+            validate::url("callback_url", url)?;
+        }
+        if let Some(reference) = self.client_reference {
+            validate::max_chars(
+                "client_reference",
+                reference,
+                validate::MAX_CLIENT_REFERENCE_CHARS,
+            )?;
+        }
+        if let Some(parts) = self.max_parts {
+            validate::range(
+                "max_number_of_message_parts",
+                parts.into(),
+                1,
+                i32::MAX.into(),
+            )?;
+        }
+        if let Some(ton) = self.from_ton {
+            validate::range("from_ton", ton.into(), 0, 6)?;
+        }
+        if let Some(npi) = self.from_npi {
+            validate::range("from_npi", npi.into(), 0, 18)?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Clone, Debug)]
 enum Body {
     Text(String),
@@ -674,45 +736,20 @@ impl<K: BatchKind, H: Handle> SendBatch<K, H> {
     }
 
     fn check(&self) -> Result<()> {
-        if let Some(sender) = &self.sender {
-            validate::non_empty("sender", sender)?;
-        }
         validate::list("recipients", &self.recipients, 1, validate::MAX_RECIPIENTS)?;
-        match &self.body {
-            Body::Text(text) => validate::max_chars("body", text, validate::MAX_TEXT_BODY_CHARS)?,
-            Body::Binary { body, udh } => validate::binary(body, udh)?,
-            Body::Media(media) => {
-                validate::non_empty("body.url", &media.url)?;
-                validate::url("body.url", &media.url)?;
-            }
+        Checks {
+            sender: self.sender.as_deref(),
+            body: Some(&self.body),
+            parameters: Some(&self.parameters),
+            send_at: self.send_at,
+            expire_at: self.expire_at,
+            callback_url: self.callback_url.as_deref(),
+            client_reference: self.client_reference.as_deref(),
+            max_parts: self.max_number_of_message_parts,
+            from_ton: self.from_ton,
+            from_npi: self.from_npi,
         }
-        validate::parameters(&self.parameters)?;
-        validate::schedule(self.send_at, self.expire_at)?;
-        if let Some(url) = &self.callback_url {
-            validate::url("callback_url", url)?;
-        }
-        if let Some(reference) = &self.client_reference {
-            validate::max_chars(
-                "client_reference",
-                reference,
-                validate::MAX_CLIENT_REFERENCE_CHARS,
-            )?;
-        }
-        if let Some(parts) = self.max_number_of_message_parts {
-            validate::range(
-                "max_number_of_message_parts",
-                parts.into(),
-                1,
-                i32::MAX.into(),
-            )?;
-        }
-        if let Some(ton) = self.from_ton {
-            validate::range("from_ton", ton.into(), 0, 6)?;
-        }
-        if let Some(npi) = self.from_npi {
-            validate::range("from_npi", npi.into(), 0, 18)?;
-        }
-        Ok(())
+        .run()
     }
 
     fn to_raw(&self) -> Result<rt::SendBatchRequest> {
@@ -1239,46 +1276,19 @@ impl<K: BatchKind, H: Handle> UpdateBatch<K, H> {
             0,
             validate::MAX_UPDATE_RECIPIENTS,
         )?;
-        if let Some(sender) = &self.sender {
-            validate::non_empty("sender", sender)?;
+        Checks {
+            sender: self.sender.as_deref(),
+            body: self.body.as_ref(),
+            parameters: self.parameters.get(),
+            send_at: self.send_at.get().copied(),
+            expire_at: self.expire_at.get().copied(),
+            callback_url: self.callback_url.get().map(String::as_str),
+            client_reference: self.client_reference.as_deref(),
+            max_parts: self.max_number_of_message_parts,
+            from_ton: self.from_ton,
+            from_npi: self.from_npi,
         }
-        match &self.body {
-            Some(Body::Text(text)) => {
-                validate::max_chars("body", text, validate::MAX_TEXT_BODY_CHARS)?
-            }
-            Some(Body::Binary { body, udh }) => validate::binary(body, udh)?,
-            Some(Body::Media(media)) => validate::url("body.url", &media.url)?,
-            None => {}
-        }
-        if let Some(parameters) = self.parameters.get() {
-            validate::parameters(parameters)?;
-        }
-        validate::schedule(self.send_at.get().copied(), self.expire_at.get().copied())?;
-        if let Some(url) = self.callback_url.get() {
-            validate::url("callback_url", url)?;
-        }
-        if let Some(reference) = &self.client_reference {
-            validate::max_chars(
-                "client_reference",
-                reference,
-                validate::MAX_CLIENT_REFERENCE_CHARS,
-            )?;
-        }
-        if let Some(parts) = self.max_number_of_message_parts {
-            validate::range(
-                "max_number_of_message_parts",
-                parts.into(),
-                1,
-                i32::MAX.into(),
-            )?;
-        }
-        if let Some(ton) = self.from_ton {
-            validate::range("from_ton", ton.into(), 0, 6)?;
-        }
-        if let Some(npi) = self.from_npi {
-            validate::range("from_npi", npi.into(), 0, 18)?;
-        }
-        Ok(())
+        .run()
     }
 
     fn into_raw(self) -> Result<rt::UpdateBatchRequest> {
