@@ -354,7 +354,13 @@ async fn read_ahead_gives_the_same_items_with_no_request_past_the_count() {
         .read_ahead(true)
         .pages();
     pages.try_next().await.unwrap().unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The prefetch runs on its own task: wait for it (bounded), then check
+    // that it stopped at one page ahead.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while listing.calls().await[1] == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     assert_eq!(listing.calls().await, [1, 1, 0, 0, 0, 0]);
 }
 
