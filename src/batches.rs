@@ -352,86 +352,157 @@ fn u8_of(v: Option<i32>) -> Option<u8> {
     v.and_then(|v| u8::try_from(v).ok())
 }
 
+// The conversions below name every field of the generated struct (no `..`):
+// a field added to the spec fails to compile here until it is mapped or
+// deliberately ignored, so nothing the API sends is dropped unnoticed.
+
 impl FromRaw<rt::TextBatch> for TextBatch {
     fn from_raw(b: rt::TextBatch) -> Self {
+        let rt::TextBatch {
+            id,
+            type_: _,
+            to,
+            from,
+            body,
+            parameters,
+            canceled,
+            created_at,
+            modified_at,
+            delivery_report,
+            send_at,
+            expire_at,
+            callback_url,
+            client_reference,
+            feedback_enabled,
+            flash_message,
+            truncate_concat,
+            max_number_of_message_parts,
+            from_ton,
+            from_npi,
+        } = b;
         TextBatch {
-            id: BatchId::new(b.id),
-            sender: b.from,
-            recipients: b.to,
-            body: b.body,
-            parameters: parameters_from_raw(b.parameters),
-            canceled: b.canceled.unwrap_or(false),
-            created_at: time(b.created_at),
-            modified_at: time(b.modified_at),
-            delivery_report: b.delivery_report.unwrap_or(DeliveryReportType::None),
-            send_at: time(b.send_at),
-            expire_at: time(b.expire_at),
-            callback_url: b.callback_url,
-            client_reference: b.client_reference,
-            feedback_enabled: b.feedback_enabled.unwrap_or(false),
-            flash_message: b.flash_message.unwrap_or(false),
-            truncate_concat: b.truncate_concat.unwrap_or(false),
-            max_number_of_message_parts: u32_of(b.max_number_of_message_parts),
-            from_ton: u8_of(b.from_ton),
-            from_npi: u8_of(b.from_npi),
+            id: BatchId::new(id),
+            sender: from,
+            recipients: to,
+            body,
+            parameters: parameters_from_raw(parameters),
+            canceled: canceled.unwrap_or(false),
+            created_at: time(created_at),
+            modified_at: time(modified_at),
+            delivery_report: delivery_report.unwrap_or(DeliveryReportType::None),
+            send_at: time(send_at),
+            expire_at: time(expire_at),
+            callback_url,
+            client_reference,
+            feedback_enabled: feedback_enabled.unwrap_or(false),
+            flash_message: flash_message.unwrap_or(false),
+            truncate_concat: truncate_concat.unwrap_or(false),
+            max_number_of_message_parts: u32_of(max_number_of_message_parts),
+            from_ton: u8_of(from_ton),
+            from_npi: u8_of(from_npi),
         }
     }
 }
 
 impl FromRaw<rt::BinaryBatch> for BinaryBatch {
     fn from_raw(b: rt::BinaryBatch) -> Self {
+        let rt::BinaryBatch {
+            id,
+            type_: _,
+            to,
+            from,
+            body,
+            udh,
+            canceled,
+            created_at,
+            modified_at,
+            delivery_report,
+            send_at,
+            expire_at,
+            callback_url,
+            client_reference,
+            feedback_enabled,
+            flash_message,
+            truncate_concat,
+            max_number_of_message_parts,
+            from_ton,
+            from_npi,
+        } = b;
         BinaryBatch {
-            id: BatchId::new(b.id),
-            sender: b.from,
-            recipients: b.to,
-            body: b.body,
-            udh: b.udh,
-            canceled: b.canceled.unwrap_or(false),
-            created_at: time(b.created_at),
-            modified_at: time(b.modified_at),
-            delivery_report: b.delivery_report.unwrap_or(DeliveryReportType::None),
-            send_at: time(b.send_at),
-            expire_at: time(b.expire_at),
-            callback_url: b.callback_url,
-            client_reference: b.client_reference,
-            feedback_enabled: b.feedback_enabled.unwrap_or(false),
-            flash_message: b.flash_message.unwrap_or(false),
-            truncate_concat: b.truncate_concat.unwrap_or(false),
-            max_number_of_message_parts: u32_of(b.max_number_of_message_parts),
-            from_ton: u8_of(b.from_ton),
-            from_npi: u8_of(b.from_npi),
+            id: BatchId::new(id),
+            sender: from,
+            recipients: to,
+            body,
+            udh,
+            canceled: canceled.unwrap_or(false),
+            created_at: time(created_at),
+            modified_at: time(modified_at),
+            delivery_report: delivery_report.unwrap_or(DeliveryReportType::None),
+            send_at: time(send_at),
+            expire_at: time(expire_at),
+            callback_url,
+            client_reference,
+            feedback_enabled: feedback_enabled.unwrap_or(false),
+            flash_message: flash_message.unwrap_or(false),
+            truncate_concat: truncate_concat.unwrap_or(false),
+            max_number_of_message_parts: u32_of(max_number_of_message_parts),
+            from_ton: u8_of(from_ton),
+            from_npi: u8_of(from_npi),
         }
     }
 }
 
 impl FromRaw<rt::MediaBody> for MediaBody {
     fn from_raw(b: rt::MediaBody) -> Self {
+        let rt::MediaBody {
+            url,
+            message,
+            subject,
+        } = b;
         MediaBody {
-            url: b.url,
-            message: b.message,
-            subject: b.subject,
+            url,
+            message,
+            subject,
         }
     }
 }
 
 impl FromRaw<rt::MediaBatch> for MediaBatch {
     fn from_raw(b: rt::MediaBatch) -> Self {
+        let rt::MediaBatch {
+            id,
+            type_: _,
+            to,
+            from,
+            body,
+            parameters,
+            canceled,
+            created_at,
+            modified_at,
+            delivery_report,
+            send_at,
+            expire_at,
+            callback_url,
+            client_reference,
+            feedback_enabled,
+            strict_validation,
+        } = b;
         MediaBatch {
-            id: BatchId::new(b.id),
-            sender: b.from,
-            recipients: b.to,
-            body: MediaBody::from_raw(b.body),
-            parameters: parameters_from_raw(b.parameters),
-            canceled: b.canceled.unwrap_or(false),
-            created_at: time(b.created_at),
-            modified_at: time(b.modified_at),
-            delivery_report: b.delivery_report.unwrap_or(DeliveryReportType::None),
-            send_at: time(b.send_at),
-            expire_at: time(b.expire_at),
-            callback_url: b.callback_url,
-            client_reference: b.client_reference,
-            feedback_enabled: b.feedback_enabled.unwrap_or(false),
-            strict_validation: b.strict_validation.unwrap_or(false),
+            id: BatchId::new(id),
+            sender: from,
+            recipients: to,
+            body: MediaBody::from_raw(body),
+            parameters: parameters_from_raw(parameters),
+            canceled: canceled.unwrap_or(false),
+            created_at: time(created_at),
+            modified_at: time(modified_at),
+            delivery_report: delivery_report.unwrap_or(DeliveryReportType::None),
+            send_at: time(send_at),
+            expire_at: time(expire_at),
+            callback_url,
+            client_reference,
+            feedback_enabled: feedback_enabled.unwrap_or(false),
+            strict_validation: strict_validation.unwrap_or(false),
         }
     }
 }
@@ -453,17 +524,29 @@ impl FromRaw<raw::unions::Batch> for Batch {
 
 impl FromRaw<rt::DryRunResult> for DryRunResult {
     fn from_raw(r: rt::DryRunResult) -> Self {
+        let rt::DryRunResult {
+            number_of_recipients,
+            number_of_messages,
+            per_recipient,
+        } = r;
         DryRunResult {
-            number_of_recipients: u32_of(Some(r.number_of_recipients)).unwrap_or(0),
-            number_of_messages: u32_of(Some(r.number_of_messages)).unwrap_or(0),
-            per_recipient: r
-                .per_recipient
+            number_of_recipients: u32_of(Some(number_of_recipients)).unwrap_or(0),
+            number_of_messages: u32_of(Some(number_of_messages)).unwrap_or(0),
+            per_recipient: per_recipient
                 .into_iter()
-                .map(|p| DryRunRecipient {
-                    recipient: p.recipient,
-                    number_of_parts: u32_of(Some(p.number_of_parts)).unwrap_or(0),
-                    body: p.body,
-                    encoding: p.encoding,
+                .map(|p| {
+                    let rt::DryRunRecipient {
+                        recipient,
+                        number_of_parts,
+                        body,
+                        encoding,
+                    } = p;
+                    DryRunRecipient {
+                        recipient,
+                        number_of_parts: u32_of(Some(number_of_parts)).unwrap_or(0),
+                        body,
+                        encoding,
+                    }
                 })
                 .collect(),
         }

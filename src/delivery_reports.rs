@@ -93,51 +93,81 @@ impl BatchDeliveryReport {
     }
 }
 
+// Every field of the generated structs is named (no `..`): a field added to
+// the spec fails to compile here until it is mapped or deliberately ignored.
+
 impl FromRaw<rt::BatchDeliveryReport> for BatchDeliveryReport {
     fn from_raw(r: rt::BatchDeliveryReport) -> Self {
+        let rt::BatchDeliveryReport {
+            type_,
+            batch_id,
+            total_message_count,
+            statuses,
+            client_reference,
+        } = r;
         BatchDeliveryReport {
-            batch_id: BatchId::new(r.batch_id),
-            channel: match r.type_ {
+            batch_id: BatchId::new(batch_id),
+            channel: match type_ {
                 rt::BatchDeliveryReportType::DeliveryReportSms => Channel::Sms,
                 rt::BatchDeliveryReportType::DeliveryReportMms => Channel::Mms,
             },
-            total_message_count: u32::try_from(r.total_message_count).unwrap_or(0),
-            statuses: r
-                .statuses
+            total_message_count: u32::try_from(total_message_count).unwrap_or(0),
+            statuses: statuses
                 .into_iter()
-                .map(|s| StatusCount {
-                    code: DeliveryCode(s.code.0),
-                    status: s.status,
-                    count: u32::try_from(s.count).unwrap_or(0),
-                    recipients: s.recipients,
+                .map(|s| {
+                    let rt::MessageStatusCount {
+                        code,
+                        status,
+                        count,
+                        recipients,
+                    } = s;
+                    StatusCount {
+                        code: DeliveryCode(code.0),
+                        status,
+                        count: u32::try_from(count).unwrap_or(0),
+                        recipients,
+                    }
                 })
                 .collect(),
-            client_reference: r.client_reference,
+            client_reference,
         }
     }
 }
 
 impl FromRaw<rt::RecipientDeliveryReport> for RecipientDeliveryReport {
     fn from_raw(r: rt::RecipientDeliveryReport) -> Self {
+        let rt::RecipientDeliveryReport {
+            type_,
+            batch_id,
+            recipient,
+            code,
+            status,
+            status_message,
+            at,
+            operator_status_at,
+            client_reference,
+            applied_originator,
+            number_of_message_parts,
+            encoding,
+            operator,
+        } = r;
         RecipientDeliveryReport {
-            batch_id: BatchId::new(r.batch_id),
-            channel: match r.type_ {
+            batch_id: BatchId::new(batch_id),
+            channel: match type_ {
                 rt::RecipientDeliveryReportType::RecipientDeliveryReportSms => Channel::Sms,
                 rt::RecipientDeliveryReportType::RecipientDeliveryReportMms => Channel::Mms,
             },
-            recipient: r.recipient,
-            code: DeliveryCode(r.code.0),
-            status: r.status,
-            status_message: r.status_message,
-            at: r.at.into(),
-            operator_status_at: time(r.operator_status_at),
-            client_reference: r.client_reference,
-            applied_originator: r.applied_originator,
-            number_of_message_parts: r
-                .number_of_message_parts
-                .and_then(|n| u32::try_from(n).ok()),
-            encoding: r.encoding,
-            operator: r.operator,
+            recipient,
+            code: DeliveryCode(code.0),
+            status,
+            status_message,
+            at: at.into(),
+            operator_status_at: time(operator_status_at),
+            client_reference,
+            applied_originator,
+            number_of_message_parts: number_of_message_parts.and_then(|n| u32::try_from(n).ok()),
+            encoding,
+            operator,
         }
     }
 }

@@ -154,24 +154,44 @@ impl AutoUpdate {
 }
 
 impl FromRaw<rt::Group> for Group {
+    // Every field named (no `..`): a field added to the spec fails to compile
+    // here until it is mapped or deliberately ignored.
     fn from_raw(g: rt::Group) -> Self {
         let words = |w: Option<rt::KeywordPair>| {
-            w.map(|w| Keywords {
-                first_word: w.first_word,
-                second_word: w.second_word,
+            w.map(|w| {
+                let rt::KeywordPair {
+                    first_word,
+                    second_word,
+                } = w;
+                Keywords {
+                    first_word,
+                    second_word,
+                }
             })
         };
+        let rt::Group {
+            id,
+            name,
+            size,
+            created_at,
+            modified_at,
+            child_groups,
+            auto_update,
+        } = g;
         Group {
-            id: GroupId::new(g.id),
-            name: g.name,
-            size: g.size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
-            created_at: time(g.created_at),
-            modified_at: time(g.modified_at),
-            child_groups: g.child_groups.into_iter().map(GroupId::new).collect(),
-            auto_update: g.auto_update.map(|a| AutoUpdate {
-                recipient: a.to,
-                add: words(a.add),
-                remove: words(a.remove),
+            id: GroupId::new(id),
+            name,
+            size: size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+            created_at: time(created_at),
+            modified_at: time(modified_at),
+            child_groups: child_groups.into_iter().map(GroupId::new).collect(),
+            auto_update: auto_update.map(|a| {
+                let rt::GroupAutoUpdate { to, add, remove } = a;
+                AutoUpdate {
+                    recipient: to,
+                    add: words(add),
+                    remove: words(remove),
+                }
             }),
         }
     }

@@ -188,19 +188,20 @@ impl Inbound {
     }
 }
 
-/// Build one of the three structs from a generated one: the common fields
-/// have the same names on both sides.
+/// Build one of the three structs from a generated one. Every field of the
+/// generated struct is named (no `..`): a field added to the spec fails to
+/// compile here until it is mapped or deliberately ignored.
 macro_rules! inbound {
-    ($ty:ident, $m:expr, { $($extra:tt)* }) => {{
-        let m = $m;
+    ($raw:ident => $ty:ident, $m:expr, { $($own:tt)* } => { $($extra:tt)* }) => {{
+        let rt::$raw { type_: _, id, from, to, operator_id, sent_at, received_at, client_reference, $($own)* } = $m;
         $ty {
-            id: InboundId::new(m.id),
-            sender: m.from,
-            recipient: m.to,
-            operator_id: m.operator_id,
-            sent_at: time(m.sent_at),
-            received_at: m.received_at.into(),
-            client_reference: m.client_reference,
+            id: InboundId::new(id),
+            sender: from,
+            recipient: to,
+            operator_id,
+            sent_at: time(sent_at),
+            received_at: received_at.into(),
+            client_reference,
             $($extra)*
         }
     }};
@@ -209,29 +210,19 @@ macro_rules! inbound {
 impl FromRaw<raw::unions::Inbound> for Inbound {
     fn from_raw(inbound: raw::unions::Inbound) -> Self {
         match inbound {
-            raw::unions::Inbound::Text(mut m) => {
-                let body = std::mem::take(&mut m.body);
-                Inbound::Text(inbound!(MoText, m, { body }))
+            raw::unions::Inbound::Text(m) => {
+                Inbound::Text(inbound!(MoText => MoText, m, { body } => { body }))
             }
-            raw::unions::Inbound::Binary(mut m) => {
-                let (body, udh) = (std::mem::take(&mut m.body), m.udh.take());
-                Inbound::Binary(inbound!(MoBinary, m, { body, udh }))
+            raw::unions::Inbound::Binary(m) => {
+                Inbound::Binary(inbound!(MoBinary => MoBinary, m, { body, udh } => { body, udh }))
             }
-            raw::unions::Inbound::Media(mut m) => {
-                let body = std::mem::replace(
-                    &mut m.body,
-                    rt::MoMediaBody {
-                        media: Vec::new(),
-                        message: None,
-                        subject: None,
-                    },
-                );
-                Inbound::Media(inbound!(MoMedia, m, {
-                    subject: body.subject,
-                    message: body.message,
-                    media: body.media.into_iter().map(MediaItem::from_raw).collect(),
-                }))
-            }
+            raw::unions::Inbound::Media(m) => Inbound::Media(inbound!(MoMedia => MoMedia, m, {
+                body: rt::MoMediaBody { subject, message, media }
+            } => {
+                subject,
+                message,
+                media: media_items(media),
+            })),
             raw::unions::Inbound::Other(map) => Inbound::Other(UnknownInbound {
                 inbound_type: InboundType::from(
                     map.get("type").and_then(Value::as_str).unwrap_or(""),
@@ -242,15 +233,24 @@ impl FromRaw<raw::unions::Inbound> for Inbound {
     }
 }
 
-impl FromRaw<rt::MoMediaItem> for MediaItem {
-    fn from_raw(m: rt::MoMediaItem) -> Self {
-        MediaItem {
-            url: m.url,
-            content_type: m.content_type,
-            status: m.status,
-            code: m.code,
-        }
-    }
+fn media_items(items: Vec<rt::MoMediaItem>) -> Vec<MediaItem> {
+    items
+        .into_iter()
+        .map(|item| {
+            let rt::MoMediaItem {
+                url,
+                content_type,
+                status,
+                code,
+            } = item;
+            MediaItem {
+                url,
+                content_type,
+                status,
+                code,
+            }
+        })
+        .collect()
 }
 
 /// The inbound message operations; see [`Client::inbounds`].
