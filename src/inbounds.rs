@@ -362,6 +362,13 @@ listing!(ListInbounds, Inbound);
 terminal! {
     impl[] Inbounds[] {
         /// The inbound message `id`.
+        ///
+        /// ```no_run
+        /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+        /// let inbound = client.inbounds().get("01FC66621VHDBN119Z8PMV1AHY").await?;
+        /// println!("{} wrote to {} at {:?}", inbound.sender(), inbound.recipient(), inbound.received_at());
+        /// # Ok(()) }
+        /// ```
         pub fn get(&self, id: impl Into<InboundId>) -> Result<Inbound> {
             let id = id.into();
             validate::id("inbound_id", id.as_str())?;
