@@ -50,14 +50,17 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Deliver every callback that is due, once each, and return how many
-    /// attempts were made.
+    /// Move what simulated time has made due, then deliver the callbacks
+    /// that are due; returns how many delivery attempts were made.
     pub async fn deliver_due(self: &Arc<Self>) -> usize {
-        let due = {
-            let mut state = self.lock();
-            state.process();
-            state.due_deliveries()
-        };
+        self.lock().process();
+        self.deliver_queued().await
+    }
+
+    /// Deliver the callbacks already due, once each, without processing
+    /// (for right after a request, whose handler has just processed).
+    pub async fn deliver_queued(self: &Arc<Self>) -> usize {
+        let due = self.lock().due_deliveries();
         let count = due.len();
         let attempts = due.into_iter().map(|d| {
             let shared = self.clone();
@@ -279,7 +282,7 @@ async fn xms(
     let response = handle(&shared, plan_id, &method, segments, query, &object);
     // Whatever the request changed may have queued callbacks.
     let deliver = shared.clone();
-    tokio::spawn(async move { deliver.deliver_due().await });
+    tokio::spawn(async move { deliver.deliver_queued().await });
     response
 }
 

@@ -49,7 +49,7 @@ pub fn examples(spec_yaml: &str) -> Result<Vec<Example>, String> {
                 continue;
             };
             if let Some(body) = op.get("requestBody") {
-                media_examples(&raw, body, &format!("{id}.request"), &mut out);
+                media_examples(body, &format!("{id}.request"), &mut out);
             }
             if let Some(responses) = op.get("responses").and_then(Value::as_object) {
                 for (status, response) in responses {
@@ -57,7 +57,7 @@ pub fn examples(spec_yaml: &str) -> Result<Vec<Example>, String> {
                         Some(r) => resolve(&raw, r).unwrap_or(response),
                         None => response,
                     };
-                    media_examples(&raw, response, &format!("{id}.{status}"), &mut out);
+                    media_examples(response, &format!("{id}.{status}"), &mut out);
                 }
             }
         }
@@ -65,7 +65,7 @@ pub fn examples(spec_yaml: &str) -> Result<Vec<Example>, String> {
     Ok(out)
 }
 
-fn media_examples(_raw: &Value, holder: &Value, at: &str, out: &mut Vec<Example>) {
+fn media_examples(holder: &Value, at: &str, out: &mut Vec<Example>) {
     let Some(media) = holder.pointer("/content/application~1json") else {
         return;
     };

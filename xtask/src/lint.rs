@@ -152,7 +152,7 @@ fn operations(spec: &OpenAPI, problems: &mut Vec<Problem>) {
             [_] => {}
             more => push(problems, &at, "one tag", format!("{} tags", more.len())),
         }
-        path_parameters(spec, path, method, op, &at, problems);
+        path_parameters(spec, path, op, &at, problems);
         query_parameters(spec, op, &at, problems);
         if let Some(body) = &op.request_body {
             let body = match body {
@@ -193,7 +193,6 @@ fn is_pascal_case(name: &str) -> bool {
 fn path_parameters(
     spec: &OpenAPI,
     path: &str,
-    _method: &str,
     op: &openapiv3::Operation,
     at: &str,
     problems: &mut Vec<Problem>,
