@@ -570,7 +570,7 @@ pub trait BatchKind: sealed::Sealed + Send + Sync + 'static {
     /// The wire type.
     const TYPE: BatchType;
     #[doc(hidden)]
-    fn expect(batch: Batch) -> Result<Self::Output>;
+    fn expect(batch: Batch) -> std::result::Result<Self::Output, Batch>;
 }
 
 /// Marks a text SMS builder.
@@ -583,26 +583,42 @@ pub enum Binary {}
 #[derive(Debug)]
 pub enum Media {}
 
-fn wrong_type(expected: BatchType, got: &Batch) -> Error {
-    Error::UnexpectedResponse {
-        status: 0,
-        headers: Default::default(),
-        body: Vec::new(),
+/// Read the answer to a send, update or replace as the kind asked for. An
+/// answer of another type means XMS took the request (the batch exists) but
+/// the SDK cannot give it as that kind: the error says so and keeps the
+/// answer, with the id.
+pub(crate) fn expect_kind<K: BatchKind>(
+    raw: raw::unions::Batch,
+    answer: crate::client::Answer,
+    client: &Client,
+) -> Result<K::Output> {
+    let body = serde_json::to_vec(&raw).unwrap_or_default();
+    K::expect(Batch::from_raw(raw)).map_err(|got| Error::UnexpectedResponse {
         reason: format!(
-            "XMS answered with a {} batch where a {expected} batch was expected",
-            got.batch_type()
+            "XMS accepted the request ({}) and answered with the {} batch {}, where a {} batch \
+             was expected; the batch exists, so do not send it again",
+            answer.status,
+            got.batch_type(),
+            got.id(),
+            K::TYPE,
+        ),
+        response: crate::error::ResponseInfo::new(
+            answer.status,
+            answer.headers,
+            &body,
+            &client.secrets(),
         ),
         source: None,
-    }
+    })
 }
 
 impl BatchKind for Text {
     type Output = TextBatch;
     const TYPE: BatchType = BatchType::Text;
-    fn expect(batch: Batch) -> Result<TextBatch> {
+    fn expect(batch: Batch) -> std::result::Result<TextBatch, Batch> {
         match batch {
             Batch::Text(b) => Ok(b),
-            other => Err(wrong_type(Self::TYPE, &other)),
+            other => Err(other),
         }
     }
 }
@@ -610,10 +626,10 @@ impl BatchKind for Text {
 impl BatchKind for Binary {
     type Output = BinaryBatch;
     const TYPE: BatchType = BatchType::Binary;
-    fn expect(batch: Batch) -> Result<BinaryBatch> {
+    fn expect(batch: Batch) -> std::result::Result<BinaryBatch, Batch> {
         match batch {
             Batch::Binary(b) => Ok(b),
-            other => Err(wrong_type(Self::TYPE, &other)),
+            other => Err(other),
         }
     }
 }
@@ -621,10 +637,10 @@ impl BatchKind for Binary {
 impl BatchKind for Media {
     type Output = MediaBatch;
     const TYPE: BatchType = BatchType::Media;
-    fn expect(batch: Batch) -> Result<MediaBatch> {
+    fn expect(batch: Batch) -> std::result::Result<MediaBatch, Batch> {
         match batch {
             Batch::Media(b) => Ok(b),
-            other => Err(wrong_type(Self::TYPE, &other)),
+            other => Err(other),
         }
     }
 }
@@ -1080,12 +1096,11 @@ terminal! {
         /// its client reference before sending again.
         pub fn send(self) -> Result<K::Output> {
             let request = self.to_raw()?;
-            let batch = self
-                .handle
-                .client()
-                .call(|raw, plan| raw.send_batch().service_plan_id(plan).body(request).send())
+            let client = self.handle.client();
+            let (batch, answer) = client
+                .call_with_response(|raw, plan| raw.send_batch().service_plan_id(plan).body(request).send())
                 .await?;
-            K::expect(Batch::from_raw(batch))
+            expect_kind::<K>(batch, answer, client)
         }
 
         /// Check the batch and put it in place of the batch `id`, which
@@ -1095,12 +1110,11 @@ terminal! {
             let id = id.into();
             validate::id("batch_id", id.as_str())?;
             let request = self.to_raw()?;
-            let batch = self
-                .handle
-                .client()
-                .call(|raw, plan| raw.replace_batch().service_plan_id(plan).batch_id(id.as_str()).body(request).send())
+            let client = self.handle.client();
+            let (batch, answer) = client
+                .call_with_response(|raw, plan| raw.replace_batch().service_plan_id(plan).batch_id(id.as_str()).body(request).send())
                 .await?;
-            K::expect(Batch::from_raw(batch))
+            expect_kind::<K>(batch, answer, client)
         }
     }
 }
@@ -1582,11 +1596,11 @@ terminal! {
             let handle = self.handle.clone();
             let id = self.id.clone();
             let request = self.into_raw()?;
-            let batch = handle
-                .client()
-                .call(|raw, plan| raw.update_batch().service_plan_id(plan).batch_id(id.as_str()).body(request).send())
+            let client = handle.client();
+            let (batch, answer) = client
+                .call_with_response(|raw, plan| raw.update_batch().service_plan_id(plan).batch_id(id.as_str()).body(request).send())
                 .await?;
-            K::expect(Batch::from_raw(batch))
+            expect_kind::<K>(batch, answer, client)
         }
     }
 }
@@ -1907,12 +1921,11 @@ terminal! {
             body: impl Into<String>,
         ) -> Result<TextBatch> {
             let request = self.text(sender, [recipient.into()], body).to_raw()?;
-            let batch = self
-                .handle
-                .client()
-                .call(|raw, plan| raw.send_batch().service_plan_id(plan).body(request).send())
+            let client = self.handle.client();
+            let (batch, answer) = client
+                .call_with_response(|raw, plan| raw.send_batch().service_plan_id(plan).body(request).send())
                 .await?;
-            Text::expect(Batch::from_raw(batch))
+            expect_kind::<Text>(batch, answer, client)
         }
 
         /// Send a binary message to one recipient (the original CLX SDK's
@@ -1925,12 +1938,11 @@ terminal! {
             udh: &[u8],
         ) -> Result<BinaryBatch> {
             let request = self.binary_bytes(sender, [recipient.into()], body, udh).to_raw()?;
-            let batch = self
-                .handle
-                .client()
-                .call(|raw, plan| raw.send_batch().service_plan_id(plan).body(request).send())
+            let client = self.handle.client();
+            let (batch, answer) = client
+                .call_with_response(|raw, plan| raw.send_batch().service_plan_id(plan).body(request).send())
                 .await?;
-            Binary::expect(Batch::from_raw(batch))
+            expect_kind::<Binary>(batch, answer, client)
         }
     }
 }

@@ -13,9 +13,13 @@ use serde::de::DeserializeOwned;
 
 use crate::{
     Error, Result,
+    error::Secrets,
     oauth::{DEFAULT_TOKEN_URL, OAuth},
     raw,
-    transport::{Auth, CALL, CallState, DEFAULT_USER_AGENT, RetryPolicy, Transport},
+    transport::{
+        Auth, CALL, CallState, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT, RetryPolicy,
+        Transport,
+    },
 };
 
 /// The XMS regions.
@@ -167,6 +171,21 @@ impl Client {
         T: DeserializeOwned,
         E: DocumentedError,
     {
+        self.call_with_response(call).await.map(|(value, _)| value)
+    }
+
+    /// [`Client::call`], also giving the status and headers of the answer,
+    /// for a caller that checks the value further and needs them in an error.
+    pub(crate) async fn call_with_response<'a, T, E, F, Fut>(
+        &'a self,
+        call: F,
+    ) -> Result<(T, Answer)>
+    where
+        F: FnOnce(&'a raw::Client, &'a str) -> Fut,
+        Fut: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+        T: DeserializeOwned,
+        E: DocumentedError,
+    {
         if let Some(message) = &self.inner.broken {
             return Err(Error::config(message.clone()));
         }
@@ -178,12 +197,34 @@ impl Client {
         let outcome = CALL
             .scope(state.clone(), call(&self.inner.raw, &self.inner.plan))
             .await;
-        let response = state.lock().ok().and_then(|mut s| s.response.take());
+        let (response, failure) = match state.lock() {
+            Ok(mut s) => (s.response.take(), s.failure.take()),
+            Err(_) => (None, None),
+        };
+        if let Some(failure) = failure {
+            return Err(failure);
+        }
+        let secrets = self.inner.raw.inner().secrets();
         match outcome {
-            Ok(value) => Ok(value.into_inner()),
-            Err(e) => map_error(e, response).await,
+            Ok(value) => {
+                let status = value.status().as_u16();
+                let headers = value.headers().clone();
+                Ok((value.into_inner(), Answer { status, headers }))
+            }
+            Err(e) => map_error(e, response, &secrets).await,
         }
     }
+
+    /// The credentials of this client as they could be echoed back.
+    pub(crate) fn secrets(&self) -> Secrets {
+        self.inner.raw.inner().secrets()
+    }
+}
+
+/// The status and headers of a successful answer.
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: reqwest::header::HeaderMap,
 }
 
 impl fmt::Debug for Client {
@@ -198,64 +239,74 @@ impl fmt::Debug for Client {
 
 /// The error body type an operation documents: the XMS error, or none.
 pub(crate) trait DocumentedError {
-    fn into_error(self, status: u16) -> Error;
+    /// The body again, as JSON, for the classifier.
+    fn to_body(&self) -> Vec<u8>;
 }
 
 impl DocumentedError for raw::types::ApiError {
-    fn into_error(self, status: u16) -> Error {
-        Error::Api {
-            status,
-            code: self.code,
-            text: self.text,
-        }
+    fn to_body(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
     }
 }
 
 impl DocumentedError for () {
-    fn into_error(self, status: u16) -> Error {
-        crate::error::from_response(status, Default::default(), Vec::new(), None)
+    fn to_body(&self) -> Vec<u8> {
+        Vec::new()
     }
 }
 
 async fn map_error<T: DeserializeOwned, E: DocumentedError>(
     error: progenitor_client::Error<E>,
     response: Option<(u16, reqwest::header::HeaderMap)>,
-) -> Result<T> {
+    secrets: &Secrets,
+) -> Result<(T, Answer)> {
     use progenitor_client::Error as RawError;
     match error {
         RawError::ErrorResponse(value) => {
             let status = value.status().as_u16();
-            Err(value.into_inner().into_error(status))
+            let headers = value.headers().clone();
+            let body = value.into_inner().to_body();
+            Err(crate::error::from_response(
+                status, headers, &body, None, secrets,
+            ))
         }
         RawError::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            let body = response.bytes().await.map_err(Error::from)?.to_vec();
+            // The body is in memory already (the transport read it).
+            let body = response.bytes().await.map_err(Error::from)?;
             if (200..300).contains(&status) {
                 // A success with a status the spec does not list (200 for
                 // 201, say): take it if the body is what was promised.
                 let text: &[u8] = if body.is_empty() { b"null" } else { &body };
                 return match serde_json::from_slice(text) {
-                    Ok(value) => Ok(value),
+                    Ok(value) => Ok((value, Answer { status, headers })),
                     Err(e) => Err(crate::error::from_response(
                         status,
                         headers,
-                        body,
+                        &body,
                         Some(Box::new(e)),
+                        secrets,
                     )),
                 };
             }
-            Err(crate::error::from_response(status, headers, body, None))
-        }
-        RawError::InvalidResponsePayload(body, parse) => {
-            let (status, headers) = response.unwrap_or((0, Default::default()));
             Err(crate::error::from_response(
-                status,
-                headers,
-                body.to_vec(),
-                Some(Box::new(parse)),
+                status, headers, &body, None, secrets,
             ))
         }
+        RawError::InvalidResponsePayload(body, parse) => match response {
+            Some((status, headers)) => Err(crate::error::from_response(
+                status,
+                headers,
+                &body,
+                Some(Box::new(parse)),
+                secrets,
+            )),
+            // Only a call outside the SDK's scope has no recorded answer.
+            None => Err(Error::Protocol {
+                reason: format!("an answer could not be read: {parse}"),
+            }),
+        },
         RawError::CommunicationError(e)
         | RawError::ResponseBodyError(e)
         | RawError::InvalidUpgrade(e) => Err(Error::from(e)),
@@ -292,6 +343,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     http: Option<reqwest::Client>,
     retry: Option<RetryPolicy>,
+    max_response_bytes: Option<u64>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -309,6 +361,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent", &self.user_agent)
             .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -382,7 +435,11 @@ impl ClientBuilder {
     }
 
     /// Use this `reqwest::Client` (its pool, proxy and TLS settings, and its
-    /// timeouts instead of [`ClientBuilder::timeout`]).
+    /// timeouts instead of [`ClientBuilder::timeout`]). Build it with
+    /// `.redirect(reqwest::redirect::Policy::none())`: XMS never redirects,
+    /// and an answer that comes from another URL than the one asked is
+    /// refused as [`Error::Redirected`], but only after the request went
+    /// there.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -394,6 +451,23 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest answer body the client reads, in bytes (32 MiB when not
+    /// set: far above the largest answer XMS gives). Reading stops at the
+    /// limit with [`Error::ResponseTooLarge`], so a broken or hostile server
+    /// cannot make the client hold an unbounded body.
+    ///
+    /// ```
+    /// let client = xms::Client::builder()
+    ///     .service_plan("SERVICE_PLAN_ID", "API_TOKEN")
+    ///     .max_response_bytes(4 * 1024 * 1024)
+    ///     .build()?;
+    /// # Ok::<(), xms::Error>(())
+    /// ```
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
     /// Check the settings and build the client.
     pub fn build(self) -> Result<Client> {
         let region = self.region.unwrap_or_default();
@@ -402,6 +476,9 @@ impl ClientBuilder {
             None => reqwest::Client::builder()
                 .timeout(self.timeout.unwrap_or(Duration::from_secs(30)))
                 .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+                // XMS never redirects; a redirect would send the request,
+                // and an SMS body, to another host.
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?,
         };
@@ -413,15 +490,19 @@ impl ClientBuilder {
         };
         let (plan, auth, default_endpoint) = match (self.service_plan, self.project) {
             (Some((plan, token)), _) => {
-                non_empty("service_plan_id", &plan)?;
+                path_id("service_plan_id", &plan)?;
                 non_empty("api_token", &token)?;
                 let header = crate::transport::bearer_header(&token).ok_or_else(|| {
                     Error::config("api_token contains characters that cannot be sent in a header")
                 })?;
-                (plan, Auth::Bearer(header), region.service_plan_endpoint())
+                (
+                    plan,
+                    Auth::Bearer(header, Arc::from(token.as_str())),
+                    region.service_plan_endpoint(),
+                )
             }
             (None, Some((project, key_id, key_secret))) => {
-                non_empty("project_id", &project)?;
+                path_id("project_id", &project)?;
                 non_empty("key_id", &key_id)?;
                 non_empty("key_secret", &key_secret)?;
                 let endpoint = match (region.project_endpoint(), &self.endpoint) {
@@ -452,7 +533,13 @@ impl ClientBuilder {
             Some(url) => normalize_endpoint(&url)?,
             None => default_endpoint,
         };
-        let transport = Transport::new(auth, user_agent, self.retry.unwrap_or_default());
+        let transport = Transport::new(
+            auth,
+            user_agent,
+            self.retry.unwrap_or_default(),
+            self.max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+        );
         Ok(Client::from_parts(
             raw::Client::new_with_client(&endpoint, http, transport),
             plan,
@@ -466,6 +553,15 @@ fn non_empty(field: &str, value: &str) -> Result<()> {
         return Err(Error::config(format!("{field} is empty")));
     }
     Ok(())
+}
+
+/// An id that goes into every path: the same rule as the ids of requests.
+fn path_id(field: &str, value: &str) -> Result<()> {
+    non_empty(field, value)?;
+    crate::validate::id(field, value).map_err(|e| match e {
+        Error::InvalidRequest { field, rule } => Error::config(format!("{field} {rule}")),
+        other => other,
+    })
 }
 
 /// The base URL without a trailing `/`, `/xms` or `/xms/v1`.

@@ -247,7 +247,7 @@ terminal! {
             let id = id.into();
             let recipient = recipient.into();
             validate::id("batch_id", id.as_str())?;
-            validate::non_empty("recipient", &recipient)?;
+            validate::id("recipient", &recipient)?;
             let report = self
                 .handle
                 .client()

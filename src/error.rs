@@ -1,21 +1,214 @@
-//! [`Error`]: the one error type of the SDK.
+//! [`Error`]: the one error type of the SDK, and [`ResponseInfo`], what an
+//! error keeps of the answer that caused it.
 
 use std::{fmt, time::Duration};
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderValue, LOCATION};
 
 use crate::model::ErrorCode;
 
 /// A boxed error kept as the [`std::error::Error::source`] of an [`Error`].
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// The most bytes of an answer's body an [`Error`] keeps.
+pub const ERROR_BODY_LIMIT: usize = 4096;
+
+/// What an [`Error`] keeps of the answer that caused it: the status, the
+/// headers (with the request id a support ticket needs) and the first
+/// [`ERROR_BODY_LIMIT`] bytes of the body.
+///
+/// The client's own credentials (API token, OAuth key secret, Basic value,
+/// access tokens) are replaced by `<redacted>` in the headers and the body
+/// before they are kept, so a server that echoes them back cannot leak them
+/// into logs.
+///
+/// ```no_run
+/// # async fn demo(client: xms::Client) {
+/// if let Err(e) = client.batches().get("01FC66621XXXXX119Z8PMV1QPQ").await {
+///     if let Some(answer) = e.response() {
+///         eprintln!("{} (request id {:?}): {}", answer.status(), answer.request_id(), answer.body_text());
+///     }
+/// }
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ResponseInfo {
+    status: u16,
+    headers: HeaderMap,
+    body: Vec<u8>,
+    body_truncated: bool,
+}
+
+impl ResponseInfo {
+    /// Keep `status`, `headers` and at most [`ERROR_BODY_LIMIT`] bytes of
+    /// `body`, with every secret in `secrets` redacted.
+    pub(crate) fn new(status: u16, headers: HeaderMap, body: &[u8], secrets: &Secrets) -> Self {
+        let longest = secrets.longest();
+        let window = &body[..body.len().min(ERROR_BODY_LIMIT + longest)];
+        let mut kept = secrets.scrub_bytes(window);
+        let body_truncated = body.len() > ERROR_BODY_LIMIT || kept.len() > ERROR_BODY_LIMIT;
+        if kept.len() > ERROR_BODY_LIMIT {
+            kept.truncate(ERROR_BODY_LIMIT);
+        }
+        ResponseInfo {
+            status,
+            headers: secrets.scrub_headers(headers),
+            body: kept,
+            body_truncated,
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The response headers, secrets redacted.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The start of the body (at most [`ERROR_BODY_LIMIT`] bytes), secrets
+    /// redacted.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The start of the body as text (invalid UTF-8 replaced).
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Whether the body was longer than what is kept.
+    pub fn body_truncated(&self) -> bool {
+        self.body_truncated
+    }
+
+    /// The id the server gave the request, from the first of the headers
+    /// `x-request-id`, `x-correlation-id`, `request-id`, `x-amzn-requestid`
+    /// that is present. Quote it when asking Sinch support about a failure.
+    pub fn request_id(&self) -> Option<&str> {
+        [
+            "x-request-id",
+            "x-correlation-id",
+            "request-id",
+            "x-amzn-requestid",
+        ]
+        .iter()
+        .find_map(|name| self.headers.get(*name)?.to_str().ok())
+    }
+
+    /// The `Location` header, if the answer has one.
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get(LOCATION)?.to_str().ok()
+    }
+
+    /// The body, up to `max` characters, for `Display`.
+    fn excerpt(&self, max: usize) -> Option<String> {
+        let text = String::from_utf8_lossy(&self.body);
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        let mut shown: String = text.chars().take(max).collect();
+        if text.chars().count() > max || self.body_truncated {
+            shown.push_str("...");
+        }
+        Some(shown)
+    }
+}
+
+impl fmt::Debug for ResponseInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseInfo")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id())
+            .field("headers", &self.headers)
+            .field("body", &String::from_utf8_lossy(&self.body))
+            .field("body_truncated", &self.body_truncated)
+            .finish()
+    }
+}
+
+/// The client's credentials, as they could appear in an answer: redacted
+/// from everything an error keeps.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Secrets {
+    values: Vec<Vec<u8>>,
+}
+
+const REDACTED: &[u8] = b"<redacted>";
+
+impl Secrets {
+    pub(crate) fn new(values: impl IntoIterator<Item = String>) -> Self {
+        let mut values: Vec<Vec<u8>> = values
+            .into_iter()
+            .filter(|v| !v.is_empty())
+            .map(String::into_bytes)
+            .collect();
+        // Longest first, so a secret containing another is redacted whole.
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        values.dedup();
+        Secrets { values }
+    }
+
+    fn longest(&self) -> usize {
+        self.values.first().map_or(0, Vec::len)
+    }
+
+    pub(crate) fn scrub_bytes(&self, input: &[u8]) -> Vec<u8> {
+        let mut out = input.to_vec();
+        for secret in &self.values {
+            if out.len() < secret.len() {
+                continue;
+            }
+            let mut result = Vec::with_capacity(out.len());
+            let mut i = 0;
+            while i < out.len() {
+                if out[i..].starts_with(secret) {
+                    result.extend_from_slice(REDACTED);
+                    i += secret.len();
+                } else {
+                    result.push(out[i]);
+                    i += 1;
+                }
+            }
+            out = result;
+        }
+        out
+    }
+
+    pub(crate) fn scrub_str(&self, input: &str) -> String {
+        String::from_utf8_lossy(&self.scrub_bytes(input.as_bytes())).into_owned()
+    }
+
+    fn scrub_headers(&self, mut headers: HeaderMap) -> HeaderMap {
+        if self.values.is_empty() {
+            return headers;
+        }
+        for value in headers.values_mut() {
+            let scrubbed = self.scrub_bytes(value.as_bytes());
+            if scrubbed != value.as_bytes()
+                && let Ok(mut clean) = HeaderValue::from_bytes(&scrubbed)
+            {
+                clean.set_sensitive(true);
+                *value = clean;
+            }
+        }
+        headers
+    }
+}
+
 /// Everything that can go wrong when talking to XMS.
 ///
 /// Match on the variants to handle a case, or use the accessors
-/// ([`Error::status`], [`Error::code`], [`Error::is_retryable`]) to handle
-/// families of cases. `Display` says what happened and what to do; the
-/// underlying error, if any, is the [`source`](std::error::Error::source).
-/// Credentials never appear in any of it.
+/// ([`Error::status`], [`Error::code`], [`Error::is_retryable`],
+/// [`Error::response`]) to handle families of cases. `Display` says what
+/// happened and what to do; the underlying error, if any, is the
+/// [`source`](std::error::Error::source). Every error that comes from an
+/// answer keeps its status, headers and the start of its body
+/// ([`ResponseInfo`]). Credentials never appear in any of it, not even when
+/// the server echoes them.
 ///
 /// ```no_run
 /// # async fn demo(client: xms::Client) {
@@ -30,50 +223,78 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// XMS refused the request and said why with its error body
-    /// `{"code": ..., "text": ...}` (400 and 403 mostly).
+    /// XMS refused the request with its own error body, which carries an
+    /// XMS error code: `{"code": ..., "text": ...}` (or `description` in
+    /// place of `text`). 400 and 403 mostly; match on `code`.
+    ///
+    /// Compare [`Error::Rejected`]: a refusal whose body has no XMS error
+    /// code, sent by something in front of XMS.
     #[non_exhaustive]
     Api {
-        /// The HTTP status.
-        status: u16,
         /// The XMS error code.
         code: ErrorCode,
         /// XMS's explanation, meant for people.
         text: String,
+        /// The answer.
+        response: ResponseInfo,
     },
-    /// The server refused the request with an error body of another known
-    /// shape: `{"status", "error", "path", "timestamp"}` (sent for some 400s)
-    /// or `{"error": {"code", "message", "status"}}` (sent by the auth
-    /// service and gateways).
+    /// The server refused the request with an error body that carries no
+    /// XMS error code, in one of the other shapes Sinch's services use: the
+    /// framework shape `{"status", "error", "message", "path", "timestamp"}`
+    /// (some 400s) or `{"error": {"code", "message", "status", "details"}}`
+    /// (gateways and the authentication service).
     #[non_exhaustive]
     Rejected {
-        /// The HTTP status.
-        status: u16,
-        /// The short name of the error (`error`, or the nested `status`/`code`).
+        /// The short name of the error (`error`, or the nested
+        /// `status`/`code`).
         error: String,
         /// The message, when the body has one.
         message: Option<String>,
+        /// The answer.
+        response: ResponseInfo,
     },
     /// 404: the batch, group, inbound message or recipient does not exist for
     /// these credentials (or the path is wrong).
     #[non_exhaustive]
     NotFound {
-        /// The body of the answer, usually empty.
-        body: String,
+        /// The answer.
+        response: ResponseInfo,
     },
     /// 401, or 403 without an XMS error code: the credentials were refused.
     #[non_exhaustive]
     Unauthorized {
-        /// The HTTP status (401 or 403).
-        status: u16,
-        /// What the server said, when it said something.
+        /// What the server said, when it said something (secrets redacted).
         message: Option<String>,
+        /// The answer.
+        response: ResponseInfo,
     },
     /// 429: too many requests. Wait before trying again.
     #[non_exhaustive]
     RateLimited {
         /// How long the server asked to wait (`Retry-After`), when it said.
         retry_after: Option<Duration>,
+        /// The answer.
+        response: ResponseInfo,
+    },
+    /// The server answered with a redirect (3xx). XMS never redirects, so
+    /// the SDK follows none: the request (and an SMS body) must not go to
+    /// another host.
+    #[non_exhaustive]
+    Redirected {
+        /// Where the server pointed (`Location`), if it said.
+        location: Option<String>,
+        /// The answer.
+        response: ResponseInfo,
+    },
+    /// The answer's body was larger than
+    /// [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes);
+    /// reading stopped there.
+    #[non_exhaustive]
+    ResponseTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+        /// The answer (its body: the start of what arrived).
+        response: ResponseInfo,
     },
     /// The request was not sent because an argument breaks a rule of the
     /// API. Nothing reached the server.
@@ -90,6 +311,18 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// The OAuth2 token endpoint did not give an access token, so the
+    /// request to XMS was not sent.
+    #[non_exhaustive]
+    TokenEndpoint {
+        /// What went wrong.
+        reason: String,
+        /// The token endpoint's answer, when there was one. A successful
+        /// answer's body is never kept: it holds the token.
+        response: Option<ResponseInfo>,
+        /// The underlying error, if any.
+        source: Option<BoxError>,
+    },
     /// No complete answer arrived in time. The request may or may not have
     /// been processed by XMS.
     #[non_exhaustive]
@@ -105,19 +338,23 @@ pub enum Error {
         source: BoxError,
     },
     /// An answer the SDK could not make sense of: an undocumented status, or
-    /// a body that is not what the API promises. Everything is kept.
+    /// a body that is not what the API promises.
     #[non_exhaustive]
     UnexpectedResponse {
-        /// The HTTP status.
-        status: u16,
-        /// The response headers (boxed: they are large and rarely read).
-        headers: Box<HeaderMap>,
-        /// The raw body.
-        body: Vec<u8>,
         /// Why it is unexpected.
         reason: String,
+        /// The answer.
+        response: ResponseInfo,
         /// The parse error, when the body could not be read.
         source: Option<BoxError>,
+    },
+    /// Every answer was well-formed, but together they made no sense: a
+    /// listing answered a page other than the one asked for, or repeated a
+    /// page. The listing stopped rather than loop.
+    #[non_exhaustive]
+    Protocol {
+        /// What was wrong.
+        reason: String,
     },
 }
 
@@ -125,20 +362,29 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// The HTTP status of the answer, when there was one.
-    pub fn status(&self) -> Option<u16> {
+    /// What the error keeps of the answer, when there was one.
+    pub fn response(&self) -> Option<&ResponseInfo> {
         match self {
-            Error::Api { status, .. }
-            | Error::Rejected { status, .. }
-            | Error::Unauthorized { status, .. }
-            | Error::UnexpectedResponse { status, .. } => Some(*status),
-            Error::NotFound { .. } => Some(404),
-            Error::RateLimited { .. } => Some(429),
+            Error::Api { response, .. }
+            | Error::Rejected { response, .. }
+            | Error::NotFound { response }
+            | Error::Unauthorized { response, .. }
+            | Error::RateLimited { response, .. }
+            | Error::Redirected { response, .. }
+            | Error::ResponseTooLarge { response, .. }
+            | Error::UnexpectedResponse { response, .. } => Some(response),
+            Error::TokenEndpoint { response, .. } => response.as_ref(),
             Error::InvalidRequest { .. }
             | Error::Config { .. }
             | Error::Timeout { .. }
-            | Error::Transport { .. } => None,
+            | Error::Transport { .. }
+            | Error::Protocol { .. } => None,
         }
+    }
+
+    /// The HTTP status of the answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        self.response().map(ResponseInfo::status)
     }
 
     /// The XMS error code, when XMS sent one.
@@ -157,10 +403,10 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited { .. } | Error::Timeout { .. } | Error::Transport { .. } => true,
-            Error::UnexpectedResponse { status, .. }
-            | Error::Rejected { status, .. }
-            | Error::Api { status, .. } => {
-                matches!(status, 500 | 502 | 503 | 504)
+            Error::UnexpectedResponse { response, .. }
+            | Error::Rejected { response, .. }
+            | Error::Api { response, .. } => {
+                matches!(response.status, 500 | 502 | 503 | 504)
             }
             _ => false,
         }
@@ -169,7 +415,7 @@ impl Error {
     /// How long the server asked to wait before retrying, if it did.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Error::RateLimited { retry_after } => *retry_after,
+            Error::RateLimited { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -191,19 +437,31 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Api { status, code, text } => {
-                write!(f, "XMS refused the request ({status} {code}): {text}")?;
+            Error::Api {
+                code,
+                text,
+                response,
+            } => {
+                write!(
+                    f,
+                    "XMS refused the request ({} {code}): {text}",
+                    response.status
+                )?;
                 if let Some(hint) = hint(code) {
                     write!(f, "; {hint}")?;
                 }
                 Ok(())
             }
             Error::Rejected {
-                status,
                 error,
                 message,
+                response,
             } => {
-                write!(f, "the server refused the request ({status} {error})")?;
+                write!(
+                    f,
+                    "the server refused the request ({} {error})",
+                    response.status
+                )?;
                 if let Some(message) = message {
                     write!(f, ": {message}")?;
                 }
@@ -213,8 +471,8 @@ impl fmt::Display for Error {
                 "not found (404): no such batch, group, inbound message or recipient for these \
                  credentials; check the id and the service plan or region",
             ),
-            Error::Unauthorized { status, message } => {
-                write!(f, "unauthorized ({status})")?;
+            Error::Unauthorized { message, response } => {
+                write!(f, "unauthorized ({})", response.status)?;
                 if let Some(message) = message {
                     write!(f, ": {message}")?;
                 }
@@ -225,18 +483,49 @@ impl fmt::Display for Error {
             }
             Error::RateLimited {
                 retry_after: Some(wait),
+                ..
             } => write!(
                 f,
                 "rate limited (429): XMS asks to wait {:.1} s before the next request",
                 wait.as_secs_f64()
             ),
-            Error::RateLimited { retry_after: None } => {
-                f.write_str("rate limited (429): slow down and retry later")
+            Error::RateLimited {
+                retry_after: None, ..
+            } => f.write_str("rate limited (429): slow down and retry later"),
+            Error::Redirected { location, response } => {
+                write!(f, "the server redirected the request ({})", response.status)?;
+                match location {
+                    Some(location) => write!(f, " to {location}")?,
+                    None => f.write_str(" without a Location")?,
+                }
+                f.write_str(
+                    "; XMS does not redirect, so it was not followed: check the endpoint \
+                     (a proxy or a wrong host)",
+                )
             }
+            Error::ResponseTooLarge { limit, response } => write!(
+                f,
+                "the answer ({}) is larger than {limit} bytes; reading stopped there (raise \
+                 ClientBuilder::max_response_bytes if the server is right)",
+                response.status
+            ),
             Error::InvalidRequest { field, rule } => {
                 write!(f, "invalid request, nothing was sent: `{field}` {rule}")
             }
             Error::Config { message } => write!(f, "invalid client configuration: {message}"),
+            Error::TokenEndpoint {
+                reason, response, ..
+            } => {
+                write!(f, "the OAuth2 token endpoint failed")?;
+                if let Some(response) = response {
+                    write!(f, " ({})", response.status)?;
+                }
+                write!(
+                    f,
+                    ": {reason}; nothing was sent to XMS (check the key id, key secret and \
+                     token URL)"
+                )
+            }
             Error::Timeout { .. } => f.write_str(
                 "the request timed out; XMS may or may not have processed it (for a send, look \
                  the batch up by client_reference before sending again)",
@@ -246,24 +535,15 @@ impl fmt::Display for Error {
                  the endpoint, then retry",
             ),
             Error::UnexpectedResponse {
-                status,
-                body,
-                reason,
-                ..
+                reason, response, ..
             } => {
-                write!(f, "unexpected answer from XMS ({status}): {reason}")?;
-                if !body.is_empty() {
-                    let text = String::from_utf8_lossy(body);
-                    let shown: String = text.chars().take(200).collect();
-                    let more = if text.chars().count() > 200 {
-                        "..."
-                    } else {
-                        ""
-                    };
-                    write!(f, "; body: {shown}{more}")?;
+                write!(f, "unexpected answer ({}): {reason}", response.status)?;
+                if let Some(body) = response.excerpt(200) {
+                    write!(f, "; body: {body}")?;
                 }
                 Ok(())
             }
+            Error::Protocol { reason } => write!(f, "inconsistent answers from XMS: {reason}"),
         }
     }
 }
@@ -294,21 +574,19 @@ impl std::error::Error for Error {
             Error::UnexpectedResponse {
                 source: Some(source),
                 ..
+            }
+            | Error::TokenEndpoint {
+                source: Some(source),
+                ..
             } => Some(source.as_ref()),
-            Error::UnexpectedResponse { source: None, .. }
-            | Error::Api { .. }
-            | Error::Rejected { .. }
-            | Error::NotFound { .. }
-            | Error::Unauthorized { .. }
-            | Error::RateLimited { .. }
-            | Error::InvalidRequest { .. }
-            | Error::Config { .. } => None,
+            _ => None,
         }
     }
 }
 
 impl From<reqwest::Error> for Error {
     fn from(e: reqwest::Error) -> Self {
+        // reqwest's message names the URL, which holds no credential.
         if e.is_timeout() {
             Error::Timeout {
                 source: Box::new(e),
@@ -321,95 +599,159 @@ impl From<reqwest::Error> for Error {
     }
 }
 
-/// Turn an answer that is not the success the operation promises into an
-/// [`Error`], by status and by the shape of the body.
-pub(crate) fn from_response(
-    status: u16,
-    headers: HeaderMap,
-    body: Vec<u8>,
-    parse_error: Option<BoxError>,
-) -> Error {
+/// The error bodies the Sinch APIs send, read by shape.
+enum Body {
+    /// XMS's own: a `code` with `text` or `description`.
+    Xms { code: String, text: String },
+    /// Another known shape, with its short name and message.
+    Other {
+        error: String,
+        message: Option<String>,
+    },
+    /// JSON of no known shape, or not JSON.
+    Unknown,
+}
+
+fn read_body(body: &[u8]) -> Body {
     use serde_json::Value;
-
-    if status == 429 {
-        return Error::RateLimited {
-            retry_after: retry_after(&headers),
-        };
-    }
-    if status == 404 {
-        return Error::NotFound {
-            body: String::from_utf8_lossy(&body).into_owned(),
-        };
-    }
-    let json: Option<Value> = serde_json::from_slice(&body).ok();
-    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-
-    if let Some(v) = &json {
-        // XMS's own error body.
-        if let (Some(code), Some(text)) = (text(v, "code"), text(v, "text")) {
-            return Error::Api {
-                status,
-                code: ErrorCode::from(code),
-                text,
-            };
-        }
-    }
-    // Another known shape: the message and short name it carries.
-    let other = json.as_ref().and_then(|v| {
-        if let Some(nested) = v.get("error").filter(|e| e.is_object()) {
-            let error = text(nested, "status")
-                .or_else(|| {
-                    nested
-                        .get("code")
-                        .map(|c| c.to_string().trim_matches('"').to_owned())
-                })
-                .unwrap_or_else(|| "error".to_owned());
-            return Some((error, text(nested, "message")));
-        }
-        let error = text(v, "error")?;
-        v.get("status")?;
-        Some((
-            error,
-            text(v, "message").or_else(|| text(v, "path").map(|p| format!("at {p}"))),
-        ))
-    });
-    if status == 401 || status == 403 {
-        let message = match other {
-            Some((_, Some(message))) => Some(message),
-            Some((error, None)) => Some(error),
-            None => {
-                let raw = String::from_utf8_lossy(&body)
-                    .trim()
-                    .chars()
-                    .take(200)
-                    .collect::<String>();
-                (!raw.is_empty()).then_some(raw)
-            }
-        };
-        return Error::Unauthorized { status, message };
-    }
-    if let Some((error, message)) = other {
-        return Error::Rejected {
-            status,
-            error,
-            message,
-        };
-    }
-    let reason = match (&parse_error, status) {
-        (Some(_), 200..=299) => "the body is not what the operation promises".to_owned(),
-        (_, 500..=599) => "the server failed".to_owned(),
-        _ => "the status is not one the operation documents".to_owned(),
+    let Ok(json) = serde_json::from_slice::<Value>(body) else {
+        return Body::Unknown;
     };
-    Error::UnexpectedResponse {
-        status,
-        headers: Box::new(headers),
-        body,
-        reason,
-        source: parse_error,
+    // A string, or a number or boolean written as one (`"code": 400`).
+    let text = |v: &Value, key: &str| match v.get(key)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    if let Some(code) = text(&json, "code")
+        && let Some(explanation) = text(&json, "text").or_else(|| text(&json, "description"))
+    {
+        return Body::Xms {
+            code,
+            text: explanation,
+        };
+    }
+    if let Some(nested) = json.get("error").filter(|e| e.is_object()) {
+        let error = text(nested, "status")
+            .or_else(|| text(nested, "code"))
+            .unwrap_or_else(|| "error".to_owned());
+        let message = text(nested, "message").or_else(|| {
+            nested
+                .get("details")
+                .filter(|d| !d.is_null())
+                .map(Value::to_string)
+        });
+        return Body::Other { error, message };
+    }
+    if let Some(error) = text(&json, "error") {
+        let message = text(&json, "message")
+            .filter(|m| !m.is_empty())
+            .or_else(|| text(&json, "path").map(|p| format!("at {p}")));
+        return Body::Other { error, message };
+    }
+    if let Some(message) = text(&json, "message").or_else(|| text(&json, "text")) {
+        return Body::Other {
+            error: text(&json, "code").unwrap_or_else(|| "error".to_owned()),
+            message: Some(message),
+        };
+    }
+    Body::Unknown
+}
+
+/// The message of an error body of any known shape, secrets redacted.
+pub(crate) fn body_message(body: &[u8], secrets: &Secrets) -> Option<String> {
+    match read_body(body) {
+        Body::Xms { text, .. } => Some(secrets.scrub_str(&text)),
+        Body::Other {
+            message: Some(message),
+            ..
+        } => Some(secrets.scrub_str(&message)),
+        Body::Other { error, .. } => Some(secrets.scrub_str(&error)),
+        Body::Unknown => None,
     }
 }
 
-/// `Retry-After` as seconds or as an HTTP date.
+/// Turn an answer that is not the success the operation promises into an
+/// [`Error`]: by status first, then by the shape of the body.
+pub(crate) fn from_response(
+    status: u16,
+    headers: HeaderMap,
+    body: &[u8],
+    parse_error: Option<BoxError>,
+    secrets: &Secrets,
+) -> Error {
+    let response = ResponseInfo::new(status, headers, body, secrets);
+    let scrub = |s: String| secrets.scrub_str(&s);
+    match status {
+        429 => Error::RateLimited {
+            retry_after: retry_after(&response.headers),
+            response,
+        },
+        404 => Error::NotFound { response },
+        300..=399 => Error::Redirected {
+            location: response.location().map(str::to_owned),
+            response,
+        },
+        200..=299 => Error::UnexpectedResponse {
+            reason: match parse_error {
+                Some(_) => "the body is not what the operation promises".to_owned(),
+                None => "a success the operation does not document".to_owned(),
+            },
+            response,
+            source: parse_error,
+        },
+        401 | 403 => match read_body(body) {
+            // 403 with an XMS code is a refusal of the request, not of the
+            // credentials (`unknown_group`, `missing_callback_url`).
+            Body::Xms { code, text } if status == 403 => Error::Api {
+                code: ErrorCode::from(code),
+                text: scrub(text),
+                response,
+            },
+            Body::Xms { text: message, .. }
+            | Body::Other {
+                message: Some(message),
+                ..
+            }
+            | Body::Other { error: message, .. } => Error::Unauthorized {
+                message: Some(scrub(message)),
+                response,
+            },
+            Body::Unknown => Error::Unauthorized {
+                message: response.excerpt(200),
+                response,
+            },
+        },
+        _ => match read_body(body) {
+            Body::Xms { code, text } => Error::Api {
+                code: ErrorCode::from(code),
+                text: scrub(text),
+                response,
+            },
+            Body::Other { error, message } => Error::Rejected {
+                error: scrub(error),
+                message: message.map(scrub),
+                response,
+            },
+            Body::Unknown => Error::UnexpectedResponse {
+                reason: match status {
+                    400..=499 => format!(
+                        "the server refused the request ({status}) with a body that is not an \
+                         error XMS documents"
+                    ),
+                    500..=599 => "the server failed".to_owned(),
+                    _ => format!("status {status} is not one the API uses"),
+                },
+                response,
+                source: parse_error,
+            },
+        },
+    }
+}
+
+/// `Retry-After` as seconds or as an HTTP date; `None` when absent or not
+/// readable.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers
         .get(reqwest::header::RETRY_AFTER)?
@@ -418,6 +760,11 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
+    }
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0)
+            .then(|| Duration::try_from_secs_f64(seconds).ok())
+            .flatten();
     }
     let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let wait = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
@@ -428,39 +775,34 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 mod tests {
     use super::*;
 
+    fn answer(status: u16, body: &[u8]) -> Error {
+        from_response(status, HeaderMap::new(), body, None, &Secrets::default())
+    }
+
+    fn info(status: u16) -> ResponseInfo {
+        ResponseInfo::new(status, HeaderMap::new(), b"", &Secrets::default())
+    }
+
     #[test]
     fn display_text_says_what_happened_and_what_to_do() {
         let errors = [
-            Error::Api {
-                status: 403,
-                code: ErrorCode::UnknownGroup,
-                text: "Group 01X is unknown".into(),
-            },
-            Error::Api {
-                status: 400,
-                code: ErrorCode::Other("new_code".into()),
-                text: "Something new".into(),
-            },
-            Error::Rejected {
-                status: 400,
-                error: "Bad Request".into(),
-                message: Some("at /xms/v1/p/batches".into()),
-            },
-            Error::NotFound {
-                body: String::new(),
-            },
-            Error::Unauthorized {
-                status: 401,
-                message: None,
-            },
-            Error::Unauthorized {
-                status: 403,
-                message: Some("Invalid credentials".into()),
-            },
+            answer(
+                403,
+                br#"{"code":"unknown_group","text":"Group 01X is unknown"}"#,
+            ),
+            answer(400, br#"{"code":"new_code","text":"Something new"}"#),
+            answer(
+                400,
+                br#"{"status":400,"error":"Bad Request","path":"/xms/v1/p/batches"}"#,
+            ),
+            answer(404, b""),
+            answer(401, b""),
+            answer(403, b"Invalid credentials"),
             Error::RateLimited {
                 retry_after: Some(Duration::from_millis(2500)),
+                response: info(429),
             },
-            Error::RateLimited { retry_after: None },
+            answer(429, b""),
             Error::invalid("recipients", "must hold 1 to 1000 entries (it holds 0)"),
             Error::config("service_plan_id is empty"),
             Error::Timeout {
@@ -469,40 +811,109 @@ mod tests {
             Error::Transport {
                 source: "connection refused".into(),
             },
-            from_response(503, HeaderMap::new(), b"<html>down</html>".to_vec(), None),
+            answer(503, b"<html>down</html>"),
             from_response(
                 200,
                 HeaderMap::new(),
-                "x".repeat(300).into_bytes(),
+                "x".repeat(300).as_bytes(),
                 Some("expected value".into()),
+                &Secrets::default(),
             ),
+            answer(400, b"<html>bad request</html>"),
+            answer(302, b""),
+            Error::ResponseTooLarge {
+                limit: 1024,
+                response: info(200),
+            },
+            Error::TokenEndpoint {
+                reason: "the key was refused".into(),
+                response: Some(info(401)),
+                source: None,
+            },
+            Error::Protocol {
+                reason: "asked for page 2, XMS answered with page 0".into(),
+            },
         ];
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         insta::assert_snapshot!("error_display", text.join("\n"));
     }
 
     #[test]
-    fn classification_by_status_and_body_shape() {
-        let json = |v: serde_json::Value| v.to_string().into_bytes();
-        let e = from_response(
-            400,
-            HeaderMap::new(),
-            json(serde_json::json!({"code": "x", "text": "y"})),
-            None,
+    fn classification_by_status_then_body_shape() {
+        let e = answer(400, br#"{"code":"x","text":"y"}"#);
+        assert!(matches!(e, Error::Api { .. }) && e.status() == Some(400));
+        let e = answer(502, br#"{"error":{"message":"gateway"}}"#);
+        assert!(matches!(&e, Error::Rejected { message: Some(m), .. } if m == "gateway"));
+        assert!(e.is_retryable());
+        let e = answer(418, b"teapot");
+        assert!(matches!(e, Error::UnexpectedResponse { .. }) && e.status() == Some(418));
+        assert!(!e.is_retryable());
+        // `description` instead of `text` is still XMS's error, on a 403 too.
+        let e = answer(
+            403,
+            br#"{"code":"unknown_group","description":"no such group"}"#,
         );
-        assert!(matches!(e, Error::Api { status: 400, .. }));
-        let e = from_response(
-            502,
-            HeaderMap::new(),
-            json(serde_json::json!({"error": {"message": "gateway"}})),
-            None,
+        assert_eq!(e.code(), Some(&ErrorCode::UnknownGroup), "{e:?}");
+        // A numeric code.
+        let e = answer(400, br#"{"code":0,"text":"zero"}"#);
+        assert_eq!(e.code(), Some(&ErrorCode::Other("0".into())), "{e:?}");
+        // The framework shape with a message.
+        let e = answer(
+            400,
+            br#"{"timestamp":"2026-01-01T00:00:00Z","status":400,"error":"Bad Request","message":"to is required","path":"/xms/v1/p/batches"}"#,
         );
         assert!(
-            matches!(&e, Error::Rejected { status: 502, message: Some(m), .. } if m == "gateway")
+            matches!(&e, Error::Rejected { error, message: Some(m), .. } if error == "Bad Request" && m == "to is required"),
+            "{e:?}"
         );
-        assert!(e.is_retryable());
-        let e = from_response(418, HeaderMap::new(), b"teapot".to_vec(), None);
-        assert!(matches!(e, Error::UnexpectedResponse { status: 418, .. }));
-        assert!(!e.is_retryable());
+        // The nested shape with details only.
+        let e = answer(
+            400,
+            br#"{"error":{"code":400,"status":"INVALID_ARGUMENT","details":[{"field":"to"}]}}"#,
+        );
+        assert!(
+            matches!(&e, Error::Rejected { error, message: Some(m), .. } if error == "INVALID_ARGUMENT" && m.contains("field")),
+            "{e:?}"
+        );
+        // A 400 without a readable body says it was a refusal.
+        let e = answer(400, b"<html>nope</html>");
+        assert!(e.to_string().contains("refused the request (400)"), "{e}");
+    }
+
+    #[test]
+    fn errors_keep_a_bounded_prefix_and_redact_secrets() {
+        let secrets = Secrets::new(["s3cr3t-token".to_string()]);
+        let mut body = b"bad credentials: Bearer s3cr3t-token ".to_vec();
+        body.extend(std::iter::repeat_n(b'x', 100_000));
+        let mut headers = HeaderMap::new();
+        headers.insert("x-echo", HeaderValue::from_static("Bearer s3cr3t-token"));
+        headers.insert("x-request-id", HeaderValue::from_static("req-42"));
+        let e = from_response(401, headers, &body, None, &secrets);
+        let response = e.response().unwrap();
+        assert!(response.body().len() <= ERROR_BODY_LIMIT);
+        assert!(response.body_truncated());
+        assert_eq!(response.request_id(), Some("req-42"));
+        for text in [e.to_string(), format!("{e:?}")] {
+            assert!(!text.contains("s3cr3t"), "{text}");
+        }
+        assert!(e.to_string().contains("<redacted>"), "{e}");
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert("retry-after", HeaderValue::from_str(v).unwrap());
+            retry_after(&h)
+        };
+        assert_eq!(with("7"), Some(Duration::from_secs(7)));
+        assert_eq!(with("1.5"), Some(Duration::from_millis(1500)));
+        assert_eq!(with("-3"), None);
+        assert_eq!(with("soon"), None);
+        assert_eq!(
+            with("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
     }
 }

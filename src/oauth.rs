@@ -8,7 +8,11 @@ use std::{
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use serde::Deserialize;
 
-use crate::{Error, Result, transport::bearer_header};
+use crate::{
+    Error, Result,
+    error::{ResponseInfo, Secrets},
+    transport::bearer_header,
+};
 
 /// The Sinch authentication endpoint.
 pub const DEFAULT_TOKEN_URL: &str = "https://auth.sinch.com/oauth2/token";
@@ -21,6 +25,8 @@ pub(crate) struct OAuth {
     key_id: String,
     key_secret: String,
     cached: tokio::sync::Mutex<Option<Token>>,
+    /// The access tokens issued lately, to redact them from errors.
+    issued: std::sync::Mutex<Vec<String>>,
 }
 
 struct Token {
@@ -48,7 +54,21 @@ impl OAuth {
             key_id,
             key_secret,
             cached: tokio::sync::Mutex::new(None),
+            issued: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// The secret, the Basic value made from it, and the access tokens
+    /// issued lately: what must never appear in an error.
+    pub(crate) fn secrets(&self) -> Vec<String> {
+        use base64::Engine as _;
+        let basic = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", self.key_id, self.key_secret));
+        let mut out = vec![self.key_secret.clone(), basic];
+        if let Ok(issued) = self.issued.lock() {
+            out.extend(issued.iter().cloned());
+        }
+        out
     }
 
     /// The current token, fetched if there is none or it is about to expire.
@@ -77,7 +97,12 @@ impl OAuth {
     }
 
     async fn fetch(&self) -> Result<Token> {
-        let response = self
+        let failed = |reason: &str, source: Option<crate::BoxError>| Error::TokenEndpoint {
+            reason: reason.to_owned(),
+            response: None,
+            source,
+        };
+        let mut response = self
             .http
             .post(&self.token_url)
             .basic_auth(&self.key_id, Some(&self.key_secret))
@@ -87,31 +112,70 @@ impl OAuth {
             )
             .body("grant_type=client_credentials")
             .send()
-            .await?;
+            .await
+            .map_err(|e| failed("could not reach it", Some(Box::new(e))))?;
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response.bytes().await?.to_vec();
-        if !(200..300).contains(&status) {
-            return Err(crate::error::from_response(status, headers, body, None));
+        let headers = std::mem::take(response.headers_mut());
+        // A token answer is small; read at most 64 KiB of it.
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| failed("its answer broke off", Some(Box::new(e))))?
+        {
+            if body.len() + chunk.len() > 64 * 1024 {
+                return Err(failed("its answer is larger than 64 KiB", None));
+            }
+            body.extend_from_slice(&chunk);
         }
-        let parsed: TokenResponse =
-            serde_json::from_slice(&body).map_err(|e| Error::UnexpectedResponse {
-                status,
-                headers: Box::new(headers.clone()),
-                body: Vec::new(), // the body holds the token: never keep it
-                reason: "the OAuth token endpoint answered without a readable access_token".into(),
-                source: Some(Box::new(e)),
-            })?;
-        let header =
-            bearer_header(&parsed.access_token).ok_or_else(|| Error::UnexpectedResponse {
-                status,
-                headers: Box::new(headers),
-                body: Vec::new(),
-                reason: "the OAuth token endpoint sent a token that cannot be a header".into(),
+        if !(200..300).contains(&status) {
+            let secrets = Secrets::new(self.secrets());
+            let info = ResponseInfo::new(status, headers, &body, &secrets);
+            let mut reason = match status {
+                401 | 403 => "it refused the key id and secret",
+                429 => "it is rate limiting this client",
+                500..=599 => "it failed",
+                _ => "it answered with an error",
+            }
+            .to_owned();
+            if let Some(message) = crate::error::body_message(&body, &secrets) {
+                reason = format!("{reason}: {message}");
+            }
+            return Err(Error::TokenEndpoint {
+                reason,
+                response: Some(info),
                 source: None,
-            })?;
-        // Renew when a tenth of the lifetime (at most a minute) is left.
-        let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(3600));
+            });
+        }
+        // The body holds the token: it is never kept in an error.
+        let no_body = |reason: &str, source: Option<crate::BoxError>| Error::TokenEndpoint {
+            reason: reason.to_owned(),
+            response: Some(ResponseInfo::new(
+                status,
+                headers.clone(),
+                b"",
+                &Secrets::default(),
+            )),
+            source,
+        };
+        let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
+            no_body(
+                "it answered without a readable access_token",
+                Some(Box::new(e)),
+            )
+        })?;
+        let header = bearer_header(&parsed.access_token)
+            .ok_or_else(|| no_body("it sent a token that cannot be a header", None))?;
+        if let Ok(mut issued) = self.issued.lock() {
+            if issued.len() >= 4 {
+                issued.remove(0);
+            }
+            issued.push(parsed.access_token.clone());
+        }
+        // Renew when a tenth of the lifetime (at most a minute) is left. A
+        // lifetime beyond a day is taken as a day, so a hostile answer
+        // cannot overflow the clock.
+        let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(3600).min(86_400));
         let margin = (lifetime / 10).min(Duration::from_secs(60));
         Ok(Token {
             header,

@@ -300,12 +300,8 @@ impl<T: Clone + PartialEq + Send + 'static> Pages<T> {
 }
 
 fn loop_guard(reason: String) -> Error {
-    Error::UnexpectedResponse {
-        status: 200,
-        headers: Default::default(),
-        body: Vec::new(),
+    Error::Protocol {
         reason: format!("{reason}; the listing was stopped rather than loop"),
-        source: None,
     }
 }
 

@@ -21,7 +21,12 @@ use reqwest::{
     header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT, WWW_AUTHENTICATE},
 };
 
-use crate::{oauth::OAuth, raw};
+use crate::{
+    BoxError,
+    error::{ResponseInfo, Secrets},
+    oauth::OAuth,
+    raw,
+};
 
 /// When a request is sent again after a failure.
 ///
@@ -106,13 +111,14 @@ impl RetryPolicy {
 #[derive(Clone)]
 pub(crate) enum Auth {
     None,
-    Bearer(HeaderValue),
+    /// The header, and the token itself (to redact it from errors).
+    Bearer(HeaderValue, Arc<str>),
     ClientCredentials(Arc<OAuth>),
 }
 
-/// The state every [`raw::Client`] carries: credentials, user agent and
-/// retry policy. Cheap to clone; its `Debug` output never shows a
-/// credential.
+/// The state every [`raw::Client`] carries: credentials, user agent, retry
+/// policy and the answer size limit. Cheap to clone; its `Debug` output
+/// never shows a credential.
 #[derive(Clone)]
 pub struct Transport {
     inner: Arc<Inner>,
@@ -122,10 +128,16 @@ struct Inner {
     auth: Auth,
     user_agent: HeaderValue,
     retry: RetryPolicy,
+    max_response_bytes: u64,
 }
 
 /// The default `User-Agent`.
 pub const DEFAULT_USER_AGENT: &str = concat!("xms-rust/", env!("CARGO_PKG_VERSION"));
+
+/// The default limit on the size of an answer's body: 32 MiB, well above the
+/// largest answer XMS gives (a page of 100 batches of 1000 recipients each,
+/// with parameters, is a few MiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// What the call waiting for a request learns from the hook.
 #[derive(Default)]
@@ -134,6 +146,10 @@ pub(crate) struct CallState {
     pub(crate) bearer: Option<HeaderValue>,
     /// The status and headers of the last answer.
     pub(crate) response: Option<(u16, HeaderMap)>,
+    /// A failure the hook found that the generated code cannot express (an
+    /// answer too large, a redirect followed by the caller's HTTP client):
+    /// it wins over whatever the generated code makes of the answer.
+    pub(crate) failure: Option<crate::Error>,
 }
 
 tokio::task_local! {
@@ -142,28 +158,52 @@ tokio::task_local! {
 
 impl Transport {
     /// A transport that sends `Authorization: Bearer <token>` with every
-    /// request, with the default user agent and retry policy.
+    /// request, with the default user agent, retry policy and answer size
+    /// limit.
+    ///
+    /// ```
+    /// let transport = xms::transport::Transport::with_bearer_token("API_TOKEN");
+    /// assert!(!format!("{transport:?}").contains("API_TOKEN"));
+    /// ```
     pub fn with_bearer_token(token: &str) -> Self {
-        let auth = bearer_header(token).map(Auth::Bearer).unwrap_or(Auth::None);
+        let auth = bearer_header(token)
+            .map(|h| Auth::Bearer(h, Arc::from(token)))
+            .unwrap_or(Auth::None);
         Transport::new(
             auth,
             HeaderValue::from_static(DEFAULT_USER_AGENT),
             RetryPolicy::default(),
+            DEFAULT_MAX_RESPONSE_BYTES,
         )
     }
 
-    pub(crate) fn new(auth: Auth, user_agent: HeaderValue, retry: RetryPolicy) -> Self {
+    pub(crate) fn new(
+        auth: Auth,
+        user_agent: HeaderValue,
+        retry: RetryPolicy,
+        max_response_bytes: u64,
+    ) -> Self {
         Transport {
             inner: Arc::new(Inner {
                 auth,
                 user_agent,
                 retry,
+                max_response_bytes,
             }),
         }
     }
 
     pub(crate) fn auth(&self) -> &Auth {
         &self.inner.auth
+    }
+
+    /// The credentials of this transport as they could be echoed back.
+    pub(crate) fn secrets(&self) -> Secrets {
+        match &self.inner.auth {
+            Auth::None => Secrets::default(),
+            Auth::Bearer(_, token) => Secrets::new([token.to_string()]),
+            Auth::ClientCredentials(oauth) => Secrets::new(oauth.secrets()),
+        }
     }
 
     async fn execute(
@@ -182,7 +222,7 @@ impl Transport {
         }
         let mut bearer = match &self.inner.auth {
             Auth::None => None,
-            Auth::Bearer(value) => Some(value.clone()),
+            Auth::Bearer(value, _) => Some(value.clone()),
             Auth::ClientCredentials(oauth) => {
                 match CALL.try_with(|c| c.lock().ok().and_then(|c| c.bearer.clone())) {
                     Ok(Some(token)) => Some(token),
@@ -200,32 +240,36 @@ impl Transport {
             *request.method(),
             Method::GET | Method::PUT | Method::DELETE | Method::HEAD
         ) || info.operation_id == "dry_run_batch";
+        let oauth = matches!(self.inner.auth, Auth::ClientCredentials(_));
         let policy = &self.inner.retry;
         let mut retries = 0;
         let mut refreshed = false;
         loop {
-            // A body of bytes clones; only a streaming body would not, and
-            // then there is no second attempt.
-            let spare = request.try_clone();
-            let attempt = request;
-            let result = client.execute(attempt).await;
-            let Some(next) = spare else {
-                return record(result);
+            // A second attempt needs a copy of the request; make one only
+            // when there can be a second attempt. A body of bytes clones;
+            // only a streaming body would not, and then there is none.
+            let spare = if retries < policy.max_retries || (oauth && !refreshed) {
+                request.try_clone()
+            } else {
+                None
             };
-            request = next;
+            let url = request.url().clone();
+            let result = client.execute(request).await;
 
             let wait = match &result {
                 Ok(response) if response.status() == StatusCode::UNAUTHORIZED && !refreshed => {
-                    if let (Auth::ClientCredentials(oauth), Some(sent)) =
-                        (&self.inner.auth, &bearer)
+                    if let (Auth::ClientCredentials(oauth), Some(sent), Some(next)) =
+                        (&self.inner.auth, &bearer, &spare)
                         && says_expired(response.headers())
                     {
                         // The token expired in flight: one refresh, shared
                         // with every caller that saw the same token fail.
                         refreshed = true;
                         if let Ok(fresh) = oauth.refresh(sent).await {
-                            request.headers_mut().insert(AUTHORIZATION, fresh.clone());
+                            let mut next = next.try_clone().expect("cloned once already");
+                            next.headers_mut().insert(AUTHORIZATION, fresh.clone());
                             bearer = Some(fresh);
+                            request = next;
                             continue;
                         }
                     }
@@ -246,14 +290,147 @@ impl Transport {
                 Err(_) if idempotent => Some(policy.backoff(retries)),
                 _ => None,
             };
-            match wait {
-                Some(wait) if retries < policy.max_retries => {
-                    retries += 1;
-                    tokio::time::sleep(wait).await;
+            if let (Some(wait), Some(next)) = (wait, &spare)
+                && retries < policy.max_retries
+            {
+                retries += 1;
+                tokio::time::sleep(wait).await;
+                request = next.try_clone().expect("cloned once already");
+                continue;
+            }
+
+            let response = result?;
+            match self.buffer(response, &url).await {
+                Ok(response) => return Ok(record(response)),
+                // The body broke off or timed out: as transient as a failure
+                // before the headers, and retried the same way.
+                Err(Buffered::Failed(e)) => {
+                    if let Some(next) = spare.filter(|_| idempotent && retries < policy.max_retries)
+                    {
+                        let wait = policy.backoff(retries);
+                        retries += 1;
+                        tokio::time::sleep(wait).await;
+                        request = next;
+                        continue;
+                    }
+                    return Err(e);
                 }
-                _ => return record(result),
+                Err(Buffered::Refused(error, response)) => {
+                    let _ = CALL.try_with(|c| {
+                        if let Ok(mut c) = c.lock() {
+                            c.failure = Some(error);
+                        }
+                    });
+                    return Ok(response);
+                }
             }
         }
+    }
+
+    /// Read the whole body, up to the limit, so that every later step works
+    /// on bytes in memory and a body that breaks off is seen here, where it
+    /// can be retried.
+    async fn buffer(
+        &self,
+        mut response: reqwest::Response,
+        sent_to: &reqwest::Url,
+    ) -> Result<reqwest::Response, Buffered> {
+        let status = response.status();
+        let limit = self.inner.max_response_bytes;
+        let refuse = |error: crate::Error, status: StatusCode, headers: HeaderMap| {
+            let mut stub =
+                http::Response::new(reqwest::Body::wrap(FailedBody(Some(error.to_string()))));
+            *stub.status_mut() = status;
+            *stub.headers_mut() = headers;
+            Buffered::Refused(error, reqwest::Response::from(stub))
+        };
+        // The caller's own HTTP client may follow redirects; the SDK's never
+        // does. Either way, an answer from elsewhere is not XMS's.
+        if response.url() != sent_to {
+            let location = response.url().to_string();
+            let headers = response.headers().clone();
+            let info = ResponseInfo::new(status.as_u16(), headers.clone(), b"", &self.secrets());
+            let error = crate::Error::Redirected {
+                location: Some(location),
+                response: info,
+            };
+            return Err(refuse(error, status, headers));
+        }
+        let too_large = |prefix: &[u8], headers: &HeaderMap| crate::Error::ResponseTooLarge {
+            limit,
+            response: ResponseInfo::new(status.as_u16(), headers.clone(), prefix, &self.secrets()),
+        };
+        if response.content_length().is_some_and(|n| n > limit) {
+            let headers = std::mem::take(response.headers_mut());
+            return Err(refuse(too_large(b"", &headers), status, headers));
+        }
+        let version = response.version();
+        let headers = std::mem::take(response.headers_mut());
+        let mut body = Vec::new();
+        let mut first = None;
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let had = first
+                        .as_ref()
+                        .map_or(body.len(), |f: &bytes::Bytes| f.len());
+                    if (had + chunk.len()) as u64 > limit {
+                        if let Some(f) = first.take() {
+                            body.extend_from_slice(&f);
+                        }
+                        let keep = crate::error::ERROR_BODY_LIMIT.saturating_sub(body.len());
+                        body.extend_from_slice(&chunk[..chunk.len().min(keep)]);
+                        let error = too_large(&body, &headers);
+                        return Err(refuse(error, status, headers));
+                    }
+                    match first.take() {
+                        None if body.is_empty() => first = Some(chunk),
+                        None => body.extend_from_slice(&chunk),
+                        Some(f) => {
+                            body.reserve(f.len() + chunk.len());
+                            body.extend_from_slice(&f);
+                            body.extend_from_slice(&chunk);
+                        }
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return Err(Buffered::Failed(e)),
+            }
+        }
+        let body = match first {
+            Some(only) => reqwest::Body::from(only),
+            None => reqwest::Body::from(body),
+        };
+        let mut rebuilt = http::Response::new(body);
+        *rebuilt.status_mut() = status;
+        *rebuilt.version_mut() = version;
+        *rebuilt.headers_mut() = headers;
+        Ok(reqwest::Response::from(rebuilt))
+    }
+}
+
+/// Why an answer's body was not handed on.
+enum Buffered {
+    /// Reading it failed (timeout, reset).
+    Failed(reqwest::Error),
+    /// The SDK refuses it; the response carries a body that fails to read,
+    /// for callers of `raw` outside an SDK call.
+    Refused(crate::Error, reqwest::Response),
+}
+
+/// A body whose first read fails with a message: what a `raw` caller gets
+/// for an answer the SDK refused.
+struct FailedBody(Option<String>);
+
+impl http_body::Body for FailedBody {
+    type Data = bytes::Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(self.0.take().map(|m| Err(m.into())))
     }
 }
 
@@ -269,16 +446,13 @@ fn says_expired(headers: &HeaderMap) -> bool {
 }
 
 /// Note the status and headers for the waiting call, if there is one.
-fn record(result: reqwest::Result<reqwest::Response>) -> reqwest::Result<reqwest::Response> {
-    if let Ok(response) = &result {
-        let meta = (response.status().as_u16(), response.headers().clone());
-        let _ = CALL.try_with(|c| {
-            if let Ok(mut c) = c.lock() {
-                c.response = Some(meta);
-            }
-        });
-    }
-    result
+fn record(response: reqwest::Response) -> reqwest::Response {
+    let _ = CALL.try_with(|c| {
+        if let Ok(mut c) = c.lock() {
+            c.response = Some((response.status().as_u16(), response.headers().clone()));
+        }
+    });
+    response
 }
 
 /// `Bearer <token>` as a header value hidden from `Debug`, or `None` when
@@ -293,13 +467,14 @@ impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let auth = match &self.inner.auth {
             Auth::None => "none",
-            Auth::Bearer(_) => "bearer token (redacted)",
+            Auth::Bearer(..) => "bearer token (redacted)",
             Auth::ClientCredentials(_) => "OAuth2 client credentials (redacted)",
         };
         f.debug_struct("Transport")
             .field("auth", &auth)
             .field("user_agent", &self.inner.user_agent)
             .field("retry", &self.inner.retry)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
             .finish()
     }
 }

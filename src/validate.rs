@@ -217,9 +217,25 @@ pub(crate) fn range(field: &str, value: i64, min: i64, max: i64) -> Result<()> {
     Ok(())
 }
 
-/// An id in a path.
+/// A value that goes into a path segment: not empty, and nothing that could
+/// change which endpoint the request reaches. `/`, `?`, `#` and `%` are
+/// escaped on the way out, but `.` and `..` are path segments of their own
+/// (`/batches/..` is `/`), and URL parsers read `\\` as `/`.
 pub(crate) fn id(field: &str, value: &str) -> Result<()> {
-    non_empty(field, value)
+    non_empty(field, value)?;
+    if value == "." || value == ".." {
+        return Err(Error::invalid(
+            field,
+            format!("must not be {value:?}: it would change the endpoint the request goes to"),
+        ));
+    }
+    if value.contains('\\') {
+        return Err(Error::invalid(
+            field,
+            "must not contain `\\`: it would change the endpoint the request goes to",
+        ));
+    }
+    Ok(())
 }
 
 /// A keyword of an auto update: one word.

@@ -35,7 +35,7 @@ async fn retries_stop_at_the_limit() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, Error::UnexpectedResponse { status: 503, .. }),
+        matches!(error, Error::UnexpectedResponse { .. }) && error.status() == Some(503),
         "{error:?}"
     );
     assert_eq!(server.requests().len(), 3, "one attempt and two retries");
@@ -52,7 +52,7 @@ async fn a_send_is_never_retried_on_a_server_error_or_dropped_connection() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, Error::UnexpectedResponse { status: 503, .. }),
+        matches!(error, Error::UnexpectedResponse { .. }) && error.status() == Some(503),
         "{error:?}"
     );
     assert_eq!(server.requests().len(), 1);
@@ -142,6 +142,9 @@ async fn client_errors_are_not_retried() {
         .get("b1")
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Api { status: 400, .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::Api { .. }) && error.status() == Some(400),
+        "{error:?}"
+    );
     assert_eq!(server.requests().len(), 1);
 }
