@@ -109,6 +109,11 @@ pub enum CallbackError {
         /// The header.
         name: &'static str,
     },
+    /// A signature header occurs more than once.
+    DuplicateHeader {
+        /// The header.
+        name: &'static str,
+    },
     /// The algorithm header names something other than HmacSHA256.
     UnsupportedAlgorithm {
         /// What it names.
@@ -150,6 +155,9 @@ impl fmt::Display for CallbackError {
             }
             CallbackError::Invalid { type_name, source } => write!(f, "the {type_name} callback is malformed: {source}"),
             CallbackError::MissingHeader { name } => write!(f, "the callback has no {name} header"),
+            CallbackError::DuplicateHeader { name } => {
+                write!(f, "the callback has the {name} header more than once; refused as ambiguous")
+            }
             CallbackError::UnsupportedAlgorithm { algorithm } => {
                 write!(f, "the callback names the algorithm {algorithm:?}; only {ALGORITHM} is accepted")
             }
@@ -243,11 +251,20 @@ pub fn parse(body: &[u8]) -> Result<Callback, CallbackError> {
 pub trait Headers {
     /// The first value of the header `name`, ignoring case.
     fn header(&self, name: &str) -> Option<&str>;
+
+    /// How many times the header `name` occurs, ignoring case. A signature
+    /// header that occurs twice is refused, so that no proxy or attacker can
+    /// add a value that another reader of the headers would pick instead.
+    fn header_count(&self, name: &str) -> usize;
 }
 
 impl Headers for reqwest::header::HeaderMap {
     fn header(&self, name: &str) -> Option<&str> {
         self.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn header_count(&self, name: &str) -> usize {
+        self.get_all(name).iter().count()
     }
 }
 
@@ -257,17 +274,31 @@ impl<K: AsRef<str>, V: AsRef<str>> Headers for [(K, V)] {
             .find(|(k, _)| k.as_ref().eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_ref())
     }
+
+    fn header_count(&self, name: &str) -> usize {
+        self.iter()
+            .filter(|(k, _)| k.as_ref().eq_ignore_ascii_case(name))
+            .count()
+    }
 }
 
 impl<K: AsRef<str>, V: AsRef<str>> Headers for Vec<(K, V)> {
     fn header(&self, name: &str) -> Option<&str> {
         self.as_slice().header(name)
     }
+
+    fn header_count(&self, name: &str) -> usize {
+        self.as_slice().header_count(name)
+    }
 }
 
 impl<K: AsRef<str>, V: AsRef<str>, const N: usize> Headers for [(K, V); N] {
     fn header(&self, name: &str) -> Option<&str> {
         self.as_slice().header(name)
+    }
+
+    fn header_count(&self, name: &str) -> usize {
+        self.as_slice().header_count(name)
     }
 }
 
@@ -277,11 +308,19 @@ impl<S: BuildHasher> Headers for HashMap<String, String, S> {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+
+    fn header_count(&self, name: &str) -> usize {
+        self.keys().filter(|k| k.eq_ignore_ascii_case(name)).count()
+    }
 }
 
 impl<H: Headers + ?Sized> Headers for &H {
     fn header(&self, name: &str) -> Option<&str> {
         (**self).header(name)
+    }
+
+    fn header_count(&self, name: &str) -> usize {
+        (**self).header_count(name)
     }
 }
 
@@ -363,6 +402,16 @@ impl Verifier {
         body: &[u8],
         now: i64,
     ) -> Result<(), CallbackError> {
+        for name in [
+            SIGNATURE_HEADER,
+            NONCE_HEADER,
+            TIMESTAMP_HEADER,
+            ALGORITHM_HEADER,
+        ] {
+            if headers.header_count(name) > 1 {
+                return Err(CallbackError::DuplicateHeader { name });
+            }
+        }
         let get = |name: &'static str| {
             headers
                 .header(name)

@@ -286,6 +286,42 @@ fn each_kind_of_bad_signature_is_refused_with_its_own_error() {
         );
     }
 
+    // A second value of any signature header is refused, whichever comes
+    // first and however it is spelled; with a HeaderMap as with pairs.
+    for (index, name, extra) in [
+        (0, "x-sinch-webhook-signature", "AAAA"),
+        (1, "x-sinch-webhook-signature-nonce", "other-nonce"),
+        (2, "x-sinch-webhook-signature-timestamp", "1"),
+        (3, "x-sinch-webhook-signature-algorithm", "HmacSHA1"),
+    ] {
+        let mut h: Vec<(String, String)> = good()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        h.push((name.to_ascii_uppercase(), extra.to_string()));
+        let result = v.verify_at(&h, body, now);
+        assert!(
+            matches!(result, Err(CallbackError::DuplicateHeader { name: n }) if n == name),
+            "{name}: {result:?}"
+        );
+        let mut map = reqwest::header::HeaderMap::new();
+        for (k, value) in good() {
+            map.append(
+                reqwest::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        map.append(
+            reqwest::header::HeaderName::from_static(name),
+            good()[index].1.parse().unwrap(),
+        );
+        let result = v.verify_at(&map, body, now);
+        assert!(
+            matches!(result, Err(CallbackError::DuplicateHeader { name: n }) if n == name),
+            "{name} twice with the same value: {result:?}"
+        );
+    }
+
     let not_base64 = headers("not base64 at all!", NONCE, &TIMESTAMP.to_string());
     assert!(matches!(
         v.verify_at(&not_base64, body, now),
