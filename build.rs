@@ -30,7 +30,8 @@ fn main() {
     );
     if let Some(components) = &spec.components {
         for name in components.schemas.keys() {
-            let path = generator::schema_type_path(name);
+            // Paths inside generic arguments name the crate as `crate::`.
+            let path = generator::schema_type_path(name).replace("crate::", "xms::");
             table.push_str(&format!("        $m!({name:?}, xms::{path});\n"));
         }
     }

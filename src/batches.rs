@@ -4,16 +4,18 @@
 use std::marker::PhantomData;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::{
     Client, Error, Result,
     client::{Handle, terminal},
-    convert::{FromRaw, constrained, parameters_from_raw, parameters_to_raw, time, times},
+    convert::{constrained, parameters_to_raw, times},
     model::{BatchId, BatchType, DeliveryReportType, Encoding, Parameters},
-    pagination::{ListQuery, Page, listing},
+    pagination::{ListItem, ListQuery, Page, listing},
     raw::{self, types as rt},
-    validate,
+    validate, wire,
+    wire::types as wire_type,
 };
 
 // ------------------------------------------------------------------ models
@@ -46,90 +48,222 @@ pub enum Batch {
 }
 
 /// A text SMS batch.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TextBatch {
+    /// Writes `type` back; reading takes it from the [`Batch`] dispatch.
+    #[serde(rename = "type", skip_deserializing)]
+    pub(crate) kind: wire_type::MtText,
     /// The batch's id.
     pub id: BatchId,
     /// The sender (`from`), unless the default originator was used.
+    #[serde(
+        rename = "from",
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sender: Option<String>,
     /// The phone numbers and group ids it goes to (`to`).
+    #[serde(rename = "to", deserialize_with = "wire::strings")]
     pub recipients: Vec<String>,
     /// The text, placeholders unfilled.
+    #[serde(deserialize_with = "wire::string")]
     pub body: String,
     /// The values of the placeholders.
+    #[serde(
+        default,
+        deserialize_with = "wire::parameters",
+        skip_serializing_if = "Parameters::is_empty"
+    )]
     pub parameters: Parameters,
     /// Whether it was canceled.
+    #[serde(default, deserialize_with = "wire::boolean")]
     pub canceled: bool,
     /// When it was created.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub created_at: Option<DateTime<Utc>>,
     /// When it last changed.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub modified_at: Option<DateTime<Utc>>,
     /// The delivery report callbacks it asks for.
+    #[serde(default = "no_reports")]
     pub delivery_report: DeliveryReportType,
     /// When it is or was sent.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub send_at: Option<DateTime<Utc>>,
     /// When delivery attempts stop.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expire_at: Option<DateTime<Utc>>,
     /// Its own callback URL, if it has one.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub callback_url: Option<String>,
     /// The caller's reference.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_reference: Option<String>,
     /// Whether delivery feedback is expected.
+    #[serde(default, deserialize_with = "wire::boolean")]
     pub feedback_enabled: bool,
     /// Whether it is a flash message.
+    #[serde(default, deserialize_with = "wire::boolean")]
     pub flash_message: bool,
     /// Whether long text is cut to one part.
+    #[serde(default, deserialize_with = "wire::boolean")]
     pub truncate_concat: bool,
     /// The most parts a message may take.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_number_of_message_parts: Option<u32>,
     /// The sender's type of number.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub from_ton: Option<u8>,
     /// The sender's numbering plan.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub from_npi: Option<u8>,
 }
 
 /// A binary SMS batch.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BinaryBatch {
+    /// Writes `type` back; reading takes it from the [`Batch`] dispatch.
+    #[serde(rename = "type", skip_deserializing)]
+    pub(crate) kind: wire_type::MtBinary,
     /// The batch's id.
     pub id: BatchId,
     /// The sender (`from`), unless the default originator was used.
+    #[serde(
+        rename = "from",
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sender: Option<String>,
     /// The phone numbers and group ids it goes to (`to`).
+    #[serde(rename = "to", deserialize_with = "wire::strings")]
     pub recipients: Vec<String>,
     /// The payload, base64; see [`BinaryBatch::body_bytes`].
+    #[serde(deserialize_with = "wire::string")]
     pub body: String,
     /// The user data header, hex; see [`BinaryBatch::udh_bytes`].
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub udh: Option<String>,
     /// Whether it was canceled.
+    #[serde(default, deserialize_with = "wire::boolean")]
     pub canceled: bool,
     /// When it was created.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub created_at: Option<DateTime<Utc>>,
     /// When it last changed.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub modified_at: Option<DateTime<Utc>>,
     /// The delivery report callbacks it asks for.
+    #[serde(default = "no_reports")]
     pub delivery_report: DeliveryReportType,
     /// When it is or was sent.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub send_at: Option<DateTime<Utc>>,
     /// When delivery attempts stop.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expire_at: Option<DateTime<Utc>>,
     /// Its own callback URL, if it has one.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub callback_url: Option<String>,
     /// The caller's reference.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_reference: Option<String>,
     /// Whether delivery feedback is expected.
+    #[serde(default, deserialize_with = "wire::boolean")]
     pub feedback_enabled: bool,
     /// Whether it is a flash message.
+    #[serde(default, deserialize_with = "wire::boolean")]
     pub flash_message: bool,
     /// Whether the message is cut to one part.
+    #[serde(default, deserialize_with = "wire::boolean")]
     pub truncate_concat: bool,
     /// The most parts a message may take.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_number_of_message_parts: Option<u32>,
     /// The sender's type of number.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub from_ton: Option<u8>,
     /// The sender's numbering plan.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub from_npi: Option<u8>,
 }
 
@@ -148,50 +282,110 @@ impl BinaryBatch {
 }
 
 /// An MMS batch.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MediaBatch {
+    /// Writes `type` back; reading takes it from the [`Batch`] dispatch.
+    #[serde(rename = "type", skip_deserializing)]
+    pub(crate) kind: wire_type::MtMedia,
     /// The batch's id.
     pub id: BatchId,
     /// The sender (`from`), unless the default originator was used.
+    #[serde(
+        rename = "from",
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sender: Option<String>,
     /// The phone numbers and group ids it goes to (`to`).
+    #[serde(rename = "to", deserialize_with = "wire::strings")]
     pub recipients: Vec<String>,
     /// The media and its text.
     pub body: MediaBody,
     /// The values of the placeholders.
+    #[serde(
+        default,
+        deserialize_with = "wire::parameters",
+        skip_serializing_if = "Parameters::is_empty"
+    )]
     pub parameters: Parameters,
     /// Whether it was canceled.
+    #[serde(default, deserialize_with = "wire::boolean")]
     pub canceled: bool,
     /// When it was created.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub created_at: Option<DateTime<Utc>>,
     /// When it last changed.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub modified_at: Option<DateTime<Utc>>,
     /// The delivery report callbacks it asks for.
+    #[serde(default = "no_reports")]
     pub delivery_report: DeliveryReportType,
     /// When it is or was sent.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub send_at: Option<DateTime<Utc>>,
     /// When delivery attempts stop.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expire_at: Option<DateTime<Utc>>,
     /// Its own callback URL, if it has one.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub callback_url: Option<String>,
     /// The caller's reference.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_reference: Option<String>,
     /// Whether delivery feedback is expected.
+    #[serde(default, deserialize_with = "wire::boolean")]
     pub feedback_enabled: bool,
     /// Whether the media was checked against the MMS best practices.
+    #[serde(default, deserialize_with = "wire::boolean")]
     pub strict_validation: bool,
 }
 
 /// The content of an MMS: a media URL, with optional text and subject.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MediaBody {
     /// Where XMS fetches the media from.
+    #[serde(deserialize_with = "wire::string")]
     pub url: String,
     /// The text shown with it.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     /// The subject line.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub subject: Option<String>,
 }
 
@@ -317,26 +511,32 @@ impl Batch {
 }
 
 /// What a dry run found: the recipients and parts a batch would have.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DryRunResult {
     /// How many recipients the batch has.
+    #[serde(deserialize_with = "wire::int")]
     pub number_of_recipients: u32,
     /// How many message parts it would send in all.
+    #[serde(deserialize_with = "wire::int")]
     pub number_of_messages: u32,
     /// Details per recipient, when asked for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub per_recipient: Vec<DryRunRecipient>,
 }
 
 /// What one recipient would get.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DryRunRecipient {
     /// The phone number.
+    #[serde(deserialize_with = "wire::string")]
     pub recipient: String,
     /// How many parts the message takes.
+    #[serde(deserialize_with = "wire::int")]
     pub number_of_parts: u32,
     /// The body with the placeholders filled in.
+    #[serde(deserialize_with = "wire::string")]
     pub body: String,
     /// The encoding it would be sent with.
     pub encoding: Encoding,
@@ -344,213 +544,56 @@ pub struct DryRunRecipient {
 
 // ---------------------------------------------------------- raw to models
 
-fn u32_of(v: Option<i32>) -> Option<u32> {
-    v.and_then(|v| u32::try_from(v).ok())
-}
-
-fn u8_of(v: Option<i32>) -> Option<u8> {
-    v.and_then(|v| u8::try_from(v).ok())
-}
-
 // The conversions below name every field of the generated struct (no `..`):
 // a field added to the spec fails to compile here until it is mapped or
 // deliberately ignored, so nothing the API sends is dropped unnoticed.
 
-impl FromRaw<rt::TextBatch> for TextBatch {
-    fn from_raw(b: rt::TextBatch) -> Self {
-        let rt::TextBatch {
-            id,
-            type_: _,
-            to,
-            from,
-            body,
-            parameters,
-            canceled,
-            created_at,
-            modified_at,
-            delivery_report,
-            send_at,
-            expire_at,
-            callback_url,
-            client_reference,
-            feedback_enabled,
-            flash_message,
-            truncate_concat,
-            max_number_of_message_parts,
-            from_ton,
-            from_npi,
-        } = b;
-        TextBatch {
-            id: BatchId::new(id),
-            sender: from,
-            recipients: to,
-            body,
-            parameters: parameters_from_raw(parameters),
-            canceled: canceled.unwrap_or(false),
-            created_at: time(created_at),
-            modified_at: time(modified_at),
-            delivery_report: delivery_report.unwrap_or(DeliveryReportType::None),
-            send_at: time(send_at),
-            expire_at: time(expire_at),
-            callback_url,
-            client_reference,
-            feedback_enabled: feedback_enabled.unwrap_or(false),
-            flash_message: flash_message.unwrap_or(false),
-            truncate_concat: truncate_concat.unwrap_or(false),
-            max_number_of_message_parts: u32_of(max_number_of_message_parts),
-            from_ton: u8_of(from_ton),
-            from_npi: u8_of(from_npi),
+/// Read by `type` (a batch without one is text); a batch of a type this
+/// version does not know is kept whole in [`Batch::Other`].
+impl<'de> Deserialize<'de> for Batch {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let tagged = wire::Tagged::read(d)?;
+        match tagged.kind.as_deref() {
+            None | Some("mt_text") => tagged.parse("Batch").map(Batch::Text),
+            Some("mt_binary") => tagged.parse("Batch").map(Batch::Binary),
+            Some("mt_media") => tagged.parse("Batch").map(Batch::Media),
+            Some(other) => {
+                let raw = tagged.keep()?;
+                Ok(Batch::Other(UnknownBatch {
+                    batch_type: BatchType::from(other),
+                    id: BatchId::new(raw.get("id").map(text_of).unwrap_or_default()),
+                    raw,
+                }))
+            }
         }
     }
 }
 
-impl FromRaw<rt::BinaryBatch> for BinaryBatch {
-    fn from_raw(b: rt::BinaryBatch) -> Self {
-        let rt::BinaryBatch {
-            id,
-            type_: _,
-            to,
-            from,
-            body,
-            udh,
-            canceled,
-            created_at,
-            modified_at,
-            delivery_report,
-            send_at,
-            expire_at,
-            callback_url,
-            client_reference,
-            feedback_enabled,
-            flash_message,
-            truncate_concat,
-            max_number_of_message_parts,
-            from_ton,
-            from_npi,
-        } = b;
-        BinaryBatch {
-            id: BatchId::new(id),
-            sender: from,
-            recipients: to,
-            body,
-            udh,
-            canceled: canceled.unwrap_or(false),
-            created_at: time(created_at),
-            modified_at: time(modified_at),
-            delivery_report: delivery_report.unwrap_or(DeliveryReportType::None),
-            send_at: time(send_at),
-            expire_at: time(expire_at),
-            callback_url,
-            client_reference,
-            feedback_enabled: feedback_enabled.unwrap_or(false),
-            flash_message: flash_message.unwrap_or(false),
-            truncate_concat: truncate_concat.unwrap_or(false),
-            max_number_of_message_parts: u32_of(max_number_of_message_parts),
-            from_ton: u8_of(from_ton),
-            from_npi: u8_of(from_npi),
+/// A JSON string's text, or any other value's JSON text.
+pub(crate) fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Serialize for Batch {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Batch::Text(b) => b.serialize(s),
+            Batch::Binary(b) => b.serialize(s),
+            Batch::Media(b) => b.serialize(s),
+            Batch::Other(b) => b.raw.serialize(s),
         }
     }
 }
 
-impl FromRaw<rt::MediaBody> for MediaBody {
-    fn from_raw(b: rt::MediaBody) -> Self {
-        let rt::MediaBody {
-            url,
-            message,
-            subject,
-        } = b;
-        MediaBody {
-            url,
-            message,
-            subject,
-        }
-    }
+impl ListItem for Batch {
+    const KEY: &'static str = "batches";
 }
 
-impl FromRaw<rt::MediaBatch> for MediaBatch {
-    fn from_raw(b: rt::MediaBatch) -> Self {
-        let rt::MediaBatch {
-            id,
-            type_: _,
-            to,
-            from,
-            body,
-            parameters,
-            canceled,
-            created_at,
-            modified_at,
-            delivery_report,
-            send_at,
-            expire_at,
-            callback_url,
-            client_reference,
-            feedback_enabled,
-            strict_validation,
-        } = b;
-        MediaBatch {
-            id: BatchId::new(id),
-            sender: from,
-            recipients: to,
-            body: MediaBody::from_raw(body),
-            parameters: parameters_from_raw(parameters),
-            canceled: canceled.unwrap_or(false),
-            created_at: time(created_at),
-            modified_at: time(modified_at),
-            delivery_report: delivery_report.unwrap_or(DeliveryReportType::None),
-            send_at: time(send_at),
-            expire_at: time(expire_at),
-            callback_url,
-            client_reference,
-            feedback_enabled: feedback_enabled.unwrap_or(false),
-            strict_validation: strict_validation.unwrap_or(false),
-        }
-    }
-}
-
-impl FromRaw<raw::unions::Batch> for Batch {
-    fn from_raw(b: raw::unions::Batch) -> Self {
-        match b {
-            raw::unions::Batch::Text(b) => Batch::Text(TextBatch::from_raw(b)),
-            raw::unions::Batch::Binary(b) => Batch::Binary(BinaryBatch::from_raw(b)),
-            raw::unions::Batch::Media(b) => Batch::Media(MediaBatch::from_raw(b)),
-            raw::unions::Batch::Other(map) => Batch::Other(UnknownBatch {
-                batch_type: BatchType::from(map.get("type").and_then(Value::as_str).unwrap_or("")),
-                id: BatchId::new(map.get("id").and_then(Value::as_str).unwrap_or("")),
-                raw: map,
-            }),
-        }
-    }
-}
-
-impl FromRaw<rt::DryRunResult> for DryRunResult {
-    fn from_raw(r: rt::DryRunResult) -> Self {
-        let rt::DryRunResult {
-            number_of_recipients,
-            number_of_messages,
-            per_recipient,
-        } = r;
-        DryRunResult {
-            number_of_recipients: u32_of(Some(number_of_recipients)).unwrap_or(0),
-            number_of_messages: u32_of(Some(number_of_messages)).unwrap_or(0),
-            per_recipient: per_recipient
-                .into_iter()
-                .map(|p| {
-                    let rt::DryRunRecipient {
-                        recipient,
-                        number_of_parts,
-                        body,
-                        encoding,
-                    } = p;
-                    DryRunRecipient {
-                        recipient,
-                        number_of_parts: u32_of(Some(number_of_parts)).unwrap_or(0),
-                        body,
-                        encoding,
-                    }
-                })
-                .collect(),
-        }
-    }
+fn no_reports() -> DeliveryReportType {
+    DeliveryReportType::None
 }
 
 // ----------------------------------------------------------- batch kinds
@@ -570,7 +613,7 @@ pub trait BatchKind: sealed::Sealed + Send + Sync + 'static {
     /// The wire type.
     const TYPE: BatchType;
     #[doc(hidden)]
-    fn expect(batch: Batch) -> std::result::Result<Self::Output, Batch>;
+    fn expect(batch: Batch) -> std::result::Result<Self::Output, Box<Batch>>;
 }
 
 /// Marks a text SMS builder.
@@ -588,12 +631,11 @@ pub enum Media {}
 /// the SDK cannot give it as that kind: the error says so and keeps the
 /// answer, with the id.
 pub(crate) fn expect_kind<K: BatchKind>(
-    raw: raw::unions::Batch,
+    batch: Batch,
     answer: crate::client::Answer,
     client: &Client,
 ) -> Result<K::Output> {
-    let body = serde_json::to_vec(&raw).unwrap_or_default();
-    K::expect(Batch::from_raw(raw)).map_err(|got| Error::UnexpectedResponse {
+    K::expect(batch).map_err(|got| Error::UnexpectedResponse {
         reason: format!(
             "XMS accepted the request ({}) and answered with the {} batch {}, where a {} batch \
              was expected; the batch exists, so do not send it again",
@@ -605,7 +647,7 @@ pub(crate) fn expect_kind<K: BatchKind>(
         response: crate::error::ResponseInfo::new(
             answer.status,
             answer.headers,
-            &body,
+            &serde_json::to_vec(&got).unwrap_or_default(),
             &client.secrets(),
         ),
         source: None,
@@ -615,10 +657,10 @@ pub(crate) fn expect_kind<K: BatchKind>(
 impl BatchKind for Text {
     type Output = TextBatch;
     const TYPE: BatchType = BatchType::Text;
-    fn expect(batch: Batch) -> std::result::Result<TextBatch, Batch> {
+    fn expect(batch: Batch) -> std::result::Result<TextBatch, Box<Batch>> {
         match batch {
             Batch::Text(b) => Ok(b),
-            other => Err(other),
+            other => Err(Box::new(other)),
         }
     }
 }
@@ -626,10 +668,10 @@ impl BatchKind for Text {
 impl BatchKind for Binary {
     type Output = BinaryBatch;
     const TYPE: BatchType = BatchType::Binary;
-    fn expect(batch: Batch) -> std::result::Result<BinaryBatch, Batch> {
+    fn expect(batch: Batch) -> std::result::Result<BinaryBatch, Box<Batch>> {
         match batch {
             Batch::Binary(b) => Ok(b),
-            other => Err(other),
+            other => Err(Box::new(other)),
         }
     }
 }
@@ -637,10 +679,10 @@ impl BatchKind for Binary {
 impl BatchKind for Media {
     type Output = MediaBatch;
     const TYPE: BatchType = BatchType::Media;
-    fn expect(batch: Batch) -> std::result::Result<MediaBatch, Batch> {
+    fn expect(batch: Batch) -> std::result::Result<MediaBatch, Box<Batch>> {
         match batch {
             Batch::Media(b) => Ok(b),
-            other => Err(other),
+            other => Err(Box::new(other)),
         }
     }
 }
@@ -918,11 +960,7 @@ impl<K: BatchKind, H: Handle> SendBatch<K, H> {
                 type_: rt::MediaBatchType::MtMedia,
                 to: self.recipients.clone(),
                 from: self.sender.clone(),
-                body: rt::MediaBody {
-                    url: media.url.clone(),
-                    message: media.message.clone(),
-                    subject: media.subject.clone(),
-                },
+                body: media.clone(),
                 parameters,
                 delivery_report: self.delivery_report.clone(),
                 send_at: times(self.send_at),
@@ -1169,7 +1207,7 @@ terminal! {
                     call.send()
                 })
                 .await?;
-            Ok(DryRunResult::from_raw(result))
+            Ok(result)
         }
     }
 }
@@ -1438,11 +1476,7 @@ impl<K: BatchKind, H: Handle> UpdateBatch<K, H> {
                 to_remove: self.to_remove,
                 from: self.sender,
                 body: match self.body {
-                    Some(Body::Media(m)) => Some(rt::MediaBody {
-                        url: m.url,
-                        message: m.message,
-                        subject: m.subject,
-                    }),
+                    Some(Body::Media(m)) => Some(m),
                     _ => None,
                 },
                 parameters,
@@ -1829,12 +1863,7 @@ impl<H: Handle> ListBatches<H> {
                 call.send()
             })
             .await?;
-        Ok(Page::new(
-            list.batches.into_iter().map(Batch::from_raw).collect(),
-            list.page,
-            list.page_size,
-            list.count,
-        ))
+        Ok(list)
     }
 }
 
@@ -1858,7 +1887,7 @@ terminal! {
                 .client()
                 .call(|raw, plan| raw.get_batch().service_plan_id(plan).batch_id(id.as_str()).send())
                 .await?;
-            Ok(Batch::from_raw(batch))
+            Ok(batch)
         }
 
         /// Cancel the messages of batch `id` that have not been sent yet;
@@ -1878,7 +1907,7 @@ terminal! {
                 .client()
                 .call(|raw, plan| raw.cancel_batch().service_plan_id(plan).batch_id(id.as_str()).send())
                 .await?;
-            Ok(Batch::from_raw(batch))
+            Ok(batch)
         }
 
         /// Report which recipients got the batch `id` (sent with

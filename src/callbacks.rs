@@ -47,10 +47,8 @@ use hmac::{KeyInit, Mac};
 use serde::Deserialize;
 
 use crate::{
-    convert::FromRaw,
     delivery_reports::{BatchDeliveryReport, RecipientDeliveryReport},
     inbounds::Inbound,
-    raw::{types as rt, unions},
 };
 
 /// The header holding the signature (base64 of the HMAC-SHA256).
@@ -223,25 +221,37 @@ pub fn parse(body: &[u8]) -> Result<Callback, CallbackError> {
         type_name: type_name.clone(),
         source,
     };
-    match type_name.as_str() {
-        "mo_text" | "mo_binary" | "mo_media" => {
-            let inbound: unions::Inbound = serde_json::from_slice(body).map_err(invalid)?;
-            Ok(Callback::Inbound(Inbound::from_raw(inbound)))
+    let kind = type_name.as_str();
+    if kind.starts_with("mo_") {
+        let inbound: Inbound = serde_json::from_slice(body).map_err(invalid)?;
+        Ok(Callback::Inbound(inbound))
+    } else if kind.starts_with("recipient_delivery_report_") {
+        // `_sms`, `_mms`, and channels added later (kept in `Channel::Other`).
+        let report: RecipientDeliveryReport = serde_json::from_slice(body).map_err(invalid)?;
+        Ok(Callback::RecipientDeliveryReport(report))
+    } else if kind.starts_with("delivery_report_") {
+        let report: BatchDeliveryReport = serde_json::from_slice(body).map_err(invalid)?;
+        Ok(Callback::BatchDeliveryReport(report))
+    } else {
+        Err(CallbackError::UnknownType { type_name })
+    }
+}
+
+/// Read as [`parse`] reads a body.
+impl<'de> Deserialize<'de> for Callback {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        parse(raw.get().as_bytes()).map_err(serde::de::Error::custom)
+    }
+}
+
+impl serde::Serialize for Callback {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Callback::Inbound(m) => m.serialize(s),
+            Callback::BatchDeliveryReport(r) => r.serialize(s),
+            Callback::RecipientDeliveryReport(r) => r.serialize(s),
         }
-        "delivery_report_sms" | "delivery_report_mms" => {
-            let report: rt::BatchDeliveryReport = serde_json::from_slice(body).map_err(invalid)?;
-            Ok(Callback::BatchDeliveryReport(
-                BatchDeliveryReport::from_raw(report),
-            ))
-        }
-        "recipient_delivery_report_sms" | "recipient_delivery_report_mms" => {
-            let report: rt::RecipientDeliveryReport =
-                serde_json::from_slice(body).map_err(invalid)?;
-            Ok(Callback::RecipientDeliveryReport(
-                RecipientDeliveryReport::from_raw(report),
-            ))
-        }
-        _ => Err(CallbackError::UnknownType { type_name }),
     }
 }
 

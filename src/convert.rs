@@ -1,16 +1,11 @@
-//! Conversions between the generated types and the SDK's own.
+//! Conversions from the SDK's request values into the generated request types.
 //!
-//! These are functions and a crate-private trait, not public `From` impls,
-//! so the generated types never become part of the public API.
+//! These are crate-private functions, not public `From` impls, so the
+//! generated types never become part of the public API.
 
 use chrono::{DateTime, Utc};
 
 use crate::{Error, Result, model::Parameters, raw};
-
-/// Build an SDK type from its generated counterpart.
-pub(crate) trait FromRaw<R> {
-    fn from_raw(raw: R) -> Self;
-}
 
 /// Into a generated newtype that checks a constraint of the spec (a
 /// `maxLength`, say); the SDK checks first, so this failing means the two
@@ -22,17 +17,8 @@ where
     T::try_from(value).map_err(|e| Error::invalid(field, e.to_string()))
 }
 
-pub(crate) fn time(t: Option<raw::Timestamp>) -> Option<DateTime<Utc>> {
-    t.map(Into::into)
-}
-
 pub(crate) fn times(t: Option<DateTime<Utc>>) -> Option<raw::Timestamp> {
     t.map(raw::Timestamp::from)
-}
-
-pub(crate) fn parameters_from_raw(p: Option<raw::types::Parameters>) -> Parameters {
-    p.map(|p| p.0.into_iter().map(|(k, v)| (k, v.0)).collect())
-        .unwrap_or_default()
 }
 
 pub(crate) fn parameters_to_raw(p: &Parameters) -> raw::types::Parameters {

@@ -2,35 +2,48 @@
 //! through [`Client::delivery_reports`].
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{
     Client, Result,
     client::{Handle, terminal},
-    convert::{FromRaw, time, times},
+    convert::times,
     model::{BatchId, Channel, DeliveryCode, DeliveryStatus, Encoding},
-    pagination::{ListQuery, Page, listing},
+    pagination::{ListItem, ListQuery, Page, listing},
     raw::types as rt,
-    validate,
+    validate, wire,
 };
 
 /// How the messages of a batch are doing, counted per status code.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BatchDeliveryReport {
     /// The batch.
     pub batch_id: BatchId,
     /// SMS or MMS.
+    #[serde(
+        rename = "type",
+        deserialize_with = "channel",
+        serialize_with = "batch_report_type"
+    )]
     pub channel: Channel,
     /// How many messages the batch has.
+    #[serde(deserialize_with = "wire::int")]
     pub total_message_count: u32,
     /// One entry per status code with at least one message.
+    #[serde(default, deserialize_with = "null_is_empty")]
     pub statuses: Vec<StatusCount>,
     /// The batch's client reference, if it has one.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_reference: Option<String>,
 }
 
 /// How many messages of a batch have one status code.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct StatusCount {
     /// The detailed code.
@@ -38,40 +51,84 @@ pub struct StatusCount {
     /// The simplified status.
     pub status: DeliveryStatus,
     /// How many messages have it.
+    #[serde(deserialize_with = "wire::int")]
     pub count: u32,
     /// Which recipients (full reports only).
+    #[serde(
+        default,
+        deserialize_with = "wire::strings",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub recipients: Vec<String>,
 }
 
 /// The status of the message to one recipient.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct RecipientDeliveryReport {
     /// The batch.
     pub batch_id: BatchId,
     /// SMS or MMS.
+    #[serde(
+        rename = "type",
+        deserialize_with = "channel",
+        serialize_with = "recipient_report_type"
+    )]
     pub channel: Channel,
     /// The phone number.
+    #[serde(deserialize_with = "wire::string")]
     pub recipient: String,
     /// The detailed code.
     pub code: DeliveryCode,
     /// The simplified status.
     pub status: DeliveryStatus,
     /// More about the status, when there is more.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status_message: Option<String>,
     /// When XMS produced the report.
+    #[serde(deserialize_with = "wire::time")]
     pub at: DateTime<Utc>,
     /// When the operator reported the status.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub operator_status_at: Option<DateTime<Utc>>,
     /// The batch's client reference, if it has one.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_reference: Option<String>,
     /// The sender picked from the default originator pool, if one was.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub applied_originator: Option<String>,
     /// How many parts the message took (only with a part limit).
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub number_of_message_parts: Option<u32>,
     /// The encoding used, when XMS says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding: Option<Encoding>,
     /// The operator that carried the message, when the account may see it.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub operator: Option<String>,
 }
 
@@ -93,83 +150,26 @@ impl BatchDeliveryReport {
     }
 }
 
-// Every field of the generated structs is named (no `..`): a field added to
-// the spec fails to compile here until it is mapped or deliberately ignored.
-
-impl FromRaw<rt::BatchDeliveryReport> for BatchDeliveryReport {
-    fn from_raw(r: rt::BatchDeliveryReport) -> Self {
-        let rt::BatchDeliveryReport {
-            type_,
-            batch_id,
-            total_message_count,
-            statuses,
-            client_reference,
-        } = r;
-        BatchDeliveryReport {
-            batch_id: BatchId::new(batch_id),
-            channel: match type_ {
-                rt::BatchDeliveryReportType::DeliveryReportSms => Channel::Sms,
-                rt::BatchDeliveryReportType::DeliveryReportMms => Channel::Mms,
-            },
-            total_message_count: u32::try_from(total_message_count).unwrap_or(0),
-            statuses: statuses
-                .into_iter()
-                .map(|s| {
-                    let rt::MessageStatusCount {
-                        code,
-                        status,
-                        count,
-                        recipients,
-                    } = s;
-                    StatusCount {
-                        code: DeliveryCode(code.0),
-                        status,
-                        count: u32::try_from(count).unwrap_or(0),
-                        recipients,
-                    }
-                })
-                .collect(),
-            client_reference,
-        }
-    }
+fn channel<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Channel, D::Error> {
+    wire::string(d).map(|t| Channel::of_report_type(&t))
 }
 
-impl FromRaw<rt::RecipientDeliveryReport> for RecipientDeliveryReport {
-    fn from_raw(r: rt::RecipientDeliveryReport) -> Self {
-        let rt::RecipientDeliveryReport {
-            type_,
-            batch_id,
-            recipient,
-            code,
-            status,
-            status_message,
-            at,
-            operator_status_at,
-            client_reference,
-            applied_originator,
-            number_of_message_parts,
-            encoding,
-            operator,
-        } = r;
-        RecipientDeliveryReport {
-            batch_id: BatchId::new(batch_id),
-            channel: match type_ {
-                rt::RecipientDeliveryReportType::RecipientDeliveryReportSms => Channel::Sms,
-                rt::RecipientDeliveryReportType::RecipientDeliveryReportMms => Channel::Mms,
-            },
-            recipient,
-            code: DeliveryCode(code.0),
-            status,
-            status_message,
-            at: at.into(),
-            operator_status_at: time(operator_status_at),
-            client_reference,
-            applied_originator,
-            number_of_message_parts: number_of_message_parts.and_then(|n| u32::try_from(n).ok()),
-            encoding,
-            operator,
-        }
-    }
+fn batch_report_type<S: Serializer>(c: &Channel, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&c.report_type(false))
+}
+
+fn recipient_report_type<S: Serializer>(c: &Channel, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&c.report_type(true))
+}
+
+fn null_is_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> std::result::Result<Vec<T>, D::Error> {
+    Option::<Vec<T>>::deserialize(d).map(Option::unwrap_or_default)
+}
+
+impl ListItem for RecipientDeliveryReport {
+    const KEY: &'static str = "delivery_reports";
 }
 
 /// The delivery report operations; see [`Client::delivery_reports`].
@@ -259,7 +259,7 @@ terminal! {
                         .send()
                 })
                 .await?;
-            Ok(RecipientDeliveryReport::from_raw(report))
+            Ok(report)
         }
     }
 }
@@ -336,7 +336,7 @@ terminal! {
                     call.send()
                 })
                 .await?;
-            Ok(BatchDeliveryReport::from_raw(report))
+            Ok(report)
         }
     }
 }
@@ -432,15 +432,7 @@ impl<H: Handle> ListDeliveryReports<H> {
                 call.send()
             })
             .await?;
-        Ok(Page::new(
-            list.delivery_reports
-                .into_iter()
-                .map(RecipientDeliveryReport::from_raw)
-                .collect(),
-            list.page,
-            list.page_size,
-            list.count,
-        ))
+        Ok(list)
     }
 }
 

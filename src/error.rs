@@ -32,7 +32,10 @@ pub const ERROR_BODY_LIMIT: usize = 4096;
 /// # }
 /// ```
 #[derive(Clone)]
-pub struct ResponseInfo {
+pub struct ResponseInfo(Box<Kept>);
+
+#[derive(Clone)]
+struct Kept {
     status: u16,
     headers: HeaderMap,
     body: Vec<u8>,
@@ -50,38 +53,38 @@ impl ResponseInfo {
         if kept.len() > ERROR_BODY_LIMIT {
             kept.truncate(ERROR_BODY_LIMIT);
         }
-        ResponseInfo {
+        ResponseInfo(Box::new(Kept {
             status,
             headers: secrets.scrub_headers(headers),
             body: kept,
             body_truncated,
-        }
+        }))
     }
 
     /// The HTTP status.
     pub fn status(&self) -> u16 {
-        self.status
+        self.0.status
     }
 
     /// The response headers, secrets redacted.
     pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+        &self.0.headers
     }
 
     /// The start of the body (at most [`ERROR_BODY_LIMIT`] bytes), secrets
     /// redacted.
     pub fn body(&self) -> &[u8] {
-        &self.body
+        &self.0.body
     }
 
     /// The start of the body as text (invalid UTF-8 replaced).
     pub fn body_text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
+        String::from_utf8_lossy(&self.0.body).into_owned()
     }
 
     /// Whether the body was longer than what is kept.
     pub fn body_truncated(&self) -> bool {
-        self.body_truncated
+        self.0.body_truncated
     }
 
     /// The id the server gave the request, from the first of the headers
@@ -95,23 +98,23 @@ impl ResponseInfo {
             "x-amzn-requestid",
         ]
         .iter()
-        .find_map(|name| self.headers.get(*name)?.to_str().ok())
+        .find_map(|name| self.0.headers.get(*name)?.to_str().ok())
     }
 
     /// The `Location` header, if the answer has one.
     pub fn location(&self) -> Option<&str> {
-        self.headers.get(LOCATION)?.to_str().ok()
+        self.0.headers.get(LOCATION)?.to_str().ok()
     }
 
     /// The body, up to `max` characters, for `Display`.
     fn excerpt(&self, max: usize) -> Option<String> {
-        let text = String::from_utf8_lossy(&self.body);
+        let text = String::from_utf8_lossy(&self.0.body);
         let text = text.trim();
         if text.is_empty() {
             return None;
         }
         let mut shown: String = text.chars().take(max).collect();
-        if text.chars().count() > max || self.body_truncated {
+        if text.chars().count() > max || self.0.body_truncated {
             shown.push_str("...");
         }
         Some(shown)
@@ -121,11 +124,11 @@ impl ResponseInfo {
 impl fmt::Debug for ResponseInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseInfo")
-            .field("status", &self.status)
+            .field("status", &self.0.status)
             .field("request_id", &self.request_id())
-            .field("headers", &self.headers)
-            .field("body", &String::from_utf8_lossy(&self.body))
-            .field("body_truncated", &self.body_truncated)
+            .field("headers", &self.0.headers)
+            .field("body", &String::from_utf8_lossy(&self.0.body))
+            .field("body_truncated", &self.0.body_truncated)
             .finish()
     }
 }
@@ -406,7 +409,7 @@ impl Error {
             Error::UnexpectedResponse { response, .. }
             | Error::Rejected { response, .. }
             | Error::Api { response, .. } => {
-                matches!(response.status, 500 | 502 | 503 | 504)
+                matches!(response.0.status, 500 | 502 | 503 | 504)
             }
             _ => false,
         }
@@ -445,7 +448,7 @@ impl fmt::Display for Error {
                 write!(
                     f,
                     "XMS refused the request ({} {code}): {text}",
-                    response.status
+                    response.0.status
                 )?;
                 if let Some(hint) = hint(code) {
                     write!(f, "; {hint}")?;
@@ -460,7 +463,7 @@ impl fmt::Display for Error {
                 write!(
                     f,
                     "the server refused the request ({} {error})",
-                    response.status
+                    response.0.status
                 )?;
                 if let Some(message) = message {
                     write!(f, ": {message}")?;
@@ -472,7 +475,7 @@ impl fmt::Display for Error {
                  credentials; check the id and the service plan or region",
             ),
             Error::Unauthorized { message, response } => {
-                write!(f, "unauthorized ({})", response.status)?;
+                write!(f, "unauthorized ({})", response.0.status)?;
                 if let Some(message) = message {
                     write!(f, ": {message}")?;
                 }
@@ -493,7 +496,11 @@ impl fmt::Display for Error {
                 retry_after: None, ..
             } => f.write_str("rate limited (429): slow down and retry later"),
             Error::Redirected { location, response } => {
-                write!(f, "the server redirected the request ({})", response.status)?;
+                write!(
+                    f,
+                    "the server redirected the request ({})",
+                    response.0.status
+                )?;
                 match location {
                     Some(location) => write!(f, " to {location}")?,
                     None => f.write_str(" without a Location")?,
@@ -507,7 +514,7 @@ impl fmt::Display for Error {
                 f,
                 "the answer ({}) is larger than {limit} bytes; reading stopped there (raise \
                  ClientBuilder::max_response_bytes if the server is right)",
-                response.status
+                response.0.status
             ),
             Error::InvalidRequest { field, rule } => {
                 write!(f, "invalid request, nothing was sent: `{field}` {rule}")
@@ -518,7 +525,7 @@ impl fmt::Display for Error {
             } => {
                 write!(f, "the OAuth2 token endpoint failed")?;
                 if let Some(response) = response {
-                    write!(f, " ({})", response.status)?;
+                    write!(f, " ({})", response.0.status)?;
                 }
                 write!(
                     f,
@@ -537,7 +544,7 @@ impl fmt::Display for Error {
             Error::UnexpectedResponse {
                 reason, response, ..
             } => {
-                write!(f, "unexpected answer ({}): {reason}", response.status)?;
+                write!(f, "unexpected answer ({}): {reason}", response.0.status)?;
                 if let Some(body) = response.excerpt(200) {
                     write!(f, "; body: {body}")?;
                 }
@@ -685,7 +692,7 @@ pub(crate) fn from_response(
     let scrub = |s: String| secrets.scrub_str(&s);
     match status {
         429 => Error::RateLimited {
-            retry_after: retry_after(&response.headers),
+            retry_after: retry_after(&response.0.headers),
             response,
         },
         404 => Error::NotFound { response },

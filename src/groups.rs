@@ -2,34 +2,53 @@
 //! through [`Client::groups`].
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::{
     Client, Result,
     client::{Handle, terminal},
-    convert::{FromRaw, constrained, time},
+    convert::constrained,
     model::GroupId,
-    pagination::{ListQuery, Page, listing},
+    pagination::{ListItem, ListQuery, Page, listing},
     raw::types as rt,
-    validate,
+    validate, wire,
 };
 
 /// A group of phone numbers.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Group {
     /// The group's id; usable as a batch recipient.
     pub id: GroupId,
     /// Its name, if it has one.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     /// How many members it has.
+    #[serde(default, deserialize_with = "wire::int")]
     pub size: u64,
     /// When it was created.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub created_at: Option<DateTime<Utc>>,
     /// When it last changed.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub modified_at: Option<DateTime<Utc>>,
     /// Groups whose members are members of this one too.
+    #[serde(default, deserialize_with = "null_is_empty")]
     pub child_groups: Vec<GroupId>,
     /// The keywords that let phones join and leave it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_update: Option<AutoUpdate>,
 }
 
@@ -46,24 +65,33 @@ pub struct Group {
 /// let shared = AutoUpdate::new("54321").add_keywords("SINCH", "JOIN").remove_keywords("SINCH", "LEAVE");
 /// # let _ = (dedicated, shared);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AutoUpdate {
     /// The number or short code the phones text (`to`).
+    #[serde(rename = "to", deserialize_with = "wire::string")]
     pub recipient: String,
     /// The words that add the sender to the group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub add: Option<Keywords>,
     /// The words that remove the sender from the group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remove: Option<Keywords>,
 }
 
 /// The first (and, on shared short codes, second) word of a message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Keywords {
     /// The first word.
+    #[serde(deserialize_with = "wire::string")]
     pub first_word: String,
     /// The second word, on shared short codes.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub second_word: Option<String>,
 }
 
@@ -153,48 +181,14 @@ impl AutoUpdate {
     }
 }
 
-impl FromRaw<rt::Group> for Group {
-    // Every field named (no `..`): a field added to the spec fails to compile
-    // here until it is mapped or deliberately ignored.
-    fn from_raw(g: rt::Group) -> Self {
-        let words = |w: Option<rt::KeywordPair>| {
-            w.map(|w| {
-                let rt::KeywordPair {
-                    first_word,
-                    second_word,
-                } = w;
-                Keywords {
-                    first_word,
-                    second_word,
-                }
-            })
-        };
-        let rt::Group {
-            id,
-            name,
-            size,
-            created_at,
-            modified_at,
-            child_groups,
-            auto_update,
-        } = g;
-        Group {
-            id: GroupId::new(id),
-            name,
-            size: size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
-            created_at: time(created_at),
-            modified_at: time(modified_at),
-            child_groups: child_groups.into_iter().map(GroupId::new).collect(),
-            auto_update: auto_update.map(|a| {
-                let rt::GroupAutoUpdate { to, add, remove } = a;
-                AutoUpdate {
-                    recipient: to,
-                    add: words(add),
-                    remove: words(remove),
-                }
-            }),
-        }
-    }
+fn null_is_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> std::result::Result<Vec<T>, D::Error> {
+    Option::<Vec<T>>::deserialize(d).map(Option::unwrap_or_default)
+}
+
+impl ListItem for Group {
+    const KEY: &'static str = "groups";
 }
 
 fn check_name(name: &Option<String>) -> Result<()> {
@@ -280,7 +274,7 @@ terminal! {
                 .client()
                 .call(|raw, plan| raw.create_group().service_plan_id(plan).body(request).send())
                 .await?;
-            Ok(Group::from_raw(group))
+            Ok(group)
         }
     }
 }
@@ -428,7 +422,7 @@ terminal! {
                 .client()
                 .call(|raw, plan| raw.update_group().service_plan_id(plan).group_id(id.as_str()).body(request).send())
                 .await?;
-            Ok(Group::from_raw(group))
+            Ok(group)
         }
     }
 }
@@ -501,7 +495,7 @@ terminal! {
                 .client()
                 .call(|raw, plan| raw.replace_group().service_plan_id(plan).group_id(id.as_str()).body(request).send())
                 .await?;
-            Ok(Group::from_raw(group))
+            Ok(group)
         }
     }
 }
@@ -635,12 +629,7 @@ impl<H: Handle> ListGroups<H> {
                 call.send()
             })
             .await?;
-        Ok(Page::new(
-            list.groups.into_iter().map(Group::from_raw).collect(),
-            list.page,
-            list.page_size,
-            list.count,
-        ))
+        Ok(list)
     }
 }
 
@@ -664,7 +653,7 @@ terminal! {
                 .client()
                 .call(|raw, plan| raw.get_group().service_plan_id(plan).group_id(id.as_str()).send())
                 .await?;
-            Ok(Group::from_raw(group))
+            Ok(group)
         }
 
         /// Delete the group `id`. Scheduled batches to it will find it empty.

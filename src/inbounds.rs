@@ -2,16 +2,18 @@
 //! Reached through [`Client::inbounds`].
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::{
     Client, Result,
+    batches::text_of,
     client::{Handle, terminal},
-    convert::{FromRaw, time, times},
+    convert::times,
     model::{InboundId, InboundType, MediaUploadStatus},
-    pagination::{ListQuery, Page, listing},
-    raw::{self, types as rt},
-    validate,
+    pagination::{ListItem, ListQuery, Page, listing},
+    validate, wire,
+    wire::types as wire_type,
 };
 
 /// An inbound message, of whichever type.
@@ -29,98 +31,199 @@ use crate::{
 #[non_exhaustive]
 pub enum Inbound {
     /// A text SMS.
-    Text(MoText),
+    Text(InboundText),
     /// A binary SMS.
-    Binary(MoBinary),
+    Binary(InboundBinary),
     /// An MMS.
-    Media(MoMedia),
-    /// A message of a type this version of the SDK does not know.
+    Media(InboundMedia),
+    /// A message of a type this version of the SDK does not know. Once the
+    /// SDK learns that type, such messages arrive in a variant of their own:
+    /// code that matches `Other` should not rely on seeing them here.
     Other(UnknownInbound),
 }
 
-/// An inbound text SMS.
-#[derive(Clone, Debug, PartialEq)]
+/// An inbound text SMS (`mo_text`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct MoText {
+pub struct InboundText {
+    /// Writes `type` back; reading takes it from the [`Inbound`] dispatch.
+    #[serde(rename = "type", skip_deserializing)]
+    pub(crate) kind: wire_type::MoText,
     /// The message's id.
     pub id: InboundId,
-    /// The phone that sent it (`from`).
+    /// The phone that sent it (`from`), as XMS writes it: digits with the
+    /// country code and no leading `+` (`46701234567`).
+    #[serde(rename = "from", deserialize_with = "wire::string")]
     pub sender: String,
-    /// The number or short code it was sent to (`to`).
+    /// The number or short code it was sent to (`to`), as XMS writes it.
+    #[serde(rename = "to", deserialize_with = "wire::string")]
     pub recipient: String,
     /// The MCC/MNC of the sender's operator, when known.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub operator_id: Option<String>,
     /// When the phone sent it, when the operator says.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sent_at: Option<DateTime<Utc>>,
     /// When XMS received it.
+    #[serde(deserialize_with = "wire::time")]
     pub received_at: DateTime<Utc>,
     /// The client reference of the batch it answers, when the account links them.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_reference: Option<String>,
     /// The text.
+    #[serde(deserialize_with = "wire::string")]
     pub body: String,
 }
 
-/// An inbound binary SMS.
-#[derive(Clone, Debug, PartialEq)]
+/// An inbound binary SMS (`mo_binary`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct MoBinary {
+pub struct InboundBinary {
+    /// Writes `type` back; reading takes it from the [`Inbound`] dispatch.
+    #[serde(rename = "type", skip_deserializing)]
+    pub(crate) kind: wire_type::MoBinary,
     /// The message's id.
     pub id: InboundId,
-    /// The phone that sent it (`from`).
+    /// The phone that sent it (`from`), as XMS writes it: digits with the
+    /// country code and no leading `+` (`46701234567`).
+    #[serde(rename = "from", deserialize_with = "wire::string")]
     pub sender: String,
-    /// The number or short code it was sent to (`to`).
+    /// The number or short code it was sent to (`to`), as XMS writes it.
+    #[serde(rename = "to", deserialize_with = "wire::string")]
     pub recipient: String,
     /// The MCC/MNC of the sender's operator, when known.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub operator_id: Option<String>,
     /// When the phone sent it, when the operator says.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sent_at: Option<DateTime<Utc>>,
     /// When XMS received it.
+    #[serde(deserialize_with = "wire::time")]
     pub received_at: DateTime<Utc>,
     /// The client reference of the batch it answers, when the account links them.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_reference: Option<String>,
     /// The payload, base64.
+    #[serde(deserialize_with = "wire::string")]
     pub body: String,
     /// The user data header, hex.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub udh: Option<String>,
 }
 
-/// An inbound MMS.
-#[derive(Clone, Debug, PartialEq)]
+/// An inbound MMS (`mo_media`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct MoMedia {
+pub struct InboundMedia {
+    /// Writes `type` back; reading takes it from the [`Inbound`] dispatch.
+    #[serde(rename = "type", skip_deserializing)]
+    pub(crate) kind: wire_type::MoMedia,
     /// The message's id.
     pub id: InboundId,
-    /// The phone that sent it (`from`).
+    /// The phone that sent it (`from`), as XMS writes it: digits with the
+    /// country code and no leading `+` (`46701234567`).
+    #[serde(rename = "from", deserialize_with = "wire::string")]
     pub sender: String,
-    /// The number or short code it was sent to (`to`).
+    /// The number or short code it was sent to (`to`), as XMS writes it.
+    #[serde(rename = "to", deserialize_with = "wire::string")]
     pub recipient: String,
     /// The MCC/MNC of the sender's operator, when known.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub operator_id: Option<String>,
     /// When the phone sent it, when the operator says.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sent_at: Option<DateTime<Utc>>,
     /// When XMS received it.
+    #[serde(deserialize_with = "wire::time")]
     pub received_at: DateTime<Utc>,
     /// The client reference of the batch it answers, when the account links them.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_reference: Option<String>,
+    /// The subject, text and attachments.
+    pub body: InboundMediaBody,
+}
+
+/// The content of an inbound MMS.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct InboundMediaBody {
     /// The subject line.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub subject: Option<String>,
     /// The text.
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub message: Option<String>,
     /// The attachments.
+    #[serde(default)]
     pub media: Vec<MediaItem>,
 }
 
 /// One attachment of an inbound MMS.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MediaItem {
     /// Where to download it (absent when the upload failed).
+    #[serde(
+        default,
+        deserialize_with = "wire::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub url: Option<String>,
     /// Its MIME type.
+    #[serde(deserialize_with = "wire::string")]
     pub content_type: String,
     /// Whether XMS stored it.
     pub status: MediaUploadStatus,
     /// 0 success, 1 content upload error, 2 cloud bucket error, 3 bucket key error.
+    #[serde(deserialize_with = "wire::int")]
     pub code: i32,
 }
 
@@ -151,9 +254,7 @@ impl Inbound {
             Inbound::Text(m) => m.id.clone(),
             Inbound::Binary(m) => m.id.clone(),
             Inbound::Media(m) => m.id.clone(),
-            Inbound::Other(o) => {
-                InboundId::new(o.raw.get("id").and_then(Value::as_str).unwrap_or(""))
-            }
+            Inbound::Other(o) => InboundId::new(o.raw.get("id").map(text_of).unwrap_or_default()),
         }
     }
 
@@ -188,69 +289,36 @@ impl Inbound {
     }
 }
 
-/// Build one of the three structs from a generated one. Every field of the
-/// generated struct is named (no `..`): a field added to the spec fails to
-/// compile here until it is mapped or deliberately ignored.
-macro_rules! inbound {
-    ($raw:ident => $ty:ident, $m:expr, { $($own:tt)* } => { $($extra:tt)* }) => {{
-        let rt::$raw { type_: _, id, from, to, operator_id, sent_at, received_at, client_reference, $($own)* } = $m;
-        $ty {
-            id: InboundId::new(id),
-            sender: from,
-            recipient: to,
-            operator_id,
-            sent_at: time(sent_at),
-            received_at: received_at.into(),
-            client_reference,
-            $($extra)*
-        }
-    }};
-}
-
-impl FromRaw<raw::unions::Inbound> for Inbound {
-    fn from_raw(inbound: raw::unions::Inbound) -> Self {
-        match inbound {
-            raw::unions::Inbound::Text(m) => {
-                Inbound::Text(inbound!(MoText => MoText, m, { body } => { body }))
-            }
-            raw::unions::Inbound::Binary(m) => {
-                Inbound::Binary(inbound!(MoBinary => MoBinary, m, { body, udh } => { body, udh }))
-            }
-            raw::unions::Inbound::Media(m) => Inbound::Media(inbound!(MoMedia => MoMedia, m, {
-                body: rt::MoMediaBody { subject, message, media }
-            } => {
-                subject,
-                message,
-                media: media_items(media),
+/// Read by `type`; a message of a type this version does not know is kept
+/// whole in [`Inbound::Other`].
+impl<'de> Deserialize<'de> for Inbound {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let tagged = wire::Tagged::read(d)?;
+        match tagged.kind.as_deref() {
+            Some("mo_text") => tagged.parse("Inbound").map(Inbound::Text),
+            Some("mo_binary") => tagged.parse("Inbound").map(Inbound::Binary),
+            Some("mo_media") => tagged.parse("Inbound").map(Inbound::Media),
+            other => Ok(Inbound::Other(UnknownInbound {
+                inbound_type: InboundType::from(other.unwrap_or("")),
+                raw: tagged.keep()?,
             })),
-            raw::unions::Inbound::Other(map) => Inbound::Other(UnknownInbound {
-                inbound_type: InboundType::from(
-                    map.get("type").and_then(Value::as_str).unwrap_or(""),
-                ),
-                raw: map,
-            }),
         }
     }
 }
 
-fn media_items(items: Vec<rt::MoMediaItem>) -> Vec<MediaItem> {
-    items
-        .into_iter()
-        .map(|item| {
-            let rt::MoMediaItem {
-                url,
-                content_type,
-                status,
-                code,
-            } = item;
-            MediaItem {
-                url,
-                content_type,
-                status,
-                code,
-            }
-        })
-        .collect()
+impl Serialize for Inbound {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Inbound::Text(m) => m.serialize(s),
+            Inbound::Binary(m) => m.serialize(s),
+            Inbound::Media(m) => m.serialize(s),
+            Inbound::Other(o) => o.raw.serialize(s),
+        }
+    }
+}
+
+impl ListItem for Inbound {
+    const KEY: &'static str = "inbounds";
 }
 
 /// The inbound message operations; see [`Client::inbounds`].
@@ -348,12 +416,7 @@ impl<H: Handle> ListInbounds<H> {
                 call.send()
             })
             .await?;
-        Ok(Page::new(
-            list.inbounds.into_iter().map(Inbound::from_raw).collect(),
-            list.page,
-            list.page_size,
-            list.count,
-        ))
+        Ok(list)
     }
 }
 
@@ -377,7 +440,7 @@ terminal! {
                 .client()
                 .call(|raw, plan| raw.get_inbound().service_plan_id(plan).inbound_id(id.as_str()).send())
                 .await?;
-            Ok(Inbound::from_raw(inbound))
+            Ok(inbound)
         }
     }
 }

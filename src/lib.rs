@@ -40,6 +40,7 @@ pub mod raw;
 pub mod tags;
 pub mod transport;
 pub mod validate;
+mod wire;
 
 pub use client::{Client, ClientBuilder, Handle, LEGACY_CLX_ENDPOINT, Region};
 pub use error::{BoxError, Error, Result};

@@ -252,14 +252,48 @@ open_enum! {
     }
 }
 
-/// Whether a delivery report is about SMS or MMS.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Whether a delivery report is about SMS or MMS, read from its `type`.
+///
+/// A report of a channel this version of the SDK does not know (a future
+/// `delivery_report_rcs`, say) is read, not refused: its whole `type` is kept
+/// in `Other`. Code that matches `Other(..)` today will see such reports move
+/// to a variant of their own when the SDK learns the channel, so match the
+/// known variants and treat `Other` as "some other channel".
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Channel {
     /// SMS (`delivery_report_sms`, `recipient_delivery_report_sms`).
     Sms,
     /// MMS (`delivery_report_mms`, `recipient_delivery_report_mms`).
     Mms,
+    /// Another channel: the report's `type`, as sent.
+    Other(String),
+}
+
+impl Channel {
+    /// The channel of a delivery report `type`.
+    pub(crate) fn of_report_type(report_type: &str) -> Channel {
+        match report_type {
+            "delivery_report_sms" | "recipient_delivery_report_sms" => Channel::Sms,
+            "delivery_report_mms" | "recipient_delivery_report_mms" => Channel::Mms,
+            other => Channel::Other(other.to_owned()),
+        }
+    }
+
+    /// The `type` of a report on this channel: a batch report, or with
+    /// `recipient` a recipient report.
+    pub(crate) fn report_type(&self, recipient: bool) -> String {
+        let channel = match self {
+            Channel::Sms => "sms",
+            Channel::Mms => "mms",
+            Channel::Other(report_type) => return report_type.clone(),
+        };
+        if recipient {
+            format!("recipient_delivery_report_{channel}")
+        } else {
+            format!("delivery_report_{channel}")
+        }
+    }
 }
 
 macro_rules! id_type {
@@ -334,6 +368,19 @@ macro_rules! id_type {
             }
         }
 
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        /// Read as the API sends it: a string, or a number as its text.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                crate::wire::string(deserializer).map($name)
+            }
+        }
+
         impl PartialEq<str> for $name {
             fn eq(&self, other: &str) -> bool {
                 self.0 == other
@@ -386,6 +433,19 @@ pub type Parameters =
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DeliveryCode(pub i32);
+
+impl serde::Serialize for DeliveryCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i32(self.0)
+    }
+}
+
+/// Read as the API sends it: a number, or its decimal text.
+impl<'de> serde::Deserialize<'de> for DeliveryCode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::wire::int(deserializer).map(DeliveryCode)
+    }
+}
 
 /// One entry of the delivery code catalogue.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -34,6 +34,7 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{Error, Result, validate};
 
@@ -54,16 +55,13 @@ pub struct Page<T> {
     pub count: u64,
 }
 
-impl<T> Page<T> {
-    pub(crate) fn new(items: Vec<T>, page: i64, page_size: i64, count: i64) -> Self {
-        Page {
-            items,
-            page: u32::try_from(page).unwrap_or(u32::MAX),
-            page_size: u32::try_from(page_size).unwrap_or(0),
-            count: u64::try_from(count).unwrap_or(0),
-        }
-    }
+/// An item of a listing: the key its page holds the items under.
+pub trait ListItem {
+    /// `batches`, `inbounds`, `groups` or `delivery_reports`.
+    const KEY: &'static str;
+}
 
+impl<T> Page<T> {
     /// Whether the page holds no item.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
@@ -88,6 +86,70 @@ impl<'a, T> IntoIterator for &'a Page<T> {
     type IntoIter = std::slice::Iter<'a, T>;
     fn into_iter(self) -> Self::IntoIter {
         self.items.iter()
+    }
+}
+
+impl<T: ListItem + Serialize> Serialize for Page<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry("page", &self.page)?;
+        map.serialize_entry("page_size", &self.page_size)?;
+        map.serialize_entry("count", &self.count)?;
+        map.serialize_entry(T::KEY, &self.items)?;
+        map.end()
+    }
+}
+
+/// Read as XMS sends it: `page`, `page_size`, `count` and the items under
+/// their key, the numbers as [`crate::wire`] reads integers (a negative one
+/// is an error, never a 0), other fields ignored.
+impl<'de, T: ListItem + Deserialize<'de>> Deserialize<'de> for Page<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::{self, MapAccess, Visitor};
+
+        struct Int<N>(N);
+        impl<'de, N: crate::wire::Bounded> Deserialize<'de> for Int<N> {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                crate::wire::int(d).map(Int)
+            }
+        }
+
+        struct PageVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: ListItem + Deserialize<'de>> Visitor<'de> for PageVisitor<T> {
+            type Value = Page<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a page of {}", T::KEY)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Page<T>, A::Error> {
+                let (mut page, mut page_size, mut count, mut items) = (None, None, None, None);
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "page" => page = Some(map.next_value::<Int<u32>>()?.0),
+                        "page_size" => page_size = Some(map.next_value::<Int<u32>>()?.0),
+                        "count" => count = Some(map.next_value::<Int<u64>>()?.0),
+                        k if k == T::KEY => {
+                            items = Some(map.next_value::<Option<Vec<T>>>()?.unwrap_or_default())
+                        }
+                        _ => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Page {
+                    page: page.ok_or_else(|| de::Error::missing_field("page"))?,
+                    count: count.ok_or_else(|| de::Error::missing_field("count"))?,
+                    items: items.ok_or_else(|| de::Error::missing_field(T::KEY))?,
+                    page_size: page_size.unwrap_or_default(),
+                })
+            }
+        }
+        d.deserialize_map(PageVisitor(std::marker::PhantomData))
     }
 }
 

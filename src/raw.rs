@@ -36,6 +36,5 @@
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
 
 mod timestamp;
-pub mod unions;
 
 pub use timestamp::{Timestamp, TimestampError};

@@ -64,14 +64,14 @@ fn inbound_binary_and_media() {
     let Callback::Inbound(Inbound::Media(mo)) = callbacks::parse(body).unwrap() else {
         panic!()
     };
-    assert_eq!(mo.media[0].status, MediaUploadStatus::Uploaded);
+    assert_eq!(mo.body.media[0].status, MediaUploadStatus::Uploaded);
     assert_eq!(
-        mo.media[1].status,
+        mo.body.media[1].status,
         MediaUploadStatus::Other("Quarantined".into()),
         "unknown values are kept"
     );
     assert_eq!(
-        (mo.message, mo.client_reference.as_deref()),
+        (mo.body.message, mo.client_reference.as_deref()),
         (None, Some("spring-7"))
     );
 }
@@ -85,7 +85,7 @@ fn batch_reports_summary_and_full() {
     };
     assert_eq!(
         (
-            r.channel,
+            r.channel.clone(),
             r.total_message_count,
             r.count(&DeliveryStatus::Delivered)
         ),
@@ -150,9 +150,26 @@ fn bodies_that_are_not_known_callbacks_say_why() {
         callbacks::parse(br#"{"id": "x"}"#),
         Err(CallbackError::MissingType)
     ));
-    match callbacks::parse(br#"{"type": "mo_rcs", "id": "x"}"#) {
+    match callbacks::parse(br#"{"type": "chat_event", "id": "x"}"#) {
         Err(e @ CallbackError::UnknownType { .. }) => {
-            assert!(e.to_string().contains("\"mo_rcs\""), "{e}")
+            assert!(e.to_string().contains("\"chat_event\""), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // Inbound messages and delivery reports of types added later are read,
+    // and keep what they are.
+    match callbacks::parse(br#"{"type": "mo_rcs", "id": "x", "card": {}}"#) {
+        Ok(Callback::Inbound(xms::inbounds::Inbound::Other(unknown))) => {
+            assert_eq!(unknown.inbound_type.as_str(), "mo_rcs");
+            assert_eq!(unknown.raw["card"], serde_json::json!({}));
+        }
+        other => panic!("{other:?}"),
+    }
+    match callbacks::parse(
+        br#"{"type": "delivery_report_rcs", "batch_id": "b1", "total_message_count": 1, "statuses": []}"#,
+    ) {
+        Ok(Callback::BatchDeliveryReport(report)) => {
+            assert_eq!(report.channel, Channel::Other("delivery_report_rcs".into()))
         }
         other => panic!("{other:?}"),
     }
@@ -575,7 +592,7 @@ fn the_example_receiver_verifies_and_parses_real_posts() {
     assert_eq!(receiver.post(VALID[2], &headers), 401);
     assert!(receiver.line().contains("already accepted"));
     // Signed but not a callback.
-    let body = r#"{"type":"mo_rcs"}"#;
+    let body = r#"{"type":"chat_event"}"#;
     assert_eq!(
         receiver.post(
             body,
@@ -583,7 +600,7 @@ fn the_example_receiver_verifies_and_parses_real_posts() {
         ),
         400
     );
-    assert!(receiver.line().contains("mo_rcs"));
+    assert!(receiver.line().contains("chat_event"));
 }
 
 #[test]

@@ -217,14 +217,17 @@ fn resettable_fields_write_all_three_states() {
 
 #[test]
 fn unions_keep_unknown_types_and_name_the_type_of_a_broken_one() {
-    use xms::raw::unions::{Batch, Inbound};
+    use xms::{batches::Batch, inbounds::Inbound};
 
     let future: Batch = serde_json::from_value(
         serde_json::json!({"id": "b1", "type": "mt_rcs", "to": ["1"], "card": {}}),
     )
     .unwrap();
     match &future {
-        Batch::Other(map) => assert_eq!(map["card"], serde_json::json!({})),
+        Batch::Other(unknown) => {
+            assert_eq!(unknown.raw["card"], serde_json::json!({}));
+            assert_eq!(unknown.id, "b1");
+        }
         other => panic!("expected Other, got {other:?}"),
     }
     let untyped: Batch =

@@ -62,9 +62,9 @@ async fn get_text_binary_media_and_unknown() {
     let Inbound::Media(mo) = server.client().inbounds().get("i3").await.unwrap() else {
         panic!()
     };
-    assert_eq!(mo.subject.as_deref(), Some("Dinner"));
-    assert_eq!(mo.media[0].status, MediaUploadStatus::Uploaded);
-    assert_eq!(mo.media[1].url, None);
+    assert_eq!(mo.body.subject.as_deref(), Some("Dinner"));
+    assert_eq!(mo.body.media[0].status, MediaUploadStatus::Uploaded);
+    assert_eq!(mo.body.media[1].url, None);
 
     let server = Server::start().await;
     server

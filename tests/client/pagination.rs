@@ -607,7 +607,7 @@ async fn mixed_types_in_one_page() {
         .await
         .unwrap();
     assert_eq!(
-        items.iter().map(|r| r.channel).collect::<Vec<_>>(),
+        items.iter().map(|r| r.channel.clone()).collect::<Vec<_>>(),
         [xms::Channel::Sms, xms::Channel::Mms]
     );
 }
