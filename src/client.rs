@@ -285,7 +285,7 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
                         status,
                         headers,
                         &body,
-                        Some(Box::new(e)),
+                        Some(located::<T>(text, e)),
                         secrets,
                     )),
                 };
@@ -299,7 +299,7 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
                 status,
                 headers,
                 &body,
-                Some(Box::new(parse)),
+                Some(located::<T>(&body, parse)),
                 secrets,
             )),
             // Only a call outside the SDK's scope has no recorded answer.
@@ -314,6 +314,19 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
         RawError::Custom(message) => Err(Error::Transport {
             source: message.into(),
         }),
+    }
+}
+
+/// The parse error of an answer, with the path of the field that broke
+/// (`batches[3].to[0]`): the body is read once more, on this failure path
+/// only, to find it.
+fn located<T: DeserializeOwned>(body: &[u8], error: serde_json::Error) -> crate::BoxError {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) if e.path().iter().next().is_some() => {
+            format!("at `{}`: {}", e.path(), e.inner()).into()
+        }
+        _ => Box::new(error),
     }
 }
 

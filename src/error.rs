@@ -701,8 +701,24 @@ pub(crate) fn from_response(
             response,
         },
         200..=299 => Error::UnexpectedResponse {
-            reason: match parse_error {
-                Some(_) => "the body is not what the operation promises".to_owned(),
+            reason: match &parse_error {
+                Some(e) => {
+                    // A success took effect: a send created its batch. Name
+                    // its id when the body has one, so nothing is lost.
+                    let id = serde_json::from_slice::<serde_json::Value>(body)
+                        .ok()
+                        .and_then(|v| v.get("id").map(|id| id.to_string()));
+                    let effect = match id {
+                        Some(id) => format!(
+                            "the request took effect (a send created the batch {id}; do not \
+                             send it again)"
+                        ),
+                        None => "the request took effect (a send created its batch; look it \
+                                 up by client_reference before sending again)"
+                            .to_owned(),
+                    };
+                    format!("{effect}, but the body is not what the operation promises: {e}")
+                }
                 None => "a success the operation does not document".to_owned(),
             },
             response,

@@ -43,7 +43,7 @@ pub mod validate;
 mod wire;
 
 pub use client::{Client, ClientBuilder, Handle, LEGACY_CLX_ENDPOINT, Region};
-pub use error::{BoxError, Error, Result};
+pub use error::{BoxError, ERROR_BODY_LIMIT, Error, ResponseInfo, Result};
 pub use model::{
     BatchId, BatchType, Channel, DeliveryCode, DeliveryReportType, DeliveryStatus, Encoding,
     ErrorCode, GroupId, InboundId, InboundType, MediaUploadStatus, Parameters,
