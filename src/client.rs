@@ -197,9 +197,9 @@ impl Client {
         let outcome = CALL
             .scope(state.clone(), call(&self.inner.raw, &self.inner.plan))
             .await;
-        let (response, failure) = match state.lock() {
-            Ok(mut s) => (s.response.take(), s.failure.take()),
-            Err(_) => (None, None),
+        let (response, failure, operation) = match state.lock() {
+            Ok(mut s) => (s.response.take(), s.failure.take(), s.operation),
+            Err(_) => (None, None, None),
         };
         if let Some(failure) = failure {
             return Err(failure);
@@ -211,7 +211,7 @@ impl Client {
                 let headers = value.headers().clone();
                 Ok((value.into_inner(), Answer { status, headers }))
             }
-            Err(e) => map_error(e, response, &secrets).await,
+            Err(e) => map_error(e, response, &secrets, operation).await,
         }
     }
 
@@ -259,6 +259,7 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
     error: progenitor_client::Error<E>,
     response: Option<(u16, reqwest::header::HeaderMap)>,
     secrets: &Secrets,
+    operation: Option<&str>,
 ) -> Result<(T, Answer)> {
     use progenitor_client::Error as RawError;
     match error {
@@ -267,7 +268,7 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
             let headers = value.headers().clone();
             let body = value.into_inner().to_body();
             Err(crate::error::from_response(
-                status, headers, &body, None, secrets,
+                status, headers, &body, None, secrets, operation,
             ))
         }
         RawError::UnexpectedResponse(response) => {
@@ -287,11 +288,12 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
                         &body,
                         Some(located::<T>(text, e)),
                         secrets,
+                        operation,
                     )),
                 };
             }
             Err(crate::error::from_response(
-                status, headers, &body, None, secrets,
+                status, headers, &body, None, secrets, operation,
             ))
         }
         RawError::InvalidResponsePayload(body, parse) => match response {
@@ -301,6 +303,7 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
                 &body,
                 Some(located::<T>(&body, parse)),
                 secrets,
+                operation,
             )),
             // Only a call outside the SDK's scope has no recorded answer.
             None => Err(Error::Protocol {

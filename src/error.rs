@@ -687,6 +687,7 @@ pub(crate) fn from_response(
     body: &[u8],
     parse_error: Option<BoxError>,
     secrets: &Secrets,
+    operation: Option<&str>,
 ) -> Error {
     let response = ResponseInfo::new(status, headers, body, secrets);
     let scrub = |s: String| secrets.scrub_str(&s);
@@ -702,23 +703,10 @@ pub(crate) fn from_response(
         },
         200..=299 => Error::UnexpectedResponse {
             reason: match &parse_error {
-                Some(e) => {
-                    // A success took effect: a send created its batch. Name
-                    // its id when the body has one, so nothing is lost.
-                    let id = serde_json::from_slice::<serde_json::Value>(body)
-                        .ok()
-                        .and_then(|v| v.get("id").map(|id| id.to_string()));
-                    let effect = match id {
-                        Some(id) => format!(
-                            "the request took effect (a send created the batch {id}; do not \
-                             send it again)"
-                        ),
-                        None => "the request took effect (a send created its batch; look it \
-                                 up by client_reference before sending again)"
-                            .to_owned(),
-                    };
-                    format!("{effect}, but the body is not what the operation promises: {e}")
-                }
+                Some(e) => format!(
+                    "{}the body is not what the operation promises: {e}",
+                    took_effect(operation, body)
+                ),
                 None => "a success the operation does not document".to_owned(),
             },
             response,
@@ -773,6 +761,33 @@ pub(crate) fn from_response(
     }
 }
 
+/// What a success that cannot be read still means: a send created its
+/// batch (named by its id when the body has one, so nothing is lost), and
+/// any other change took effect. Reads say nothing.
+fn took_effect(operation: Option<&str>, body: &[u8]) -> String {
+    let Some(operation) = operation else {
+        return String::new();
+    };
+    if operation.starts_with("get_")
+        || operation.starts_with("list_")
+        || operation == "dry_run_batch"
+    {
+        return String::new();
+    }
+    if operation == "send_batch" {
+        let id = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v.get("id").map(|id| id.to_string()));
+        return match id {
+            Some(id) => format!("XMS created the batch {id} (do not send it again), but "),
+            None => "XMS created the batch (look it up by client_reference before sending \
+                     again), but "
+                .to_owned(),
+        };
+    }
+    "the request took effect, but ".to_owned()
+}
+
 /// `Retry-After` as seconds or as an HTTP date; `None` when absent or not
 /// readable.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
@@ -799,7 +814,14 @@ mod tests {
     use super::*;
 
     fn answer(status: u16, body: &[u8]) -> Error {
-        from_response(status, HeaderMap::new(), body, None, &Secrets::default())
+        from_response(
+            status,
+            HeaderMap::new(),
+            body,
+            None,
+            &Secrets::default(),
+            None,
+        )
     }
 
     fn info(status: u16) -> ResponseInfo {
@@ -841,6 +863,7 @@ mod tests {
                 "x".repeat(300).as_bytes(),
                 Some("expected value".into()),
                 &Secrets::default(),
+                None,
             ),
             answer(400, b"<html>bad request</html>"),
             answer(302, b""),
@@ -911,7 +934,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("x-echo", HeaderValue::from_static("Bearer s3cr3t-token"));
         headers.insert("x-request-id", HeaderValue::from_static("req-42"));
-        let e = from_response(401, headers, &body, None, &secrets);
+        let e = from_response(401, headers, &body, None, &secrets, None);
         let response = e.response().unwrap();
         assert!(response.body().len() <= ERROR_BODY_LIMIT);
         assert!(response.body_truncated());

@@ -295,9 +295,9 @@ impl<'de> Deserialize<'de> for Inbound {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let tagged = wire::Tagged::read(d)?;
         match tagged.kind.as_deref() {
-            Some("mo_text") => tagged.parse("Inbound").map(Inbound::Text),
-            Some("mo_binary") => tagged.parse("Inbound").map(Inbound::Binary),
-            Some("mo_media") => tagged.parse("Inbound").map(Inbound::Media),
+            Some("mo_text") => tagged.parse("").map(Inbound::Text),
+            Some("mo_binary") => tagged.parse("").map(Inbound::Binary),
+            Some("mo_media") => tagged.parse("").map(Inbound::Media),
             other => Ok(Inbound::Other(UnknownInbound {
                 inbound_type: InboundType::from(other.unwrap_or("")),
                 raw: tagged.keep()?,

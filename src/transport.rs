@@ -146,6 +146,8 @@ pub(crate) struct CallState {
     pub(crate) bearer: Option<HeaderValue>,
     /// The status and headers of the last answer.
     pub(crate) response: Option<(u16, HeaderMap)>,
+    /// The operation the request was for.
+    pub(crate) operation: Option<&'static str>,
     /// A failure the hook found that the generated code cannot express (an
     /// answer too large, a redirect followed by the caller's HTTP client):
     /// it wins over whatever the generated code makes of the answer.
@@ -212,6 +214,12 @@ impl Transport {
         mut request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
+        let operation = info.operation_id;
+        let _ = CALL.try_with(|c| {
+            if let Ok(mut c) = c.lock() {
+                c.operation = Some(operation);
+            }
+        });
         let headers = request.headers_mut();
         headers.remove("api-version");
         // XMS speaks JSON only; progenitor asks for `*/*` where the spec

@@ -396,16 +396,24 @@ impl Tagged {
         })
     }
 
-    /// Read the object as `T`; an error names the type.
+    /// Read the object as `T`, the variant for `type` (`default` when the
+    /// object has none); an error names the type and the field.
     pub(crate) fn parse<T: serde::de::DeserializeOwned, E: de::Error>(
         &self,
-        union: &str,
+        default: &str,
     ) -> Result<T, E> {
-        serde_json::from_str(self.raw.get()).map_err(|e| {
-            E::custom(format_args!(
-                "{union} of type {:?}: {e}",
-                self.kind.as_deref().unwrap_or("")
-            ))
+        let mut de = serde_json::Deserializer::from_str(self.raw.get());
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let kind = self.kind.as_deref().unwrap_or(default);
+            let path = e.path().to_string();
+            if path == "." {
+                E::custom(format_args!("a {kind:?} object: {}", e.inner()))
+            } else {
+                E::custom(format_args!(
+                    "a {kind:?} object, at `{path}`: {}",
+                    e.inner()
+                ))
+            }
         })
     }
 

@@ -10,6 +10,7 @@ mod config;
 mod delivery_reports;
 mod errors;
 mod groups;
+mod hardening;
 mod inbounds;
 mod oauth;
 mod pagination;
