@@ -13,6 +13,7 @@ use serde_json::Value;
 const SPEC: &str = include_str!("../openapi/xms.yaml");
 const GENERATED: &str = include_str!(concat!(env!("OUT_DIR"), "/codegen.rs"));
 const SAMPLES: &str = include_str!("fixtures/samples.json");
+const FULL_SAMPLES: &str = include_str!("fixtures/full_samples.json");
 
 include!(concat!(env!("OUT_DIR"), "/schema_table.rs"));
 
@@ -241,4 +242,179 @@ fn unions_keep_unknown_types_and_name_the_type_of_a_broken_one() {
         serde_json::from_value::<Inbound>(serde_json::json!({"type": "mo_text", "id": "i1"}))
             .unwrap_err();
     assert!(broken.to_string().contains("\"mo_text\""), "{broken}");
+}
+
+/// The hand-written models that replace generated response types must name
+/// exactly the spec's properties: a property added to a replaced schema (and
+/// to its example) and not to the model fails here, naming both.
+#[test]
+fn replaced_schemas_and_their_models_have_the_same_fields() {
+    let raw: Value = serde_yaml_value(SPEC);
+    let schemas = raw.pointer("/components/schemas").unwrap();
+    let examples: BTreeMap<String, Value> = xtask::examples::examples(SPEC)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.location.starts_with("components.schemas."))
+        .map(|e| (e.schema, e.value))
+        .chain(samples())
+        // Full samples, for schemas whose example leaves properties out.
+        .chain(serde_json::from_str::<BTreeMap<String, Value>>(FULL_SAMPLES).unwrap())
+        .collect();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (schema, path) in xtask::generator::REPLACEMENTS {
+        let Some(properties) = schemas[schema].get("properties").and_then(Value::as_object) else {
+            continue; // enums and unions: no fields of their own
+        };
+        let properties: BTreeSet<&str> = properties.keys().map(String::as_str).collect();
+        let Some(example) = examples.get(*schema) else {
+            failures.push(format!("{schema}: no example or sample"));
+            continue;
+        };
+        let given: BTreeSet<&str> = example
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let missing: Vec<_> = properties.difference(&given).collect();
+        if !missing.is_empty() {
+            failures.push(format!(
+                "{schema}: its example must set every property (or write a full one in \
+                 tests/fixtures/full_samples.json); it lacks {missing:?}"
+            ));
+            continue;
+        }
+        match round_trip(schema, example) {
+            Ok(Value::Object(output)) => {
+                let written: BTreeSet<&str> = output.keys().map(String::as_str).collect();
+                if written != properties {
+                    failures.push(format!(
+                        "{schema} (xms::{path}): the model reads and writes {written:?}, the spec \
+                         has {properties:?}"
+                    ));
+                }
+            }
+            other => failures.push(format!("{schema}: {other:?}")),
+        }
+        checked += 1;
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked >= 20, "only {checked} replaced schemas checked");
+}
+
+fn serde_yaml_value(yaml: &str) -> Value {
+    let spec = xtask::generator::parse(yaml).expect("spec parses");
+    serde_json::to_value(spec).expect("the spec is JSON")
+}
+
+/// Every enum an answer carries is open: each enum-valued field of every
+/// response model's example, set to a value no version of the spec has,
+/// still reads.
+#[test]
+fn every_enum_in_an_answer_keeps_values_added_later() {
+    let raw: Value = serde_yaml_value(SPEC);
+    let schemas = raw.pointer("/components/schemas").unwrap().clone();
+    let examples: BTreeMap<String, Value> = xtask::examples::examples(SPEC)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.location.starts_with("components.schemas."))
+        .map(|e| (e.schema, e.value))
+        .chain(samples())
+        .chain(serde_json::from_str::<BTreeMap<String, Value>>(FULL_SAMPLES).unwrap())
+        .collect();
+
+    /// JSON pointers (in `example`) of the fields whose schema is an enum.
+    fn enum_fields(
+        schemas: &Value,
+        schema: &Value,
+        example: &Value,
+        at: String,
+        out: &mut Vec<String>,
+    ) {
+        let schema = match schema.get("$ref").and_then(Value::as_str) {
+            Some(r) => &schemas[r.trim_start_matches("#/components/schemas/")],
+            None => schema,
+        };
+        if schema.get("enum").is_some() {
+            out.push(at);
+            return;
+        }
+        match example {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    if let Some(property) = schema.pointer(&format!("/properties/{key}")) {
+                        enum_fields(schemas, property, value, format!("{at}/{key}"), out);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                if let Some(item) = schema.get("items") {
+                    for (i, value) in items.iter().enumerate() {
+                        enum_fields(schemas, item, value, format!("{at}/{i}"), out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let mut failures = Vec::new();
+    let mut fields = 0;
+    for (schema, _) in xtask::generator::REPLACEMENTS {
+        if schemas[schema].get("properties").is_none() {
+            continue;
+        }
+        let Some(example) = examples.get(*schema) else {
+            continue;
+        };
+        let mut pointers = Vec::new();
+        enum_fields(
+            &schemas,
+            &schemas[schema],
+            example,
+            String::new(),
+            &mut pointers,
+        );
+        for pointer in pointers {
+            fields += 1;
+            let mut changed = example.clone();
+            let slot = changed.pointer_mut(&pointer).unwrap();
+            // A new member of a family keeps the family's prefix
+            // (`delivery_report_` + a new channel, `mt_` + a new kind).
+            let new = match slot.as_str().and_then(|v| v.rsplit_once('_')) {
+                Some((family, _)) if pointer == "/type" => format!("{family}_added_later_7"),
+                _ => "added_later_7".to_owned(),
+            };
+            *slot = Value::String(new.clone());
+            // The `type` of a union's variant picks the variant: a new one
+            // must be kept by the union.
+            let union = schemas.as_object().unwrap().iter().find(|(_, s)| {
+                s.get("oneOf")
+                    .and_then(Value::as_array)
+                    .is_some_and(|variants| {
+                        variants.iter().any(|v| {
+                            v.get("$ref").and_then(Value::as_str)
+                                == Some(&format!("#/components/schemas/{schema}"))
+                        })
+                    })
+            });
+            let read_as = match union {
+                Some((union, _)) if pointer == "/type" => union.as_str(),
+                _ => *schema,
+            };
+            match round_trip(read_as, &changed) {
+                Ok(out) if out.pointer(&pointer) == Some(&Value::String(new.clone())) => {}
+                Ok(out) => failures.push(format!(
+                    "{schema}{pointer}: the new value was not kept: {:?}",
+                    out.pointer(&pointer)
+                )),
+                Err(e) => failures.push(format!("{schema}{pointer}: {e}")),
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "closed enums in answers:\n{}",
+        failures.join("\n")
+    );
+    assert!(fields >= 10, "only {fields} enum fields found");
 }
