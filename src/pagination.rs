@@ -102,7 +102,7 @@ impl<T: ListItem + Serialize> Serialize for Page<T> {
 }
 
 /// Read as XMS sends it: `page`, `page_size`, `count` and the items under
-/// their key, the numbers as [`crate::wire`] reads integers (a negative one
+/// their key, the numbers read tolerantly as integers (a negative one
 /// is an error, never a 0), other fields ignored.
 impl<'de, T: ListItem + Deserialize<'de>> Deserialize<'de> for Page<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {

@@ -5,9 +5,11 @@
 //! operation of the spec, with the wire's own names (`from`, `to`) and the
 //! generated types of [`types`]. Nothing here is edited by hand; what the
 //! generator gets wrong is fixed in the spec or in `openapi/generator.rs`.
-//! Three things are hand-written and stand in for generated code:
-//! [`Timestamp`] (every `date-time`), the [`unions`] read by their `type`, and
-//! the open enums of [`crate::model`].
+//! Hand-written types stand in for generated ones: [`Timestamp`] (every
+//! `date-time` of a request), the open enums of [`crate::model`], and every
+//! response type, which is the SDK's own model (`crate::batches::Batch`,
+//! `crate::pagination::Page`, ...), so an answer read here is the same value
+//! the ergonomic API gives.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
