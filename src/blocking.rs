@@ -74,7 +74,7 @@ impl From<crate::Client> for Client {
     }
 }
 
-impl crate::client::Handle for Client {
+impl crate::client::AnyClient for Client {
     fn client(&self) -> &crate::Client {
         &self.client
     }

@@ -609,49 +609,84 @@ mod sealed {
 /// What the handlers and builders hold: the async [`Client`] or the
 /// [`blocking::Client`](crate::blocking::Client). The same handler and builder
 /// types serve both; with the async client their final method is `async`,
-/// with the blocking one it is not.
-pub trait Handle: sealed::Sealed + Clone + Send + Sync + 'static {
+/// with the blocking one it is not. Sealed: only these two implement it.
+///
+/// ```
+/// fn batches<C: xms::AnyClient>(client: &xms::batches::Batches<C>) -> &xms::batches::Batches<C> {
+///     client
+/// }
+/// let client = xms::Client::new("SERVICE_PLAN_ID", "API_TOKEN");
+/// batches(&client.batches());
+/// ```
+pub trait AnyClient: sealed::Sealed + Clone + Send + Sync + 'static {
     #[doc(hidden)]
     fn client(&self) -> &Client;
 }
 
-impl Handle for Client {
+impl AnyClient for Client {
     fn client(&self) -> &Client {
         self
     }
 }
 
-/// Define a final method (the one that sends) once for both clients: an
-/// `async fn` for `Client` and a plain `fn` for `blocking::Client`. The body
-/// is written once, as the async body.
-macro_rules! terminal {
-    (
-        impl[$($gen:tt)*] $ty:ident [$($targs:ty),*] {
-            $(
-                $(#[$meta:meta])*
-                pub fn $name:ident($($args:tt)*) -> $ret:ty $body:block
-            )*
-        }
+/// The two public faces of a final method (the one that sends): an
+/// `async fn` for [`Client`] and a blocking `fn` for
+/// [`blocking::Client`](crate::blocking::Client), each a one-line wrapper
+/// around the method's one implementation, an ordinary private `async fn`
+/// of the `impl<.., H: AnyClient>` block next to it:
+///
+/// ```ignore
+/// finals! {
+///     impl<K: BatchKind> SendBatch<K> {
+///         /// Check and send the batch.
+///         pub fn send(self) -> Result<K::Output> => send_inner;
+///     }
+/// }
+/// ```
+macro_rules! finals {
+    (impl<$($g:ident: $b:path),*> $ty:ident<$($t:ident),*> { $($body:tt)* }) => {
+        $crate::client::finals!(@each [$($g: $b),*] [$ty] [$($t),*] $($body)*);
+    };
+    (impl $ty:ident { $($body:tt)* }) => {
+        $crate::client::finals!(@each [] [$ty] [] $($body)*);
+    };
+    (@each $g:tt $ty:tt $t:tt) => {};
+    (@each $g:tt $ty:tt $t:tt
+        $(#[$m:meta])*
+        pub fn $name:ident($s:ident $(, $arg:ident: $argty:ty)* $(,)?) -> $ret:ty => $inner:ident;
+        $($rest:tt)*
     ) => {
-        impl<$($gen)*> $ty<$($targs,)* $crate::Client> {
-            $(
-                $(#[$meta])*
-                pub async fn $name($($args)*) -> $ret $body
-            )*
+        $crate::client::finals!(@emit $g $ty $t [$(#[$m])*] $name $s [$s] [$($arg: $argty),*] $ret, $inner);
+        $crate::client::finals!(@each $g $ty $t $($rest)*);
+    };
+    (@each $g:tt $ty:tt $t:tt
+        $(#[$m:meta])*
+        pub fn $name:ident(&$s:ident $(, $arg:ident: $argty:ty)* $(,)?) -> $ret:ty => $inner:ident;
+        $($rest:tt)*
+    ) => {
+        $crate::client::finals!(@emit $g $ty $t [$(#[$m])*] $name $s [&$s] [$($arg: $argty),*] $ret, $inner);
+        $crate::client::finals!(@each $g $ty $t $($rest)*);
+    };
+    (@emit [$($g:ident: $b:path),*] [$ty:ident] [$($t:ident),*] [$($m:tt)*] $name:ident $s:ident
+        [$($recv:tt)+] [$($arg:ident: $argty:ty),*] $ret:ty, $inner:ident
+    ) => {
+        impl<$($g: $b),*> $ty<$($t,)* $crate::Client> {
+            $($m)*
+            pub async fn $name($($recv)+, $($arg: $argty),*) -> $ret {
+                $s.$inner($($arg),*).await
+            }
         }
 
         #[cfg(feature = "blocking")]
-        impl<$($gen)*> $ty<$($targs,)* $crate::blocking::Client> {
-            $(
-                $(#[$meta])*
-                ///
-                /// (Blocking: waits for the answer; see [`crate::blocking`].)
-                pub fn $name($($args)*) -> $ret {
-                    $crate::blocking::block_on(async move $body)
-                }
-            )*
+        impl<$($g: $b),*> $ty<$($t,)* $crate::blocking::Client> {
+            $($m)*
+            ///
+            /// (Blocking: waits for the answer; see [`crate::blocking`].)
+            pub fn $name($($recv)+, $($arg: $argty),*) -> $ret {
+                $crate::blocking::block_on($s.$inner($($arg),*))
+            }
         }
     };
 }
 
-pub(crate) use terminal;
+pub(crate) use finals;

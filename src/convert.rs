@@ -28,3 +28,36 @@ pub(crate) fn parameters_to_raw(p: &Parameters) -> raw::types::Parameters {
             .collect(),
     )
 }
+
+/// A field of an update: left alone, put back to its default (JSON null),
+/// or set.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum Field<T> {
+    #[default]
+    Keep,
+    Reset,
+    Set(T),
+}
+
+impl<T> Field<T> {
+    /// Into the generated resettable type `W`: left out, `W(None)` (sent as
+    /// null), or `W(Some(value))`.
+    pub(crate) fn map<U, W>(
+        self,
+        set: impl FnOnce(T) -> U,
+        wrap: impl FnOnce(Option<U>) -> W,
+    ) -> Option<W> {
+        match self {
+            Field::Keep => None,
+            Field::Reset => Some(wrap(None)),
+            Field::Set(v) => Some(wrap(Some(set(v)))),
+        }
+    }
+
+    pub(crate) fn get(&self) -> Option<&T> {
+        match self {
+            Field::Set(v) => Some(v),
+            _ => None,
+        }
+    }
+}

@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{
     Client, Result,
-    client::{Handle, terminal},
+    client::AnyClient,
     convert::times,
     model::{BatchId, Channel, DeliveryCode, DeliveryStatus, Encoding},
     pagination::{ListItem, ListQuery, Page, listing},
@@ -178,13 +178,13 @@ pub struct DeliveryReports<H = Client> {
     handle: H,
 }
 
-impl<H: Handle> DeliveryReports<H> {
+impl<H: AnyClient> DeliveryReports<H> {
     pub(crate) fn new(handle: H) -> Self {
         DeliveryReports { handle }
     }
 
     /// The delivery report of the batch `id`: a summary unless
-    /// [`BatchReport::full`] asks for the recipients too.
+    /// [`BatchReportRequest::full`] asks for the recipients too.
     ///
     /// ```no_run
     /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
@@ -198,14 +198,38 @@ impl<H: Handle> DeliveryReports<H> {
     /// println!("{} of {} delivered", report.count(&DeliveryStatus::Delivered), report.total_message_count);
     /// # Ok(()) }
     /// ```
-    pub fn for_batch(&self, id: impl Into<BatchId>) -> BatchReport<H> {
-        BatchReport {
+    pub fn for_batch(&self, id: impl Into<BatchId>) -> BatchReportRequest<H> {
+        BatchReportRequest {
             handle: self.handle.clone(),
             id: id.into(),
             full: false,
             statuses: Vec::new(),
             codes: Vec::new(),
             client_reference: None,
+        }
+    }
+
+    /// The delivery report of the message of batch `id` to `recipient`
+    /// (the phone number as it was sent, with or without the `+`).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// let report = client.delivery_reports()
+    ///     .for_recipient("01FC66621XXXXX119Z8PMV1QPQ", "+46701234567")
+    ///     .send()
+    ///     .await?;
+    /// println!("{} (code {})", report.status, report.code);
+    /// # Ok(()) }
+    /// ```
+    pub fn for_recipient(
+        &self,
+        id: impl Into<BatchId>,
+        recipient: impl Into<String>,
+    ) -> RecipientReportRequest<H> {
+        RecipientReportRequest {
+            handle: self.handle.clone(),
+            id: id.into(),
+            recipient: recipient.into(),
         }
     }
 
@@ -231,36 +255,48 @@ impl<H: Handle> DeliveryReports<H> {
     }
 }
 
-terminal! {
-    impl[] DeliveryReports[] {
-        /// The delivery report of the message of batch `id` to `recipient`.
+/// The request for the delivery report of one recipient of a batch; made
+/// by [`DeliveryReports::for_recipient`].
+#[derive(Clone, Debug)]
+#[must_use = "a report is only fetched by .send()"]
+pub struct RecipientReportRequest<H = Client> {
+    handle: H,
+    id: BatchId,
+    recipient: String,
+}
+
+impl<H: AnyClient> RecipientReportRequest<H> {
+    async fn send_inner(self) -> Result<RecipientDeliveryReport> {
+        validate::id("batch_id", self.id.as_str())?;
+        validate::id("recipient", &self.recipient)?;
+        let (id, recipient) = (&self.id, &self.recipient);
+        self.handle
+            .client()
+            .call(|raw, plan| {
+                raw.get_recipient_delivery_report()
+                    .service_plan_id(plan)
+                    .batch_id(id.as_str())
+                    .recipient_msisdn(recipient.as_str())
+                    .send()
+            })
+            .await
+    }
+}
+
+crate::client::finals! {
+    impl RecipientReportRequest {
+        /// Fetch the report.
         ///
         /// ```no_run
         /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
         /// let report = client.delivery_reports()
-        ///     .for_recipient("01FC66621XXXXX119Z8PMV1QPQ", "46701234567")
+        ///     .for_recipient("01FC66621XXXXX119Z8PMV1QPQ", "+46701234567")
+        ///     .send()
         ///     .await?;
         /// println!("{} at {}", report.status, report.at);
         /// # Ok(()) }
         /// ```
-        pub fn for_recipient(&self, id: impl Into<BatchId>, recipient: impl Into<String>) -> Result<RecipientDeliveryReport> {
-            let id = id.into();
-            let recipient = recipient.into();
-            validate::id("batch_id", id.as_str())?;
-            validate::id("recipient", &recipient)?;
-            let report = self
-                .handle
-                .client()
-                .call(|raw, plan| {
-                    raw.get_recipient_delivery_report()
-                        .service_plan_id(plan)
-                        .batch_id(id.as_str())
-                        .recipient_msisdn(recipient.as_str())
-                        .send()
-                })
-                .await?;
-            Ok(report)
-        }
+        pub fn send(self) -> Result<RecipientDeliveryReport> => send_inner;
     }
 }
 
@@ -268,7 +304,7 @@ terminal! {
 /// [`DeliveryReports::for_batch`].
 #[derive(Clone, Debug)]
 #[must_use = "a report is only fetched by .send()"]
-pub struct BatchReport<H = Client> {
+pub struct BatchReportRequest<H = Client> {
     handle: H,
     id: BatchId,
     full: bool,
@@ -277,7 +313,7 @@ pub struct BatchReport<H = Client> {
     client_reference: Option<String>,
 }
 
-impl<H: Handle> BatchReport<H> {
+impl<H: AnyClient> BatchReportRequest<H> {
     /// Only the counts per status code (the default).
     pub fn summary(mut self) -> Self {
         self.full = false;
@@ -309,35 +345,47 @@ impl<H: Handle> BatchReport<H> {
     }
 }
 
-terminal! {
-    impl[] BatchReport[] {
+impl<H: AnyClient> BatchReportRequest<H> {
+    async fn send_inner(self) -> Result<BatchDeliveryReport> {
+        validate::id("batch_id", self.id.as_str())?;
+        let statuses = status_filter(&self.statuses)?;
+        let codes = code_filter(&self.codes);
+        let kind = if self.full {
+            rt::BatchReportKind::Full
+        } else {
+            rt::BatchReportKind::Summary
+        };
+        let reference = self.client_reference.clone();
+        let id = self.id.clone();
+        let report = self
+            .handle
+            .client()
+            .call(|raw, plan| {
+                let mut call = raw
+                    .get_batch_delivery_report()
+                    .service_plan_id(plan)
+                    .batch_id(id.as_str())
+                    .type_(kind);
+                if let Some(statuses) = statuses {
+                    call = call.status(statuses);
+                }
+                if let Some(codes) = codes {
+                    call = call.code(codes);
+                }
+                if let Some(reference) = reference {
+                    call = call.client_reference(reference);
+                }
+                call.send()
+            })
+            .await?;
+        Ok(report)
+    }
+}
+
+crate::client::finals! {
+    impl BatchReportRequest {
         /// Fetch the report.
-        pub fn send(self) -> Result<BatchDeliveryReport> {
-            validate::id("batch_id", self.id.as_str())?;
-            let statuses = status_filter(&self.statuses)?;
-            let codes = code_filter(&self.codes);
-            let kind = if self.full { rt::BatchReportKind::Full } else { rt::BatchReportKind::Summary };
-            let reference = self.client_reference.clone();
-            let id = self.id.clone();
-            let report = self
-                .handle
-                .client()
-                .call(|raw, plan| {
-                    let mut call = raw.get_batch_delivery_report().service_plan_id(plan).batch_id(id.as_str()).type_(kind);
-                    if let Some(statuses) = statuses {
-                        call = call.status(statuses);
-                    }
-                    if let Some(codes) = codes {
-                        call = call.code(codes);
-                    }
-                    if let Some(reference) = reference {
-                        call = call.client_reference(reference);
-                    }
-                    call.send()
-                })
-                .await?;
-            Ok(report)
-        }
+        pub fn send(self) -> Result<BatchDeliveryReport> => send_inner;
     }
 }
 
@@ -367,7 +415,7 @@ pub struct ListDeliveryReports<H = Client> {
     codes: Vec<DeliveryCode>,
 }
 
-impl<H: Handle> ListDeliveryReports<H> {
+impl<H: AnyClient> ListDeliveryReports<H> {
     /// Only reports at or after this time (XMS's default: 24 hours ago).
     pub fn start_date(mut self, at: DateTime<Utc>) -> Self {
         self.query.start_date = Some(at);

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use crate::{
     Client, Result,
     batches::text_of,
-    client::{Handle, terminal},
+    client::AnyClient,
     convert::times,
     model::{InboundId, InboundType, MediaUploadStatus},
     pagination::{ListItem, ListQuery, Page, listing},
@@ -327,7 +327,7 @@ pub struct Inbounds<H = Client> {
     handle: H,
 }
 
-impl<H: Handle> Inbounds<H> {
+impl<H: AnyClient> Inbounds<H> {
     pub(crate) fn new(handle: H) -> Self {
         Inbounds { handle }
     }
@@ -362,7 +362,7 @@ pub struct ListInbounds<H = Client> {
     recipients: Vec<String>,
 }
 
-impl<H: Handle> ListInbounds<H> {
+impl<H: AnyClient> ListInbounds<H> {
     /// Only messages sent to these numbers or short codes (`to`; sent
     /// comma-separated, so a value must not contain a comma).
     pub fn recipients(mut self, recipients: impl IntoIterator<Item = impl Into<String>>) -> Self {
@@ -422,8 +422,26 @@ impl<H: Handle> ListInbounds<H> {
 
 listing!(ListInbounds, Inbound);
 
-terminal! {
-    impl[] Inbounds[] {
+impl<H: AnyClient> Inbounds<H> {
+    async fn get_inner(&self, id: impl Into<InboundId>) -> Result<Inbound> {
+        let id = id.into();
+        validate::id("inbound_id", id.as_str())?;
+        let inbound = self
+            .handle
+            .client()
+            .call(|raw, plan| {
+                raw.get_inbound()
+                    .service_plan_id(plan)
+                    .inbound_id(id.as_str())
+                    .send()
+            })
+            .await?;
+        Ok(inbound)
+    }
+}
+
+crate::client::finals! {
+    impl Inbounds {
         /// The inbound message `id`.
         ///
         /// ```no_run
@@ -432,15 +450,6 @@ terminal! {
         /// println!("{} wrote to {} at {:?}", inbound.sender(), inbound.recipient(), inbound.received_at());
         /// # Ok(()) }
         /// ```
-        pub fn get(&self, id: impl Into<InboundId>) -> Result<Inbound> {
-            let id = id.into();
-            validate::id("inbound_id", id.as_str())?;
-            let inbound = self
-                .handle
-                .client()
-                .call(|raw, plan| raw.get_inbound().service_plan_id(plan).inbound_id(id.as_str()).send())
-                .await?;
-            Ok(inbound)
-        }
+        pub fn get(&self, id: impl Into<InboundId>) -> Result<Inbound> => get_inner;
     }
 }

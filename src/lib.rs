@@ -42,7 +42,7 @@ pub mod transport;
 pub mod validate;
 mod wire;
 
-pub use client::{Client, ClientBuilder, Handle, LEGACY_CLX_ENDPOINT, Region};
+pub use client::{AnyClient, Client, ClientBuilder, LEGACY_CLX_ENDPOINT, Region};
 pub use error::{BoxError, ERROR_BODY_LIMIT, Error, ResponseInfo, Result};
 pub use model::{
     BatchId, BatchType, Channel, DeliveryCode, DeliveryReportType, DeliveryStatus, Encoding,

@@ -451,7 +451,7 @@ impl<T> Unpin for Items<T> {}
 /// and a `query: ListQuery` field.
 macro_rules! listing {
     ($builder:ident, $item:ty) => {
-        impl<H: $crate::client::Handle> $builder<H> {
+        impl<H: $crate::client::AnyClient> $builder<H> {
             /// How many items a page holds (1 to 100; XMS's default is 30).
             pub fn page_size(mut self, size: u32) -> Self {
                 self.query.page_size = Some(size);
@@ -515,12 +515,29 @@ macro_rules! listing {
             }
         }
 
-        $crate::client::terminal! {
-            impl[] $builder[] {
+        impl<H: $crate::client::AnyClient> $builder<H> {
+            async fn page_inner(
+                &self,
+                page: u32,
+            ) -> $crate::Result<$crate::pagination::Page<$item>> {
+                self.fetch(page).await
+            }
+        }
+
+        $crate::client::finals! {
+            impl $builder {
                 /// Fetch page `page` (counted from 0).
-                pub fn page(&self, page: u32) -> $crate::Result<$crate::pagination::Page<$item>> {
-                    self.fetch(page).await
-                }
+                ///
+                /// ```no_run
+                /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+                /// let first = client.batches().list().page_size(100).page(0).await?;
+                /// println!("{} of {}", first.items.len(), first.count);
+                /// # Ok(()) }
+                /// ```
+                pub fn page(
+                    &self,
+                    page: u32,
+                ) -> $crate::Result<$crate::pagination::Page<$item>> => page_inner;
             }
         }
     };

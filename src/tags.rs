@@ -7,7 +7,7 @@
 
 use crate::{
     Client, Result,
-    client::{Handle, terminal},
+    client::AnyClient,
     model::{BatchId, GroupId},
     raw::types as rt,
     validate,
@@ -34,7 +34,7 @@ pub struct Tags<H = Client> {
     owner: Owner,
 }
 
-impl<H: Handle> Tags<H> {
+impl<H: AnyClient> Tags<H> {
     pub(crate) fn batch(handle: H, id: BatchId) -> Self {
         Tags {
             handle,
@@ -63,66 +63,127 @@ fn tag_list(field: &str, tags: impl IntoIterator<Item = impl Into<String>>) -> R
     Ok(tags)
 }
 
-terminal! {
-    impl[] Tags[] {
+impl<H: AnyClient> Tags<H> {
+    async fn get_inner(&self) -> Result<Vec<String>> {
+        self.check()?;
+        let tags = match &self.owner {
+            Owner::Batch(id) => {
+                self.handle
+                    .client()
+                    .call(|raw, plan| {
+                        raw.get_batch_tags()
+                            .service_plan_id(plan)
+                            .batch_id(id.as_str())
+                            .send()
+                    })
+                    .await?
+            }
+            Owner::Group(id) => {
+                self.handle
+                    .client()
+                    .call(|raw, plan| {
+                        raw.get_group_tags()
+                            .service_plan_id(plan)
+                            .group_id(id.as_str())
+                            .send()
+                    })
+                    .await?
+            }
+        };
+        Ok(tags.tags)
+    }
+
+    async fn replace_inner(
+        &self,
+        tags: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<Vec<String>> {
+        self.check()?;
+        let body = rt::Tags {
+            tags: tag_list("tags", tags)?,
+        };
+        let tags = match &self.owner {
+            Owner::Batch(id) => {
+                self.handle
+                    .client()
+                    .call(|raw, plan| {
+                        raw.replace_batch_tags()
+                            .service_plan_id(plan)
+                            .batch_id(id.as_str())
+                            .body(body)
+                            .send()
+                    })
+                    .await?
+            }
+            Owner::Group(id) => {
+                self.handle
+                    .client()
+                    .call(|raw, plan| {
+                        raw.replace_group_tags()
+                            .service_plan_id(plan)
+                            .group_id(id.as_str())
+                            .body(body)
+                            .send()
+                    })
+                    .await?
+            }
+        };
+        Ok(tags.tags)
+    }
+
+    async fn update_inner(
+        &self,
+        add: impl IntoIterator<Item = impl Into<String>>,
+        remove: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<Vec<String>> {
+        self.check()?;
+        let body = rt::TagsUpdate {
+            add: tag_list("add", add)?,
+            remove: tag_list("remove", remove)?,
+        };
+        let tags = match &self.owner {
+            Owner::Batch(id) => {
+                self.handle
+                    .client()
+                    .call(|raw, plan| {
+                        raw.update_batch_tags()
+                            .service_plan_id(plan)
+                            .batch_id(id.as_str())
+                            .body(body)
+                            .send()
+                    })
+                    .await?
+            }
+            Owner::Group(id) => {
+                self.handle
+                    .client()
+                    .call(|raw, plan| {
+                        raw.update_group_tags()
+                            .service_plan_id(plan)
+                            .group_id(id.as_str())
+                            .body(body)
+                            .send()
+                    })
+                    .await?
+            }
+        };
+        Ok(tags.tags)
+    }
+}
+
+crate::client::finals! {
+    impl Tags {
         /// The tags.
-        pub fn get(&self) -> Result<Vec<String>> {
-            self.check()?;
-            let tags = match &self.owner {
-                Owner::Batch(id) => self
-                    .handle
-                    .client()
-                    .call(|raw, plan| raw.get_batch_tags().service_plan_id(plan).batch_id(id.as_str()).send())
-                    .await?,
-                Owner::Group(id) => self
-                    .handle
-                    .client()
-                    .call(|raw, plan| raw.get_group_tags().service_plan_id(plan).group_id(id.as_str()).send())
-                    .await?,
-            };
-            Ok(tags.tags)
-        }
-
+        pub fn get(&self) -> Result<Vec<String>> => get_inner;
         /// Replace all tags; returns the tags now.
-        pub fn replace(&self, tags: impl IntoIterator<Item = impl Into<String>>) -> Result<Vec<String>> {
-            self.check()?;
-            let body = rt::Tags { tags: tag_list("tags", tags)? };
-            let tags = match &self.owner {
-                Owner::Batch(id) => self
-                    .handle
-                    .client()
-                    .call(|raw, plan| raw.replace_batch_tags().service_plan_id(plan).batch_id(id.as_str()).body(body).send())
-                    .await?,
-                Owner::Group(id) => self
-                    .handle
-                    .client()
-                    .call(|raw, plan| raw.replace_group_tags().service_plan_id(plan).group_id(id.as_str()).body(body).send())
-                    .await?,
-            };
-            Ok(tags.tags)
-        }
-
+        pub fn replace(
+            &self,
+            tags: impl IntoIterator<Item = impl Into<String>>,
+        ) -> Result<Vec<String>> => replace_inner;
         /// Add some tags and remove others; returns the tags now.
         pub fn update(
             &self,
             add: impl IntoIterator<Item = impl Into<String>>,
             remove: impl IntoIterator<Item = impl Into<String>>,
-        ) -> Result<Vec<String>> {
-            self.check()?;
-            let body = rt::TagsUpdate { add: tag_list("add", add)?, remove: tag_list("remove", remove)? };
-            let tags = match &self.owner {
-                Owner::Batch(id) => self
-                    .handle
-                    .client()
-                    .call(|raw, plan| raw.update_batch_tags().service_plan_id(plan).batch_id(id.as_str()).body(body).send())
-                    .await?,
-                Owner::Group(id) => self
-                    .handle
-                    .client()
-                    .call(|raw, plan| raw.update_group_tags().service_plan_id(plan).group_id(id.as_str()).body(body).send())
-                    .await?,
-            };
-            Ok(tags.tags)
-        }
+        ) -> Result<Vec<String>> => update_inner;
     }
 }

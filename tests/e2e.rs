@@ -75,6 +75,7 @@ async fn send_follow_and_report_a_parameterized_batch() {
     assert_eq!(done.client_reference.as_deref(), Some("e2e-1"));
     let one = reports
         .for_recipient(&batch.id, "46701111111")
+        .send()
         .await
         .unwrap();
     assert_eq!(
@@ -96,7 +97,7 @@ async fn send_follow_and_report_a_parameterized_batch() {
         ["46702222991"]
     );
     assert!(matches!(
-        reports.for_recipient(&batch.id, "46709999999").await,
+        reports.for_recipient(&batch.id, "46709999999").send().await,
         Err(Error::NotFound { .. })
     ));
 }
@@ -299,7 +300,7 @@ async fn groups_end_to_end() {
         .update(&club.id)
         .add_members(["46703333333"])
         .remove_members(["46702222222"])
-        .remove_name()
+        .reset_name()
         .send()
         .await
         .unwrap();

@@ -109,6 +109,7 @@ async fn recipient_report() {
         .client()
         .delivery_reports()
         .for_recipient("b1", "46701234567")
+        .send()
         .await
         .unwrap();
     let req = server.only_request();

@@ -103,8 +103,8 @@ async fn update_with_every_change_and_name_removal() {
         .remove_child_groups(["g3"])
         .add_from_group("g4")
         .remove_from_group("g5")
-        .remove_name()
-        .remove_auto_update()
+        .reset_name()
+        .reset_auto_update()
         .send()
         .await
         .unwrap();

@@ -138,6 +138,7 @@ async fn dot_segments_as_ids_are_refused_before_sending() {
                 client
                     .delivery_reports()
                     .for_recipient("b1", id)
+                    .send()
                     .await
                     .map(drop),
             ),
@@ -354,6 +355,7 @@ async fn a_delivery_report_of_a_new_channel_is_read() {
         .client()
         .delivery_reports()
         .for_recipient("b1", "46701234567")
+        .send()
         .await
         .unwrap();
     assert_eq!(

@@ -252,7 +252,11 @@ async fn group_and_report_rules() {
     refused(g.replace("", ["1"]).send().await, "group_id", "empty");
     refused(client.inbounds().get("").await, "inbound_id", "empty");
     refused(
-        client.delivery_reports().for_recipient("b1", "").await,
+        client
+            .delivery_reports()
+            .for_recipient("b1", "")
+            .send()
+            .await,
         "recipient",
         "empty",
     );

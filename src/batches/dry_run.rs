@@ -1,0 +1,63 @@
+//! Dry runs: what a batch would cost, as XMS computes it.
+
+use super::DryRunResult;
+use crate::{Client, Result, client::AnyClient, raw::types as rt, validate};
+
+/// A dry run being set up; made by [`SendBatch::dry_run`].
+#[derive(Debug)]
+#[must_use = "a dry run is only made by .send()"]
+pub struct DryRun<H = Client> {
+    pub(super) handle: H,
+    pub(super) request: Result<rt::SendBatchRequest>,
+    pub(super) per_recipient: Option<bool>,
+    pub(super) number_of_recipients: Option<u32>,
+}
+
+impl<H: AnyClient> DryRun<H> {
+    /// Include the body, parts and encoding of each recipient's message.
+    pub fn per_recipient(mut self, include: bool) -> Self {
+        self.per_recipient = Some(include);
+        self
+    }
+
+    /// Give details for at most this many recipients (100 by default, at
+    /// most 1000). Implies [`DryRun::per_recipient`].
+    pub fn number_of_recipients(mut self, count: u32) -> Self {
+        self.per_recipient = Some(true);
+        self.number_of_recipients = Some(count);
+        self
+    }
+}
+
+impl<H: AnyClient> DryRun<H> {
+    async fn send_inner(self) -> Result<DryRunResult> {
+        let request = self.request?;
+        if let Some(n) = self.number_of_recipients {
+            validate::range("number_of_recipients", n.into(), 1, 1000)?;
+        }
+        let n = self.number_of_recipients.map(|n| n as i32);
+        let per_recipient = self.per_recipient;
+        let result = self
+            .handle
+            .client()
+            .call(|raw, plan| {
+                let mut call = raw.dry_run_batch().service_plan_id(plan).body(request);
+                if let Some(per) = per_recipient {
+                    call = call.per_recipient(per);
+                }
+                if let Some(n) = n {
+                    call = call.number_of_recipients(n);
+                }
+                call.send()
+            })
+            .await?;
+        Ok(result)
+    }
+}
+
+crate::client::finals! {
+    impl DryRun {
+        /// Run it.
+        pub fn send(self) -> Result<DryRunResult> => send_inner;
+    }
+}

@@ -1,0 +1,497 @@
+//! Sending a batch: [`SendBatch`], the checks a send and an update share,
+//! and the kind-specific settings.
+
+use std::marker::PhantomData;
+
+use chrono::{DateTime, Utc};
+
+use super::{BatchKind, Binary, DryRun, Media, MediaBody, Text, expect_kind};
+use crate::{
+    Client, Result,
+    client::AnyClient,
+    convert::{constrained, parameters_to_raw, times},
+    model::{BatchId, DeliveryReportType, Parameters},
+    raw::types as rt,
+    validate,
+};
+
+/// The rules a send and an update share, over the fields they set.
+pub(super) struct Checks<'a> {
+    pub(super) sender: Option<&'a str>,
+    pub(super) body: Option<&'a Body>,
+    pub(super) parameters: Option<&'a Parameters>,
+    pub(super) send_at: Option<DateTime<Utc>>,
+    pub(super) expire_at: Option<DateTime<Utc>>,
+    pub(super) callback_url: Option<&'a str>,
+    pub(super) client_reference: Option<&'a str>,
+    pub(super) max_parts: Option<u32>,
+    pub(super) from_ton: Option<u8>,
+    pub(super) from_npi: Option<u8>,
+}
+
+impl Checks<'_> {
+    pub(super) fn run(self) -> Result<()> {
+        if let Some(sender) = self.sender {
+            validate::non_empty("sender", sender)?;
+        }
+        match self.body {
+            Some(Body::Text(text)) => {
+                validate::max_chars("body", text, validate::MAX_TEXT_BODY_CHARS)?
+            }
+            Some(Body::Binary { body, udh }) => validate::binary(body, udh)?,
+            Some(Body::Media(media)) => {
+                validate::non_empty("body.url", &media.url)?;
+                validate::url("body.url", &media.url)?;
+            }
+            None => {}
+        }
+        if let Some(parameters) = self.parameters {
+            validate::parameters(parameters)?;
+        }
+        validate::schedule(self.send_at, self.expire_at)?;
+        if let Some(url) = self.callback_url {
+            validate::url("callback_url", url)?;
+        }
+        if let Some(reference) = self.client_reference {
+            validate::max_chars(
+                "client_reference",
+                reference,
+                validate::MAX_CLIENT_REFERENCE_CHARS,
+            )?;
+        }
+        if let Some(parts) = self.max_parts {
+            validate::range(
+                "max_number_of_message_parts",
+                parts.into(),
+                1,
+                i32::MAX.into(),
+            )?;
+        }
+        if let Some(ton) = self.from_ton {
+            validate::range("from_ton", ton.into(), 0, 6)?;
+        }
+        if let Some(npi) = self.from_npi {
+            validate::range("from_npi", npi.into(), 0, 18)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(super) enum Body {
+    Text(String),
+    Binary { body: String, udh: String },
+    Media(MediaBody),
+}
+
+/// A batch being built, to [send](SendBatch::send), [dry run](SendBatch::dry_run)
+/// or [put in place of another](SendBatch::replace). Made by
+/// [`Batches::text`], [`Batches::binary`] and [`Batches::media`].
+///
+/// Nothing is checked or sent until the final call; then every rule of the
+/// API that can be checked here is, and a broken one fails with
+/// [`Error::InvalidRequest`] before anything is sent.
+#[derive(Clone, Debug)]
+#[must_use = "a batch is only sent by .send()"]
+pub struct SendBatch<K, H = Client> {
+    handle: H,
+    kind: PhantomData<fn() -> K>,
+    sender: Option<String>,
+    recipients: Vec<String>,
+    body: Body,
+    parameters: Parameters,
+    delivery_report: Option<DeliveryReportType>,
+    send_at: Option<DateTime<Utc>>,
+    expire_at: Option<DateTime<Utc>>,
+    callback_url: Option<String>,
+    client_reference: Option<String>,
+    feedback_enabled: Option<bool>,
+    flash_message: Option<bool>,
+    truncate_concat: Option<bool>,
+    max_number_of_message_parts: Option<u32>,
+    from_ton: Option<u8>,
+    from_npi: Option<u8>,
+    strict_validation: Option<bool>,
+}
+
+impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
+    pub(super) fn new(handle: H, sender: String, recipients: Vec<String>, body: Body) -> Self {
+        SendBatch {
+            handle,
+            kind: PhantomData,
+            sender: Some(sender),
+            recipients,
+            body,
+            parameters: Parameters::new(),
+            delivery_report: None,
+            send_at: None,
+            expire_at: None,
+            callback_url: None,
+            client_reference: None,
+            feedback_enabled: None,
+            flash_message: None,
+            truncate_concat: None,
+            max_number_of_message_parts: None,
+            from_ton: None,
+            from_npi: None,
+            strict_validation: None,
+        }
+    }
+
+    /// Leave the sender out, so XMS picks one from the account's default
+    /// originator pool per recipient.
+    pub fn without_sender(mut self) -> Self {
+        self.sender = None;
+        self
+    }
+
+    /// Add a recipient: a phone number or a group id.
+    pub fn recipient(mut self, recipient: impl Into<String>) -> Self {
+        self.recipients.push(recipient.into());
+        self
+    }
+
+    /// Add recipients.
+    pub fn recipients<I, S>(mut self, recipients: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.recipients
+            .extend(recipients.into_iter().map(Into::into));
+        self
+    }
+
+    /// Which delivery report callbacks to get (none when not set).
+    pub fn delivery_report(mut self, kind: DeliveryReportType) -> Self {
+        self.delivery_report = Some(kind);
+        self
+    }
+
+    /// Send at this time instead of now.
+    pub fn send_at(mut self, at: DateTime<Utc>) -> Self {
+        self.send_at = Some(at);
+        self
+    }
+
+    /// Give up delivering at this time: after `send_at`, at most 3 days
+    /// later (the default).
+    pub fn expire_at(mut self, at: DateTime<Utc>) -> Self {
+        self.expire_at = Some(at);
+        self
+    }
+
+    /// Send this batch's delivery report callbacks here instead of to the
+    /// service plan's callback URL.
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.callback_url = Some(url.into());
+        self
+    }
+
+    /// A reference of yours (at most 2048 characters), echoed in delivery
+    /// reports and callbacks. Also the way to find a batch again after a send
+    /// whose answer was lost.
+    pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
+        self.client_reference = Some(reference.into());
+        self
+    }
+
+    /// Whether you will report delivery with [`Batches::delivery_feedback`].
+    pub fn feedback_enabled(mut self, enabled: bool) -> Self {
+        self.feedback_enabled = Some(enabled);
+        self
+    }
+
+    fn check(&self) -> Result<()> {
+        validate::list("recipients", &self.recipients, 1, validate::MAX_RECIPIENTS)?;
+        Checks {
+            sender: self.sender.as_deref(),
+            body: Some(&self.body),
+            parameters: Some(&self.parameters),
+            send_at: self.send_at,
+            expire_at: self.expire_at,
+            callback_url: self.callback_url.as_deref(),
+            client_reference: self.client_reference.as_deref(),
+            max_parts: self.max_number_of_message_parts,
+            from_ton: self.from_ton,
+            from_npi: self.from_npi,
+        }
+        .run()
+    }
+
+    fn to_raw(&self) -> Result<rt::SendBatchRequest> {
+        self.check()?;
+        let parameters = (!self.parameters.is_empty()).then(|| parameters_to_raw(&self.parameters));
+        let parts = self
+            .max_number_of_message_parts
+            .and_then(std::num::NonZeroU32::new);
+        let ton = self.from_ton.map(i32::from);
+        let npi = self.from_npi.map(i32::from);
+        Ok(match &self.body {
+            Body::Text(text) => rt::TextBatchRequest {
+                type_: Some(rt::TextBatchType::MtText),
+                to: self.recipients.clone(),
+                from: self.sender.clone(),
+                body: constrained("body", text.clone())?,
+                parameters,
+                delivery_report: self.delivery_report.clone(),
+                send_at: times(self.send_at),
+                expire_at: times(self.expire_at),
+                callback_url: self
+                    .callback_url
+                    .clone()
+                    .map(|u| constrained("callback_url", u))
+                    .transpose()?,
+                client_reference: self
+                    .client_reference
+                    .clone()
+                    .map(|r| constrained("client_reference", r))
+                    .transpose()?,
+                feedback_enabled: self.feedback_enabled,
+                flash_message: self.flash_message,
+                truncate_concat: self.truncate_concat,
+                max_number_of_message_parts: parts,
+                from_ton: ton,
+                from_npi: npi,
+            }
+            .into(),
+            Body::Binary { body, udh } => rt::BinaryBatchRequest {
+                type_: rt::BinaryBatchType::MtBinary,
+                to: self.recipients.clone(),
+                from: self.sender.clone(),
+                body: body.clone(),
+                udh: udh.clone(),
+                delivery_report: self.delivery_report.clone(),
+                send_at: times(self.send_at),
+                expire_at: times(self.expire_at),
+                callback_url: self
+                    .callback_url
+                    .clone()
+                    .map(|u| constrained("callback_url", u))
+                    .transpose()?,
+                client_reference: self
+                    .client_reference
+                    .clone()
+                    .map(|r| constrained("client_reference", r))
+                    .transpose()?,
+                feedback_enabled: self.feedback_enabled,
+                flash_message: self.flash_message,
+                truncate_concat: self.truncate_concat,
+                max_number_of_message_parts: parts,
+                from_ton: ton,
+                from_npi: npi,
+            }
+            .into(),
+            Body::Media(media) => rt::MediaBatchRequest {
+                type_: rt::MediaBatchType::MtMedia,
+                to: self.recipients.clone(),
+                from: self.sender.clone(),
+                body: media.clone(),
+                parameters,
+                delivery_report: self.delivery_report.clone(),
+                send_at: times(self.send_at),
+                expire_at: times(self.expire_at),
+                callback_url: self
+                    .callback_url
+                    .clone()
+                    .map(|u| constrained("callback_url", u))
+                    .transpose()?,
+                client_reference: self
+                    .client_reference
+                    .clone()
+                    .map(|r| constrained("client_reference", r))
+                    .transpose()?,
+                feedback_enabled: self.feedback_enabled,
+                strict_validation: self.strict_validation,
+            }
+            .into(),
+        })
+    }
+
+    /// Dry run this batch instead of sending it: how many parts and which
+    /// encoding each recipient's message would take.
+    pub fn dry_run(self) -> DryRun<H> {
+        DryRun {
+            request: self.to_raw(),
+            handle: self.handle,
+            per_recipient: None,
+            number_of_recipients: None,
+        }
+    }
+}
+
+/// Settings of text and media batches.
+macro_rules! parameter_methods {
+    ($kind:ty) => {
+        impl<H: AnyClient> SendBatch<$kind, H> {
+            /// Give the `${key}` placeholder a value per recipient, and a
+            /// default for the recipients not listed.
+            ///
+            /// ```no_run
+            /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+            /// client.batches()
+            ///     .text("12345", ["+46701234567", "+46707654321"], "Hi ${name}!")
+            ///     .parameter("name", [("+46701234567", "Mary")], "valued customer")
+            ///     .send()
+            ///     .await?;
+            /// # Ok(()) }
+            /// ```
+            pub fn parameter<I, R, V>(
+                self,
+                key: impl Into<String>,
+                values: I,
+                default: impl Into<String>,
+            ) -> Self
+            where
+                I: IntoIterator<Item = (R, V)>,
+                R: Into<String>,
+                V: Into<String>,
+            {
+                let key = key.into();
+                let mut this = self.parameter_without_default(key.clone(), values);
+                this.parameters
+                    .entry(key)
+                    .or_default()
+                    .insert("default".into(), default.into());
+                this
+            }
+
+            /// Give the `${key}` placeholder a value per recipient, without a
+            /// default: the message fails (code 405) for a recipient not listed.
+            pub fn parameter_without_default<I, R, V>(
+                mut self,
+                key: impl Into<String>,
+                values: I,
+            ) -> Self
+            where
+                I: IntoIterator<Item = (R, V)>,
+                R: Into<String>,
+                V: Into<String>,
+            {
+                let entry = self.parameters.entry(key.into()).or_default();
+                entry.extend(values.into_iter().map(|(r, v)| (r.into(), v.into())));
+                self
+            }
+
+            /// Set all parameters at once, replacing any set before.
+            pub fn parameters(mut self, parameters: Parameters) -> Self {
+                self.parameters = parameters;
+                self
+            }
+        }
+    };
+}
+
+parameter_methods!(Text);
+parameter_methods!(Media);
+
+/// Settings of SMS (text and binary) batches.
+macro_rules! sms_methods {
+    ($kind:ty) => {
+        impl<H: AnyClient> SendBatch<$kind, H> {
+            /// Show the message at once without storing it on the phone.
+            pub fn flash_message(mut self, flash: bool) -> Self {
+                self.flash_message = Some(flash);
+                self
+            }
+
+            /// Cut the message to one part instead of splitting it.
+            pub fn truncate_concat(mut self, truncate: bool) -> Self {
+                self.truncate_concat = Some(truncate);
+                self
+            }
+
+            /// Do not send a message that needs more parts than this (it
+            /// fails with code 411).
+            pub fn max_number_of_message_parts(mut self, parts: u32) -> Self {
+                self.max_number_of_message_parts = Some(parts);
+                self
+            }
+
+            /// The sender's type of number (0 to 6), overriding XMS's guess.
+            pub fn from_ton(mut self, ton: u8) -> Self {
+                self.from_ton = Some(ton);
+                self
+            }
+
+            /// The sender's numbering plan (0 to 18), overriding XMS's guess.
+            pub fn from_npi(mut self, npi: u8) -> Self {
+                self.from_npi = Some(npi);
+                self
+            }
+        }
+    };
+}
+
+sms_methods!(Text);
+sms_methods!(Binary);
+
+impl<H: AnyClient> SendBatch<Media, H> {
+    /// The text shown with the media.
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        if let Body::Media(media) = &mut self.body {
+            media.message = Some(message.into());
+        }
+        self
+    }
+
+    /// The subject line.
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        if let Body::Media(media) = &mut self.body {
+            media.subject = Some(subject.into());
+        }
+        self
+    }
+
+    /// Refuse media that does not follow the MMS best practices instead of
+    /// sending it anyway.
+    pub fn strict_validation(mut self, strict: bool) -> Self {
+        self.strict_validation = Some(strict);
+        self
+    }
+}
+
+impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
+    pub(super) async fn send_inner(self) -> Result<K::Output> {
+        let request = self.to_raw()?;
+        let client = self.handle.client();
+        let (batch, answer) = client
+            .call_with_response(|raw, plan| {
+                raw.send_batch().service_plan_id(plan).body(request).send()
+            })
+            .await?;
+        expect_kind::<K>(batch, answer, client)
+    }
+
+    async fn replace_inner(self, id: impl Into<BatchId>) -> Result<K::Output> {
+        let id = id.into();
+        validate::id("batch_id", id.as_str())?;
+        let request = self.to_raw()?;
+        let client = self.handle.client();
+        let (batch, answer) = client
+            .call_with_response(|raw, plan| {
+                raw.replace_batch()
+                    .service_plan_id(plan)
+                    .batch_id(id.as_str())
+                    .body(request)
+                    .send()
+            })
+            .await?;
+        expect_kind::<K>(batch, answer, client)
+    }
+}
+
+crate::client::finals! {
+    impl<K: BatchKind> SendBatch<K> {
+        /// Check and send the batch.
+        ///
+        /// Never retried on a timeout or server error (the first attempt
+        /// may have been processed); on such an error, look for the batch by
+        /// its client reference before sending again.
+        pub fn send(self) -> Result<K::Output> => send_inner;
+        /// Check the batch and put it in place of the batch `id`, which
+        /// must not have been dispatched yet. The same as cancelling it and
+        /// sending this one, keeping the id.
+        pub fn replace(self, id: impl Into<BatchId>) -> Result<K::Output> => replace_inner;
+    }
+}

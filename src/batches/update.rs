@@ -1,0 +1,467 @@
+//! Changing a batch before it is dispatched: [`UpdateBatch`].
+
+use std::marker::PhantomData;
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    BatchKind, Binary, Media, MediaBody, Text, expect_kind,
+    send::{Body, Checks},
+};
+use crate::{
+    Client, Result,
+    client::AnyClient,
+    convert::{Field, constrained, parameters_to_raw},
+    model::{BatchId, DeliveryReportType, Parameters},
+    raw::{self, types as rt},
+    validate,
+};
+
+/// Changes to a batch that has not been dispatched; made by
+/// [`Batches::update_text`], [`Batches::update_binary`] and
+/// [`Batches::update_media`]. Only what is set here changes; the `reset_*`
+/// methods put a field back to its default.
+///
+/// ```no_run
+/// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+/// let batch = client.batches()
+///     .update_text("01FC66621XXXXX119Z8PMV1QPQ")
+///     .add_recipients(["+46701111111"])
+///     .remove_recipients(["+46702222222"])
+///     .reset_send_at() // send now instead of at the scheduled time
+///     .send()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "an update is only sent by .send()"]
+pub struct UpdateBatch<K, H = Client> {
+    handle: H,
+    kind: PhantomData<fn() -> K>,
+    id: BatchId,
+    to_add: Vec<String>,
+    to_remove: Vec<String>,
+    sender: Option<String>,
+    body: Option<Body>,
+    parameters: Field<Parameters>,
+    delivery_report: Field<DeliveryReportType>,
+    send_at: Field<DateTime<Utc>>,
+    expire_at: Field<DateTime<Utc>>,
+    callback_url: Field<String>,
+    client_reference: Option<String>,
+    feedback_enabled: Option<bool>,
+    flash_message: Option<bool>,
+    truncate_concat: Option<bool>,
+    max_number_of_message_parts: Option<u32>,
+    from_ton: Option<u8>,
+    from_npi: Option<u8>,
+    strict_validation: Option<bool>,
+}
+
+impl<K: BatchKind, H: AnyClient> UpdateBatch<K, H> {
+    pub(super) fn new(handle: H, id: BatchId) -> Self {
+        UpdateBatch {
+            handle,
+            kind: PhantomData,
+            id,
+            to_add: Vec::new(),
+            to_remove: Vec::new(),
+            sender: None,
+            body: None,
+            parameters: Field::Keep,
+            delivery_report: Field::Keep,
+            send_at: Field::Keep,
+            expire_at: Field::Keep,
+            callback_url: Field::Keep,
+            client_reference: None,
+            feedback_enabled: None,
+            flash_message: None,
+            truncate_concat: None,
+            max_number_of_message_parts: None,
+            from_ton: None,
+            from_npi: None,
+            strict_validation: None,
+        }
+    }
+
+    /// Add recipients (phone numbers or group ids; at most 100 per update).
+    pub fn add_recipients<I, S>(mut self, recipients: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.to_add.extend(recipients.into_iter().map(Into::into));
+        self
+    }
+
+    /// Remove recipients (at most 100 per update).
+    pub fn remove_recipients<I, S>(mut self, recipients: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.to_remove
+            .extend(recipients.into_iter().map(Into::into));
+        self
+    }
+
+    /// Change the sender.
+    pub fn sender(mut self, sender: impl Into<String>) -> Self {
+        self.sender = Some(sender.into());
+        self
+    }
+
+    /// Change the delivery report callbacks.
+    pub fn delivery_report(mut self, kind: DeliveryReportType) -> Self {
+        self.delivery_report = Field::Set(kind);
+        self
+    }
+
+    /// Put the delivery report callbacks back to the default (none).
+    pub fn reset_delivery_report(mut self) -> Self {
+        self.delivery_report = Field::Reset;
+        self
+    }
+
+    /// Change when the batch is sent.
+    pub fn send_at(mut self, at: DateTime<Utc>) -> Self {
+        self.send_at = Field::Set(at);
+        self
+    }
+
+    /// Remove the scheduled time: send now.
+    pub fn reset_send_at(mut self) -> Self {
+        self.send_at = Field::Reset;
+        self
+    }
+
+    /// Change when delivery attempts stop.
+    pub fn expire_at(mut self, at: DateTime<Utc>) -> Self {
+        self.expire_at = Field::Set(at);
+        self
+    }
+
+    /// Put the expiry back to the default (3 days after sending).
+    pub fn reset_expire_at(mut self) -> Self {
+        self.expire_at = Field::Reset;
+        self
+    }
+
+    /// Change the batch's callback URL.
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.callback_url = Field::Set(url.into());
+        self
+    }
+
+    /// Use the service plan's callback URL again.
+    pub fn reset_callback_url(mut self) -> Self {
+        self.callback_url = Field::Reset;
+        self
+    }
+
+    /// Change the client reference.
+    pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
+        self.client_reference = Some(reference.into());
+        self
+    }
+
+    /// Change whether delivery feedback is expected.
+    pub fn feedback_enabled(mut self, enabled: bool) -> Self {
+        self.feedback_enabled = Some(enabled);
+        self
+    }
+
+    fn check(&self) -> Result<()> {
+        validate::id("batch_id", self.id.as_str())?;
+        validate::list(
+            "add_recipients",
+            &self.to_add,
+            0,
+            validate::MAX_UPDATE_RECIPIENTS,
+        )?;
+        validate::list(
+            "remove_recipients",
+            &self.to_remove,
+            0,
+            validate::MAX_UPDATE_RECIPIENTS,
+        )?;
+        Checks {
+            sender: self.sender.as_deref(),
+            body: self.body.as_ref(),
+            parameters: self.parameters.get(),
+            send_at: self.send_at.get().copied(),
+            expire_at: self.expire_at.get().copied(),
+            callback_url: self.callback_url.get().map(String::as_str),
+            client_reference: self.client_reference.as_deref(),
+            max_parts: self.max_number_of_message_parts,
+            from_ton: self.from_ton,
+            from_npi: self.from_npi,
+        }
+        .run()
+    }
+
+    fn into_raw(self) -> Result<rt::UpdateBatchRequest> {
+        self.check()?;
+        K::update_request(Parts {
+            to_add: self.to_add,
+            to_remove: self.to_remove,
+            sender: self.sender,
+            body: self.body,
+            parameters: self
+                .parameters
+                .map(|p| parameters_to_raw(&p), rt::ResettableParameters),
+            delivery_report: self
+                .delivery_report
+                .map(|d| d, rt::ResettableDeliveryReportType),
+            send_at: self
+                .send_at
+                .map(raw::Timestamp::from, rt::ResettableDateTime),
+            expire_at: self
+                .expire_at
+                .map(raw::Timestamp::from, rt::ResettableDateTime),
+            callback_url: self.callback_url.map(|u| u, rt::ResettableUrl),
+            client_reference: self.client_reference,
+            feedback_enabled: self.feedback_enabled,
+            flash_message: self.flash_message,
+            truncate_concat: self.truncate_concat,
+            max_number_of_message_parts: self
+                .max_number_of_message_parts
+                .and_then(std::num::NonZeroU32::new),
+            from_ton: self.from_ton.map(i32::from),
+            from_npi: self.from_npi.map(i32::from),
+            strict_validation: self.strict_validation,
+        })
+    }
+}
+
+/// The checked pieces of an update, in the generated types, from which each
+/// kind builds its own request (`BatchKind::update_request`): a kind added
+/// later must write its own, it cannot fall into another kind's.
+pub struct Parts {
+    pub(super) to_add: Vec<String>,
+    pub(super) to_remove: Vec<String>,
+    pub(super) sender: Option<String>,
+    pub(super) body: Option<Body>,
+    pub(super) parameters: Option<rt::ResettableParameters>,
+    pub(super) delivery_report: Option<rt::ResettableDeliveryReportType>,
+    pub(super) send_at: Option<rt::ResettableDateTime>,
+    pub(super) expire_at: Option<rt::ResettableDateTime>,
+    pub(super) callback_url: Option<rt::ResettableUrl>,
+    pub(super) client_reference: Option<String>,
+    pub(super) feedback_enabled: Option<bool>,
+    pub(super) flash_message: Option<bool>,
+    pub(super) truncate_concat: Option<bool>,
+    pub(super) max_number_of_message_parts: Option<std::num::NonZeroU32>,
+    pub(super) from_ton: Option<i32>,
+    pub(super) from_npi: Option<i32>,
+    pub(super) strict_validation: Option<bool>,
+}
+
+/// Into the generated type of `client_reference`, which checks its length.
+fn reference<T>(reference: Option<String>) -> Result<Option<T>>
+where
+    T: TryFrom<String, Error = rt::error::ConversionError>,
+{
+    reference
+        .map(|r| constrained("client_reference", r))
+        .transpose()
+}
+
+impl Parts {
+    pub(super) fn text(self) -> Result<rt::UpdateBatchRequest> {
+        Ok(rt::UpdateTextBatch {
+            type_: rt::TextBatchType::MtText,
+            to_add: self.to_add,
+            to_remove: self.to_remove,
+            from: self.sender,
+            body: match self.body {
+                Some(Body::Text(text)) => Some(constrained("body", text)?),
+                _ => None,
+            },
+            parameters: self.parameters,
+            delivery_report: self.delivery_report,
+            send_at: self.send_at,
+            expire_at: self.expire_at,
+            callback_url: self.callback_url,
+            client_reference: reference(self.client_reference)?,
+            feedback_enabled: self.feedback_enabled,
+            flash_message: self.flash_message,
+            truncate_concat: self.truncate_concat,
+            max_number_of_message_parts: self.max_number_of_message_parts,
+            from_ton: self.from_ton,
+            from_npi: self.from_npi,
+        }
+        .into())
+    }
+
+    pub(super) fn binary(self) -> Result<rt::UpdateBatchRequest> {
+        let (body, udh) = match self.body {
+            Some(Body::Binary { body, udh }) => (Some(body), Some(udh)),
+            _ => (None, None),
+        };
+        Ok(rt::UpdateBinaryBatch {
+            type_: rt::BinaryBatchType::MtBinary,
+            to_add: self.to_add,
+            to_remove: self.to_remove,
+            from: self.sender,
+            body,
+            udh,
+            delivery_report: self.delivery_report,
+            send_at: self.send_at,
+            expire_at: self.expire_at,
+            callback_url: self.callback_url,
+            client_reference: reference(self.client_reference)?,
+            feedback_enabled: self.feedback_enabled,
+            from_ton: self.from_ton,
+            from_npi: self.from_npi,
+        }
+        .into())
+    }
+
+    pub(super) fn media(self) -> Result<rt::UpdateBatchRequest> {
+        Ok(rt::UpdateMediaBatch {
+            type_: rt::MediaBatchType::MtMedia,
+            to_add: self.to_add,
+            to_remove: self.to_remove,
+            from: self.sender,
+            body: match self.body {
+                Some(Body::Media(m)) => Some(m),
+                _ => None,
+            },
+            parameters: self.parameters,
+            delivery_report: self.delivery_report,
+            send_at: self.send_at,
+            expire_at: self.expire_at,
+            callback_url: self.callback_url,
+            client_reference: reference(self.client_reference)?,
+            feedback_enabled: self.feedback_enabled,
+            strict_validation: self.strict_validation,
+        }
+        .into())
+    }
+}
+
+impl<H: AnyClient> UpdateBatch<Text, H> {
+    /// Change the text.
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(Body::Text(body.into()));
+        self
+    }
+
+    /// Replace the parameters.
+    pub fn parameters(mut self, parameters: Parameters) -> Self {
+        self.parameters = Field::Set(parameters);
+        self
+    }
+
+    /// Remove all parameters.
+    pub fn reset_parameters(mut self) -> Self {
+        self.parameters = Field::Reset;
+        self
+    }
+
+    /// Change whether it is a flash message.
+    pub fn flash_message(mut self, flash: bool) -> Self {
+        self.flash_message = Some(flash);
+        self
+    }
+
+    /// Change whether long text is cut to one part.
+    pub fn truncate_concat(mut self, truncate: bool) -> Self {
+        self.truncate_concat = Some(truncate);
+        self
+    }
+
+    /// Change the most parts a message may take.
+    pub fn max_number_of_message_parts(mut self, parts: u32) -> Self {
+        self.max_number_of_message_parts = Some(parts);
+        self
+    }
+
+    /// Change the sender's type of number (0 to 6).
+    pub fn from_ton(mut self, ton: u8) -> Self {
+        self.from_ton = Some(ton);
+        self
+    }
+
+    /// Change the sender's numbering plan (0 to 18).
+    pub fn from_npi(mut self, npi: u8) -> Self {
+        self.from_npi = Some(npi);
+        self
+    }
+}
+
+impl<H: AnyClient> UpdateBatch<Binary, H> {
+    /// Change the payload (base64) and header (hex).
+    pub fn body(mut self, body_base64: impl Into<String>, udh_hex: impl Into<String>) -> Self {
+        self.body = Some(Body::Binary {
+            body: body_base64.into(),
+            udh: udh_hex.into(),
+        });
+        self
+    }
+
+    /// Change the sender's type of number (0 to 6).
+    pub fn from_ton(mut self, ton: u8) -> Self {
+        self.from_ton = Some(ton);
+        self
+    }
+
+    /// Change the sender's numbering plan (0 to 18).
+    pub fn from_npi(mut self, npi: u8) -> Self {
+        self.from_npi = Some(npi);
+        self
+    }
+}
+
+impl<H: AnyClient> UpdateBatch<Media, H> {
+    /// Change the media and its text.
+    pub fn body(mut self, body: MediaBody) -> Self {
+        self.body = Some(Body::Media(body));
+        self
+    }
+
+    /// Replace the parameters.
+    pub fn parameters(mut self, parameters: Parameters) -> Self {
+        self.parameters = Field::Set(parameters);
+        self
+    }
+
+    /// Remove all parameters.
+    pub fn reset_parameters(mut self) -> Self {
+        self.parameters = Field::Reset;
+        self
+    }
+
+    /// Change whether the media is checked against the MMS best practices.
+    pub fn strict_validation(mut self, strict: bool) -> Self {
+        self.strict_validation = Some(strict);
+        self
+    }
+}
+
+impl<K: BatchKind, H: AnyClient> UpdateBatch<K, H> {
+    async fn send_inner(self) -> Result<K::Output> {
+        let handle = self.handle.clone();
+        let id = self.id.clone();
+        let request = self.into_raw()?;
+        let client = handle.client();
+        let (batch, answer) = client
+            .call_with_response(|raw, plan| {
+                raw.update_batch()
+                    .service_plan_id(plan)
+                    .batch_id(id.as_str())
+                    .body(request)
+                    .send()
+            })
+            .await?;
+        expect_kind::<K>(batch, answer, client)
+    }
+}
+
+crate::client::finals! {
+    impl<K: BatchKind> UpdateBatch<K> {
+        /// Check and send the update.
+        pub fn send(self) -> Result<K::Output> => send_inner;
+    }
+}

@@ -1,0 +1,238 @@
+//! Groups: named sets of phone numbers, usable as batch recipients. Reached
+//! through [`Client::groups`].
+//!
+//! `models.rs` holds what XMS answers ([`Group`], [`AutoUpdate`]);
+//! `write.rs` the builders that create, replace ([`GroupRequest`]) and
+//! change ([`UpdateGroup`]) a group; the handler [`Groups`] and the listing
+//! [`ListGroups`] are here.
+
+mod models;
+mod write;
+
+pub use models::{AutoUpdate, Group, Keywords};
+pub use write::{GroupRequest, UpdateGroup};
+
+use crate::{
+    Client, Result,
+    client::AnyClient,
+    convert::Field,
+    model::GroupId,
+    pagination::{ListQuery, Page, listing},
+    validate,
+};
+
+/// The group operations; see [`Client::groups`].
+#[derive(Clone, Debug)]
+pub struct Groups<H = Client> {
+    handle: H,
+}
+
+impl<H: AnyClient> Groups<H> {
+    pub(crate) fn new(handle: H) -> Self {
+        Groups { handle }
+    }
+
+    /// A new group, ready for its settings and [`GroupRequest::send`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// use xms::groups::AutoUpdate;
+    /// let group = client.groups()
+    ///     .create()
+    ///     .name("Newsletter")
+    ///     .members(["+46701234567", "+46707654321"])
+    ///     .auto_update(AutoUpdate::new("12345").add_keyword("JOIN").remove_keyword("STOP"))
+    ///     .send()
+    ///     .await?;
+    /// client.batches().text("12345", [group.id], "Welcome!").send().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn create(&self) -> GroupRequest<H> {
+        GroupRequest {
+            handle: self.handle.clone(),
+            replaces: None,
+            name: None,
+            members: Vec::new(),
+            child_groups: Vec::new(),
+            auto_update: None,
+        }
+    }
+
+    /// Changes to the group `id`.
+    pub fn update(&self, id: impl Into<GroupId>) -> UpdateGroup<H> {
+        UpdateGroup {
+            handle: self.handle.clone(),
+            id: id.into(),
+            name: Field::Keep,
+            add: Vec::new(),
+            remove: Vec::new(),
+            child_groups_add: Vec::new(),
+            child_groups_remove: Vec::new(),
+            add_from_group: None,
+            remove_from_group: None,
+            auto_update: Field::Keep,
+        }
+    }
+
+    /// Replace everything about the group `id`; it will have exactly
+    /// `members`.
+    pub fn replace(
+        &self,
+        id: impl Into<GroupId>,
+        members: impl IntoIterator<Item = impl Into<String>>,
+    ) -> GroupRequest<H> {
+        GroupRequest {
+            handle: self.handle.clone(),
+            replaces: Some(id.into()),
+            name: None,
+            members: members.into_iter().map(Into::into).collect(),
+            child_groups: Vec::new(),
+            auto_update: None,
+        }
+    }
+
+    /// The legacy CLX tags of the group `id`.
+    pub fn tags(&self, id: impl Into<GroupId>) -> crate::tags::Tags<H> {
+        crate::tags::Tags::group(self.handle.clone(), id.into())
+    }
+
+    /// Every group of the service plan, newest first; read one page or all
+    /// of them lazily.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// let mut groups = client.groups().list().items();
+    /// while let Some(group) = groups.try_next().await? {
+    ///     println!("{} {:?} ({} members)", group.id, group.name, group.size);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list(&self) -> ListGroups<H> {
+        ListGroups {
+            handle: self.handle.clone(),
+            query: ListQuery::default(),
+            tags: Vec::new(),
+        }
+    }
+}
+
+/// The list of groups; made by [`Groups::list`]. See [`crate::pagination`]
+/// for how to read it.
+#[derive(Clone, Debug)]
+#[must_use = "nothing is fetched until a page is asked for"]
+pub struct ListGroups<H = Client> {
+    handle: H,
+    query: ListQuery,
+    tags: Vec<String>,
+}
+
+impl<H: AnyClient> ListGroups<H> {
+    /// Only groups with one of these legacy CLX tags.
+    pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tags.extend(tags.into_iter().map(Into::into));
+        self
+    }
+
+    async fn fetch(&self, page: u32) -> Result<Page<Group>> {
+        self.query.check(page)?;
+        let tags = validate::comma_list("tags", &self.tags)?;
+        let size = self.query.page_size;
+        let list = self
+            .handle
+            .client()
+            .call(|raw, plan| {
+                let mut call = raw.list_groups().service_plan_id(plan).page(page as i32);
+                if let Some(size) = size {
+                    call = call.page_size(size as i32);
+                }
+                if let Some(tags) = tags {
+                    call = call.tags(tags);
+                }
+                call.send()
+            })
+            .await?;
+        Ok(list)
+    }
+}
+
+listing!(ListGroups, Group);
+
+impl<H: AnyClient> Groups<H> {
+    async fn get_inner(&self, id: impl Into<GroupId>) -> Result<Group> {
+        let id = id.into();
+        validate::id("group_id", id.as_str())?;
+        let group = self
+            .handle
+            .client()
+            .call(|raw, plan| {
+                raw.get_group()
+                    .service_plan_id(plan)
+                    .group_id(id.as_str())
+                    .send()
+            })
+            .await?;
+        Ok(group)
+    }
+
+    async fn delete_inner(&self, id: impl Into<GroupId>) -> Result<()> {
+        let id = id.into();
+        validate::id("group_id", id.as_str())?;
+        self.handle
+            .client()
+            .call(|raw, plan| {
+                raw.delete_group()
+                    .service_plan_id(plan)
+                    .group_id(id.as_str())
+                    .send()
+            })
+            .await
+    }
+
+    async fn members_inner(&self, id: impl Into<GroupId>) -> Result<Vec<String>> {
+        let id = id.into();
+        validate::id("group_id", id.as_str())?;
+        let members = self
+            .handle
+            .client()
+            .call(|raw, plan| {
+                raw.list_group_members()
+                    .service_plan_id(plan)
+                    .group_id(id.as_str())
+                    .send()
+            })
+            .await?;
+        Ok(members.0)
+    }
+}
+
+crate::client::finals! {
+    impl Groups {
+        /// The group `id`.
+        ///
+        /// ```no_run
+        /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+        /// let group = client.groups().get("01FC66621XXXXX119Z8PMV1QPR").await?;
+        /// println!("{:?} has {} members", group.name, group.size);
+        /// # Ok(()) }
+        /// ```
+        pub fn get(&self, id: impl Into<GroupId>) -> Result<Group> => get_inner;
+        /// Delete the group `id`. Scheduled batches to it will find it empty.
+        ///
+        /// ```no_run
+        /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+        /// client.groups().delete("01FC66621XXXXX119Z8PMV1QPR").await?;
+        /// # Ok(()) }
+        /// ```
+        pub fn delete(&self, id: impl Into<GroupId>) -> Result<()> => delete_inner;
+        /// The phone numbers in the group `id`.
+        ///
+        /// ```no_run
+        /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+        /// for member in client.groups().members("01FC66621XXXXX119Z8PMV1QPR").await? {
+        ///     println!("{member}");
+        /// }
+        /// # Ok(()) }
+        /// ```
+        pub fn members(&self, id: impl Into<GroupId>) -> Result<Vec<String>> => members_inner;
+    }
+}
