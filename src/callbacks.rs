@@ -18,7 +18,9 @@
 //!     let verifier = Verifier::new(std::env::var("XMS_WEBHOOK_SECRET").unwrap_or_default());
 //!     match verifier.verify_and_parse(&headers, &body) {
 //!         Ok(Callback::Inbound(mo)) => println!("{} wrote to {}", mo.sender(), mo.recipient()),
-//!         Ok(Callback::RecipientDeliveryReport(dr)) => println!("{}: {}", dr.recipient, dr.status),
+//!         Ok(Callback::RecipientDeliveryReport(dr)) => {
+//!             println!("{}: {}", dr.recipient, dr.status)
+//!         }
 //!         Ok(other) => println!("{other:?}"),
 //!         Err(e) => { eprintln!("refused: {e}"); return StatusCode::UNAUTHORIZED; }
 //!     }
@@ -149,30 +151,47 @@ impl fmt::Display for CallbackError {
             CallbackError::NotJson { .. } => f.write_str("the callback body is not a JSON object"),
             CallbackError::MissingType => f.write_str("the callback body has no `type`"),
             CallbackError::UnknownType { type_name } => {
-                write!(f, "the callback type {type_name:?} is not one this SDK knows")
+                write!(
+                    f,
+                    "the callback type {type_name:?} is not one this SDK knows"
+                )
             }
-            CallbackError::Invalid { type_name, source } => write!(f, "the {type_name} callback is malformed: {source}"),
+            CallbackError::Invalid { type_name, source } => {
+                write!(f, "the {type_name} callback is malformed: {source}")
+            }
             CallbackError::MissingHeader { name } => write!(f, "the callback has no {name} header"),
-            CallbackError::DuplicateHeader { name } => {
-                write!(f, "the callback has the {name} header more than once; refused as ambiguous")
+            CallbackError::DuplicateHeader { name } => write!(
+                f,
+                "the callback has the {name} header more than once; refused as ambiguous"
+            ),
+            CallbackError::UnsupportedAlgorithm { algorithm } => write!(
+                f,
+                "the callback names the algorithm {algorithm:?}; only {ALGORITHM} is accepted"
+            ),
+            CallbackError::BadTimestamp { value } => write!(
+                f,
+                "the callback's signature timestamp {value:?} is not Unix seconds"
+            ),
+            CallbackError::Stale { age } => write!(
+                f,
+                "the callback was signed {} s ago, longer than the tolerance: possibly a replay",
+                age.as_secs()
+            ),
+            CallbackError::FromTheFuture { ahead } => write!(
+                f,
+                "the callback claims to be signed {} s in the future; check the clocks",
+                ahead.as_secs()
+            ),
+            CallbackError::SignatureNotBase64 => {
+                f.write_str("the callback's signature is not base64")
             }
-            CallbackError::UnsupportedAlgorithm { algorithm } => {
-                write!(f, "the callback names the algorithm {algorithm:?}; only {ALGORITHM} is accepted")
+            CallbackError::SignatureMismatch => f.write_str(
+                "the callback's signature does not match its body (wrong secret, or a changed \
+                 body)",
+            ),
+            CallbackError::Replayed { nonce } => {
+                write!(f, "a callback with nonce {nonce:?} was already accepted")
             }
-            CallbackError::BadTimestamp { value } => {
-                write!(f, "the callback's signature timestamp {value:?} is not Unix seconds")
-            }
-            CallbackError::Stale { age } => {
-                write!(f, "the callback was signed {} s ago, longer than the tolerance: possibly a replay", age.as_secs())
-            }
-            CallbackError::FromTheFuture { ahead } => {
-                write!(f, "the callback claims to be signed {} s in the future; check the clocks", ahead.as_secs())
-            }
-            CallbackError::SignatureNotBase64 => f.write_str("the callback's signature is not base64"),
-            CallbackError::SignatureMismatch => {
-                f.write_str("the callback's signature does not match its body (wrong secret, or a changed body)")
-            }
-            CallbackError::Replayed { nonce } => write!(f, "a callback with nonce {nonce:?} was already accepted"),
         }
     }
 }
@@ -339,7 +358,8 @@ impl<H: Headers + ?Sized> Headers for &H {
 ///
 /// ```
 /// use xms::callbacks::{Verifier, signature_headers};
-/// let body = br#"{"type":"mo_text","id":"1","from":"4670","to":"123","body":"hi","received_at":"2026-01-01T00:00:00Z"}"#;
+/// let body = br#"{"type":"mo_text","id":"1","from":"4670","to":"123","body":"hi",
+///     "received_at":"2026-01-01T00:00:00Z"}"#;
 /// let headers = signature_headers("s3cret", body);
 /// let verifier = Verifier::new("s3cret");
 /// assert!(verifier.verify(&headers, body).is_ok());
@@ -492,7 +512,8 @@ fn mac(secret: &[u8], body: &[u8], nonce: &str, timestamp: &str) -> hmac::Hmac<s
 /// base64 of HMAC-SHA256(secret, body + "." + nonce + "." + timestamp).
 ///
 /// ```
-/// let signature = xms::callbacks::sign("SMSWebhooksSecret", br#"{"type":"mo_text"}"#, "nonce-1", 1736760161);
+/// let body = br#"{"type":"mo_text"}"#;
+/// let signature = xms::callbacks::sign("SMSWebhooksSecret", body, "nonce-1", 1736760161);
 /// assert_eq!(signature.len(), 44);
 /// ```
 pub fn sign(secret: impl AsRef<[u8]>, body: &[u8], nonce: &str, timestamp: i64) -> String {

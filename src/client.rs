@@ -526,8 +526,9 @@ impl ClientBuilder {
                     (None, Some(_)) => String::new(), // replaced by the custom endpoint below
                     (None, None) => {
                         return Err(Error::config(format!(
-                            "OAuth2 project credentials work in the US and EU regions only, not {:?}; \
-                             use the service plan id and API token of the {} plan instead",
+                            "OAuth2 project credentials work in the US and EU regions only, \
+                             not {:?}; use the service plan id and API token of the {} plan \
+                             instead",
                             region,
                             region.code()
                         )));
@@ -541,7 +542,8 @@ impl ClientBuilder {
             }
             (None, None) => {
                 return Err(Error::config(
-                    "no credentials: call service_plan(id, token) or project(project_id, key_id, key_secret)",
+                    "no credentials: call service_plan(id, token) or \
+                     project(project_id, key_id, key_secret)",
                 ));
             }
         };
@@ -656,7 +658,9 @@ macro_rules! finals {
         pub fn $name:ident($s:ident $(, $arg:ident: $argty:ty)* $(,)?) -> $ret:ty => $inner:ident;
         $($rest:tt)*
     ) => {
-        $crate::client::finals!(@emit $g $ty $t [$(#[$m])*] $name $s [$s] [$($arg: $argty),*] $ret, $inner);
+        $crate::client::finals!(
+            @emit $g $ty $t [$(#[$m])*] $name $s [$s] [$($arg: $argty),*] $ret, $inner
+        );
         $crate::client::finals!(@each $g $ty $t $($rest)*);
     };
     (@each $g:tt $ty:tt $t:tt
@@ -664,7 +668,9 @@ macro_rules! finals {
         pub fn $name:ident(&$s:ident $(, $arg:ident: $argty:ty)* $(,)?) -> $ret:ty => $inner:ident;
         $($rest:tt)*
     ) => {
-        $crate::client::finals!(@emit $g $ty $t [$(#[$m])*] $name $s [&$s] [$($arg: $argty),*] $ret, $inner);
+        $crate::client::finals!(
+            @emit $g $ty $t [$(#[$m])*] $name $s [&$s] [$($arg: $argty),*] $ret, $inner
+        );
         $crate::client::finals!(@each $g $ty $t $($rest)*);
     };
     (@emit [$($g:ident: $b:path),*] [$ty:ident] [$($t:ident),*] [$($m:tt)*] $name:ident $s:ident

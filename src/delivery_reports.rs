@@ -53,7 +53,8 @@ pub struct StatusCount {
     /// How many messages have it.
     #[serde(deserialize_with = "wire::int")]
     pub count: u32,
-    /// Which recipients (full reports only).
+    /// Which recipients (full reports only), as XMS writes phone numbers:
+    /// digits with the country code and no `+`.
     #[serde(
         default,
         deserialize_with = "wire::strings",
@@ -75,7 +76,8 @@ pub struct RecipientDeliveryReport {
         serialize_with = "recipient_report_type"
     )]
     pub channel: Channel,
-    /// The phone number.
+    /// The phone number, as XMS writes it: digits with the country code and
+    /// no `+` (`46701234567`).
     #[serde(deserialize_with = "wire::string")]
     pub recipient: String,
     /// The detailed code.
@@ -195,7 +197,8 @@ impl<H: AnyClient> DeliveryReports<H> {
     ///     .statuses([DeliveryStatus::Delivered, DeliveryStatus::Failed])
     ///     .send()
     ///     .await?;
-    /// println!("{} of {} delivered", report.count(&DeliveryStatus::Delivered), report.total_message_count);
+    /// let delivered = report.count(&DeliveryStatus::Delivered);
+    /// println!("{delivered} of {} delivered", report.total_message_count);
     /// # Ok(()) }
     /// ```
     pub fn for_batch(&self, id: impl Into<BatchId>) -> BatchReportRequest<H> {
@@ -239,7 +242,11 @@ impl<H: AnyClient> DeliveryReports<H> {
     /// ```no_run
     /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
     /// use xms::DeliveryStatus;
-    /// let mut failed = client.delivery_reports().list().statuses([DeliveryStatus::Failed]).items();
+    /// let mut failed = client
+    ///     .delivery_reports()
+    ///     .list()
+    ///     .statuses([DeliveryStatus::Failed])
+    ///     .items();
     /// while let Some(report) = failed.try_next().await? {
     ///     println!("{} to {}: {}", report.batch_id, report.recipient, report.code);
     /// }
@@ -385,6 +392,16 @@ impl<H: AnyClient> BatchReportRequest<H> {
 crate::client::finals! {
     impl BatchReportRequest {
         /// Fetch the report.
+        ///
+        /// ```no_run
+        /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+        /// let report = client.delivery_reports()
+        ///     .for_batch("01FC66621XXXXX119Z8PMV1QPQ")
+        ///     .send()
+        ///     .await?;
+        /// println!("complete: {}", report.is_complete());
+        /// # Ok(()) }
+        /// ```
         pub fn send(self) -> Result<BatchDeliveryReport> => send_inner;
     }
 }

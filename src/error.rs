@@ -26,7 +26,8 @@ pub const ERROR_BODY_LIMIT: usize = 4096;
 /// # async fn demo(client: xms::Client) {
 /// if let Err(e) = client.batches().get("01FC66621XXXXX119Z8PMV1QPQ").await {
 ///     if let Some(answer) = e.response() {
-///         eprintln!("{} (request id {:?}): {}", answer.status(), answer.request_id(), answer.body_text());
+///         let id = answer.request_id();
+///         eprintln!("{} (request id {id:?}): {}", answer.status(), answer.body_text());
 ///     }
 /// }
 /// # }
@@ -906,10 +907,12 @@ mod tests {
         // The framework shape with a message.
         let e = answer(
             400,
-            br#"{"timestamp":"2026-01-01T00:00:00Z","status":400,"error":"Bad Request","message":"to is required","path":"/xms/v1/p/batches"}"#,
+            br#"{"timestamp":"2026-01-01T00:00:00Z","status":400,"error":"Bad Request",
+                "message":"to is required","path":"/xms/v1/p/batches"}"#,
         );
         assert!(
-            matches!(&e, Error::Rejected { error, message: Some(m), .. } if error == "Bad Request" && m == "to is required"),
+            matches!(&e, Error::Rejected { error, message: Some(m), .. }
+                if error == "Bad Request" && m == "to is required"),
             "{e:?}"
         );
         // The nested shape with details only.
@@ -918,7 +921,8 @@ mod tests {
             br#"{"error":{"code":400,"status":"INVALID_ARGUMENT","details":[{"field":"to"}]}}"#,
         );
         assert!(
-            matches!(&e, Error::Rejected { error, message: Some(m), .. } if error == "INVALID_ARGUMENT" && m.contains("field")),
+            matches!(&e, Error::Rejected { error, message: Some(m), .. }
+                if error == "INVALID_ARGUMENT" && m.contains("field")),
             "{e:?}"
         );
         // A 400 without a readable body says it was a refusal.

@@ -447,7 +447,8 @@ crate::client::finals! {
         /// ```no_run
         /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
         /// let inbound = client.inbounds().get("01FC66621VHDBN119Z8PMV1AHY").await?;
-        /// println!("{} wrote to {} at {:?}", inbound.sender(), inbound.recipient(), inbound.received_at());
+        /// let (from, to) = (inbound.sender(), inbound.recipient());
+        /// println!("{from} wrote to {to} at {:?}", inbound.received_at());
         /// # Ok(()) }
         /// ```
         pub fn get(&self, id: impl Into<InboundId>) -> Result<Inbound> => get_inner;

@@ -26,6 +26,12 @@ macro_rules! open_enum {
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+
             /// A value this version of the SDK does not know, as the API sent it.
+            ///
+            /// When a later version of the SDK learns the value, it arrives
+            /// as a variant of its own instead, so code that matches a
+            /// particular string inside `Other` silently stops matching after
+            /// an upgrade: match the known variants, and treat `Other` as
+            /// "some other value" (to show or log it).
             Other(String),
         }
 

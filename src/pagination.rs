@@ -4,7 +4,8 @@
 //! with its filters and four ways to read it:
 //!
 //! - `page(n)`: one page (XMS counts from 0);
-//! - `pages()`: a stream of pages, from page 0 or [`start_page`](crate::batches::ListBatches::start_page);
+//! - `pages()`: a stream of pages, from page 0 or
+//!   [`start_page`](crate::batches::ListBatches::start_page);
 //! - `items()`: a stream of the items of those pages;
 //! - with the blocking client, `pages()` and `items()` are plain iterators.
 //!

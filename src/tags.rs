@@ -172,14 +172,38 @@ impl<H: AnyClient> Tags<H> {
 
 crate::client::finals! {
     impl Tags {
-        /// The tags.
+        /// The tags the batch or group has now.
+        ///
+        /// ```no_run
+        /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+        /// let tags = client.groups().tags("01FC66621XXXXX119Z8PMV1QPR").get().await?;
+        /// # Ok(()) }
+        /// ```
         pub fn get(&self) -> Result<Vec<String>> => get_inner;
         /// Replace all tags; returns the tags now.
+        ///
+        /// ```no_run
+        /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+        /// let tags = client.batches()
+        ///     .tags("01FC66621XXXXX119Z8PMV1QPQ")
+        ///     .replace(["campaign-7", "spring"])
+        ///     .await?;
+        /// # Ok(()) }
+        /// ```
         pub fn replace(
             &self,
             tags: impl IntoIterator<Item = impl Into<String>>,
         ) -> Result<Vec<String>> => replace_inner;
         /// Add some tags and remove others; returns the tags now.
+        ///
+        /// ```no_run
+        /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+        /// let tags = client.batches()
+        ///     .tags("01FC66621XXXXX119Z8PMV1QPQ")
+        ///     .update(["sent"], ["draft"])
+        ///     .await?;
+        /// # Ok(()) }
+        /// ```
         pub fn update(
             &self,
             add: impl IntoIterator<Item = impl Into<String>>,

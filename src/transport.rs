@@ -41,7 +41,9 @@ use crate::{
 ///
 /// ```
 /// use std::time::Duration;
-/// let policy = xms::RetryPolicy::default().max_retries(4).initial_backoff(Duration::from_millis(100));
+/// let policy = xms::RetryPolicy::default()
+///     .max_retries(4)
+///     .initial_backoff(Duration::from_millis(100));
 /// let never = xms::RetryPolicy::none();
 /// # let _ = (policy, never);
 /// ```

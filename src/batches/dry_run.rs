@@ -57,7 +57,22 @@ impl<H: AnyClient> DryRun<H> {
 
 crate::client::finals! {
     impl DryRun {
-        /// Run it.
+        /// Ask XMS what the batch would cost, without sending it.
+        ///
+        /// ```no_run
+        /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+        /// let result = client.batches()
+        ///     .text("12345", ["+46701234567"], "Hi ${name}")
+        ///     .parameter("name", [("+46701234567", "Ada")], "there")
+        ///     .dry_run()
+        ///     .per_recipient(true)
+        ///     .send()
+        ///     .await?;
+        /// for r in &result.per_recipient {
+        ///     println!("{}: {} part(s) as {}", r.recipient, r.number_of_parts, r.encoding);
+        /// }
+        /// # Ok(()) }
+        /// ```
         pub fn send(self) -> Result<DryRunResult> => send_inner;
     }
 }

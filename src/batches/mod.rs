@@ -187,6 +187,16 @@ impl<H: AnyClient> Batches<H> {
 
     /// A binary SMS batch, with the payload as base64 and the user data
     /// header as hex (at most 140 bytes together, decoded).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// let batch = client.batches()
+    ///     .binary("12345", ["+46701234567"], "SGVsbG8=", "050003cc0201")
+    ///     .send()
+    ///     .await?;
+    /// assert_eq!(batch.body_bytes()?, b"Hello");
+    /// # Ok(()) }
+    /// ```
     pub fn binary<I, S>(
         &self,
         sender: impl Into<String>,
@@ -210,6 +220,16 @@ impl<H: AnyClient> Batches<H> {
     }
 
     /// A binary SMS batch from raw bytes; the SDK encodes them.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// let udh = [0x05, 0x00, 0x03, 0xcc, 0x02, 0x01];
+    /// let batch = client.batches()
+    ///     .binary_bytes("12345", ["+46701234567"], b"Hello", &udh)
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn binary_bytes<I, S>(
         &self,
         sender: impl Into<String>,
@@ -231,6 +251,17 @@ impl<H: AnyClient> Batches<H> {
 
     /// An MMS batch of the media at `url` (US only). Add text with
     /// [`SendBatch::message`] and a subject with [`SendBatch::subject`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// let batch = client.batches()
+    ///     .media("12345", ["+15551231234"], "https://media.example.com/cat.jpg")
+    ///     .message("Look at this cat")
+    ///     .subject("Cat")
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn media<I, S>(
         &self,
         sender: impl Into<String>,
@@ -249,22 +280,60 @@ impl<H: AnyClient> Batches<H> {
         )
     }
 
-    /// Changes to the text batch `id`.
+    /// Changes to the text batch `id`, which must not have been dispatched.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// let batch = client.batches()
+    ///     .update_text("01FC66621XXXXX119Z8PMV1QPQ")
+    ///     .body("The meeting moved to 3 pm")
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn update_text(&self, id: impl Into<BatchId>) -> UpdateBatch<Text, H> {
         UpdateBatch::new(self.handle.clone(), id.into())
     }
 
-    /// Changes to the binary batch `id`.
+    /// Changes to the binary batch `id`, which must not have been dispatched.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// client.batches()
+    ///     .update_binary("01FC66621XXXXX119Z8PMV1QPB")
+    ///     .body("SGVsbG8=", "050003cc0201")
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn update_binary(&self, id: impl Into<BatchId>) -> UpdateBatch<Binary, H> {
         UpdateBatch::new(self.handle.clone(), id.into())
     }
 
-    /// Changes to the MMS batch `id`.
+    /// Changes to the MMS batch `id`, which must not have been dispatched.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// use xms::batches::MediaBody;
+    /// client.batches()
+    ///     .update_media("01FC66621XXXXX119Z8PMV1QPM")
+    ///     .body(MediaBody::new("https://media.example.com/dog.jpg").message("A dog instead"))
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn update_media(&self, id: impl Into<BatchId>) -> UpdateBatch<Media, H> {
         UpdateBatch::new(self.handle.clone(), id.into())
     }
 
     /// The legacy CLX tags of the batch `id`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// let tags = client.batches().tags("01FC66621XXXXX119Z8PMV1QPQ").get().await?;
+    /// println!("{tags:?}");
+    /// # Ok(()) }
+    /// ```
     pub fn tags(&self, id: impl Into<BatchId>) -> crate::tags::Tags<H> {
         crate::tags::Tags::batch(self.handle.clone(), id.into())
     }
@@ -399,7 +468,10 @@ crate::client::finals! {
         ///
         /// ```no_run
         /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
-        /// client.batches().delivery_feedback("01FC66621XXXXX119Z8PMV1QPQ", ["+46701234567"]).await?;
+        /// client
+        ///     .batches()
+        ///     .delivery_feedback("01FC66621XXXXX119Z8PMV1QPQ", ["+46701234567"])
+        ///     .await?;
         /// # Ok(()) }
         /// ```
         pub fn delivery_feedback(
@@ -412,7 +484,8 @@ crate::client::finals! {
         ///
         /// ```no_run
         /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
-        /// let batch = client.batches().create_text_message("12345", "+46701234567", "Hello").await?;
+        /// let batches = client.batches();
+        /// let batch = batches.create_text_message("12345", "+46701234567", "Hello").await?;
         /// # Ok(()) }
         /// ```
         pub fn create_text_message(
@@ -423,6 +496,13 @@ crate::client::finals! {
         ) -> Result<TextBatch> => create_text_message_inner;
         /// Send a binary message to one recipient (the original CLX SDK's
         /// `create_binary_message`), from raw bytes.
+        ///
+        /// ```no_run
+        /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+        /// let batches = client.batches();
+        /// let batch = batches.create_binary_message("12345", "+46701234567", b"Hi", &[]).await?;
+        /// # Ok(()) }
+        /// ```
         pub fn create_binary_message(
             &self,
             sender: impl Into<String>,

@@ -36,7 +36,9 @@ pub enum Batch {
     Binary(BinaryBatch),
     /// An MMS batch.
     Media(MediaBatch),
-    /// A batch of a type this version of the SDK does not know.
+    /// A batch of a type this version of the SDK does not know, kept whole.
+    /// A later version that knows the type gives such batches a variant of
+    /// their own: do not rely on seeing a particular type here.
     Other(UnknownBatch),
 }
 
@@ -57,7 +59,9 @@ pub struct TextBatch {
         skip_serializing_if = "Option::is_none"
     )]
     pub sender: Option<String>,
-    /// The phone numbers and group ids it goes to (`to`).
+    /// The phone numbers and group ids it goes to (`to`). XMS answers with
+    /// phone numbers in its own form, digits with the country code and no
+    /// `+` (`46701234567` for a batch sent to `+46701234567`).
     #[serde(rename = "to", deserialize_with = "wire::strings")]
     pub recipients: Vec<String>,
     /// The text, placeholders unfilled.
@@ -167,7 +171,9 @@ pub struct BinaryBatch {
         skip_serializing_if = "Option::is_none"
     )]
     pub sender: Option<String>,
-    /// The phone numbers and group ids it goes to (`to`).
+    /// The phone numbers and group ids it goes to (`to`). XMS answers with
+    /// phone numbers in its own form, digits with the country code and no
+    /// `+` (`46701234567` for a batch sent to `+46701234567`).
     #[serde(rename = "to", deserialize_with = "wire::strings")]
     pub recipients: Vec<String>,
     /// The payload, base64; see [`BinaryBatch::body_bytes`].
@@ -291,7 +297,9 @@ pub struct MediaBatch {
         skip_serializing_if = "Option::is_none"
     )]
     pub sender: Option<String>,
-    /// The phone numbers and group ids it goes to (`to`).
+    /// The phone numbers and group ids it goes to (`to`). XMS answers with
+    /// phone numbers in its own form, digits with the country code and no
+    /// `+` (`46701234567` for a batch sent to `+46701234567`).
     #[serde(rename = "to", deserialize_with = "wire::strings")]
     pub recipients: Vec<String>,
     /// The media and its text.

@@ -488,10 +488,30 @@ crate::client::finals! {
         /// Never retried on a timeout or server error (the first attempt
         /// may have been processed); on such an error, look for the batch by
         /// its client reference before sending again.
+        ///
+        /// ```no_run
+        /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+        /// let batch = client.batches()
+        ///     .text("12345", ["+46701234567"], "Your code is 1234")
+        ///     .client_reference("login-4711")
+        ///     .send()
+        ///     .await?;
+        /// println!("sent {}", batch.id);
+        /// # Ok(()) }
+        /// ```
         pub fn send(self) -> Result<K::Output> => send_inner;
         /// Check the batch and put it in place of the batch `id`, which
         /// must not have been dispatched yet. The same as cancelling it and
         /// sending this one, keeping the id.
+        ///
+        /// ```no_run
+        /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+        /// let batch = client.batches()
+        ///     .text("12345", ["+46701234567"], "Corrected text")
+        ///     .replace("01FC66621XXXXX119Z8PMV1QPQ")
+        ///     .await?;
+        /// # Ok(()) }
+        /// ```
         pub fn replace(self, id: impl Into<BatchId>) -> Result<K::Output> => replace_inner;
     }
 }

@@ -461,7 +461,18 @@ impl<K: BatchKind, H: AnyClient> UpdateBatch<K, H> {
 
 crate::client::finals! {
     impl<K: BatchKind> UpdateBatch<K> {
-        /// Check and send the update.
+        /// Check and send the update; returns the batch as it is now.
+        ///
+        /// ```no_run
+        /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+        /// let batch = client.batches()
+        ///     .update_text("01FC66621XXXXX119Z8PMV1QPQ")
+        ///     .add_recipients(["+46701111111"])
+        ///     .send()
+        ///     .await?;
+        /// println!("{} recipients now", batch.recipients.len());
+        /// # Ok(()) }
+        /// ```
         pub fn send(self) -> Result<K::Output> => send_inner;
     }
 }

@@ -59,6 +59,16 @@ impl<H: AnyClient> Groups<H> {
     }
 
     /// Changes to the group `id`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// client.groups()
+    ///     .update("01FC66621XXXXX119Z8PMV1QPR")
+    ///     .add_members(["+46701111111"])
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn update(&self, id: impl Into<GroupId>) -> UpdateGroup<H> {
         UpdateGroup {
             handle: self.handle.clone(),
@@ -76,6 +86,16 @@ impl<H: AnyClient> Groups<H> {
 
     /// Replace everything about the group `id`; it will have exactly
     /// `members`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// let group = client.groups()
+    ///     .replace("01FC66621XXXXX119Z8PMV1QPR", ["+46701234567", "+46707654321"])
+    ///     .name("Team")
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn replace(
         &self,
         id: impl Into<GroupId>,
@@ -92,6 +112,13 @@ impl<H: AnyClient> Groups<H> {
     }
 
     /// The legacy CLX tags of the group `id`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// let tags = client.groups().tags("01FC66621XXXXX119Z8PMV1QPR").get().await?;
+    /// println!("{tags:?}");
+    /// # Ok(()) }
+    /// ```
     pub fn tags(&self, id: impl Into<GroupId>) -> crate::tags::Tags<H> {
         crate::tags::Tags::group(self.handle.clone(), id.into())
     }

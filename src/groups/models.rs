@@ -56,7 +56,9 @@ pub struct Group {
 /// // Text JOIN to 12345 to join, STOP to leave.
 /// let dedicated = AutoUpdate::new("12345").add_keyword("JOIN").remove_keyword("STOP");
 /// // Text "SINCH JOIN" to the shared short code 54321 to join.
-/// let shared = AutoUpdate::new("54321").add_keywords("SINCH", "JOIN").remove_keywords("SINCH", "LEAVE");
+/// let shared = AutoUpdate::new("54321")
+///     .add_keywords("SINCH", "JOIN")
+///     .remove_keywords("SINCH", "LEAVE");
 /// # let _ = (dedicated, shared);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

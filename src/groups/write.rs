@@ -306,7 +306,19 @@ impl<H: AnyClient> UpdateGroup<H> {
 
 crate::client::finals! {
     impl UpdateGroup {
-        /// Check and send the update.
+        /// Check and send the update; returns the group as it is now.
+        ///
+        /// ```no_run
+        /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+        /// let group = client.groups()
+        ///     .update("01FC66621XXXXX119Z8PMV1QPR")
+        ///     .reset_name()
+        ///     .reset_auto_update()
+        ///     .send()
+        ///     .await?;
+        /// assert!(group.name.is_none());
+        /// # Ok(()) }
+        /// ```
         pub fn send(self) -> Result<Group> => send_inner;
     }
 }
