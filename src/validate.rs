@@ -1,6 +1,17 @@
 //! The rules the API enforces, checked before anything is sent. Each check
 //! fails with [`Error::InvalidRequest`] naming the field (in the SDK's names)
 //! and the rule.
+//!
+//! The limits are written in `openapi/xms.yaml` (`maxLength`, `maxItems`,
+//! `minimum`, `maximum`); the constants here must equal them, which a test
+//! (`tests/limits.rs`) checks for every limit of the spec, and for the
+//! simulator's as well. The few the spec cannot express (bytes of a binary
+//! body, parameter keys and values, the expiry window) are checked between
+//! the SDK and the simulator.
+//!
+//! ```
+//! assert_eq!(xms::validate::MAX_RECIPIENTS, 1000);
+//! ```
 
 use base64::Engine as _;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -31,6 +42,16 @@ pub const MAX_UPDATE_RECIPIENTS: usize = 100;
 pub const MAX_PARAMETER_KEY_CHARS: usize = 16;
 /// Most characters of a parameter value.
 pub const MAX_PARAMETER_VALUE_CHARS: usize = 160;
+/// Fewest recipients of one batch.
+pub const MIN_RECIPIENTS: usize = 1;
+/// Fewest parts `max_number_of_message_parts` may allow.
+pub const MIN_MESSAGE_PARTS: u32 = 1;
+/// Highest type of number of a sender (`from_ton`).
+pub const MAX_FROM_TON: u8 = 6;
+/// Highest numbering plan of a sender (`from_npi`).
+pub const MAX_FROM_NPI: u8 = 18;
+/// Most recipients a dry run gives details of.
+pub const MAX_DRY_RUN_RECIPIENTS: u32 = 1000;
 /// How long after `send_at` a batch may expire at most.
 pub const MAX_EXPIRY: TimeDelta = TimeDelta::days(3);
 

@@ -344,11 +344,12 @@ fn handle(
                 .map(|v| v.parse::<usize>())
             {
                 None => 100,
-                Some(Ok(n)) if n <= 1000 => n,
+                Some(Ok(n)) if n <= crate::limits::MAX_DRY_RUN_RECIPIENTS => n,
                 Some(_) => {
-                    return api_error(ApiError::constraint(
-                        "Parameter 'number_of_recipients' must be at most 1000",
-                    ));
+                    return api_error(ApiError::constraint(format!(
+                        "Parameter 'number_of_recipients' must be at most {}",
+                        crate::limits::MAX_DRY_RUN_RECIPIENTS
+                    )));
                 }
             };
             respond(

@@ -101,6 +101,7 @@ mod encoding;
 mod clock;
 mod http;
 mod json;
+pub mod limits;
 mod store;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};

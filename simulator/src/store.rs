@@ -10,6 +10,7 @@ use crate::{
     clock::{Clock, ClockMode},
     encoding,
     json::{ApiError, Fields, Res, msisdn, parse_time, put, time},
+    limits,
 };
 
 /// A service plan the simulator answers for.
@@ -427,10 +428,11 @@ impl State {
         let mut merged = request_json(&existing.fields);
         for key in ["to_add", "to_remove"] {
             if let Some(list) = f.strings(key)?
-                && list.len() > 100
+                && list.len() > limits::MAX_UPDATE_RECIPIENTS
             {
                 return Err(ApiError::constraint(format!(
-                    "Field '{key}' may hold at most 100 elements"
+                    "Field '{key}' may hold at most {} elements",
+                    limits::MAX_UPDATE_RECIPIENTS
                 )));
             }
         }
@@ -593,9 +595,11 @@ impl State {
         let to = f
             .strings("to")?
             .ok_or_else(|| ApiError::constraint("Field 'to' is required"))?;
-        if to.is_empty() || to.len() > 1000 {
+        if to.len() < limits::MIN_RECIPIENTS || to.len() > limits::MAX_RECIPIENTS {
             return Err(ApiError::constraint(format!(
-                "Field 'to' must hold 1 to 1000 elements, not {}",
+                "Field 'to' must hold {} to {} elements, not {}",
+                limits::MIN_RECIPIENTS,
+                limits::MAX_RECIPIENTS,
                 to.len()
             )));
         }
@@ -620,10 +624,11 @@ impl State {
         let body = match kind {
             Kind::Text => {
                 let text = f.required_string("body")?;
-                if text.chars().count() > 2000 {
-                    return Err(ApiError::constraint(
-                        "Field 'body' must be at most 2000 characters",
-                    ));
+                if text.chars().count() > limits::MAX_TEXT_BODY_CHARS {
+                    return Err(ApiError::constraint(format!(
+                        "Field 'body' must be at most {} characters",
+                        limits::MAX_TEXT_BODY_CHARS
+                    )));
                 }
                 Body::Text(text)
             }
@@ -637,10 +642,11 @@ impl State {
                 if udh.len() % 2 != 0 || !udh.chars().all(|c| c.is_ascii_hexdigit()) {
                     return Err(ApiError::format("Field 'udh' must be hex"));
                 }
-                if bytes.len() + udh.len() / 2 > 140 {
-                    return Err(ApiError::constraint(
-                        "Fields 'body' and 'udh' must be at most 140 bytes together",
-                    ));
+                if bytes.len() + udh.len() / 2 > limits::MAX_BINARY_BYTES {
+                    return Err(ApiError::constraint(format!(
+                        "Fields 'body' and 'udh' must be at most {} bytes together",
+                        limits::MAX_BINARY_BYTES
+                    )));
                 }
                 Body::Binary { body: text, udh }
             }
@@ -680,7 +686,7 @@ impl State {
             }
             for (key, values) in params {
                 let valid = !key.is_empty()
-                    && key.len() <= 16
+                    && key.len() <= limits::MAX_PARAMETER_KEY_CHARS
                     && key
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
@@ -696,11 +702,13 @@ impl State {
                 };
                 for value in values.values() {
                     match value {
-                        Value::String(s) if s.chars().count() <= 160 => {}
+                        Value::String(s)
+                            if s.chars().count() <= limits::MAX_PARAMETER_VALUE_CHARS => {}
                         Value::String(_) => {
-                            return Err(ApiError::constraint(
-                                "Parameter values must be at most 160 characters",
-                            ));
+                            return Err(ApiError::constraint(format!(
+                                "Parameter values must be at most {} characters",
+                                limits::MAX_PARAMETER_VALUE_CHARS
+                            )));
                         }
                         _ => {
                             return Err(ApiError::invalid_json(format!(
@@ -737,7 +745,9 @@ impl State {
             ));
         }
         if let Some(e) = expire_at
-            && e > send_at.unwrap_or(now) + TimeDelta::days(3) + TimeDelta::minutes(1)
+            && e > send_at.unwrap_or(now)
+                + TimeDelta::days(limits::MAX_EXPIRY_DAYS)
+                + TimeDelta::minutes(1)
         {
             return Err(ApiError::constraint(
                 "Field 'expire_at' must be at most 3 days after 'send_at'",
@@ -745,41 +755,46 @@ impl State {
         }
         let callback_url = f.string("callback_url")?;
         if let Some(url) = &callback_url {
-            let valid = url.len() <= 2048
+            let valid = url.len() <= limits::MAX_URL_CHARS
                 && (url.starts_with("http://") || url.starts_with("https://"))
                 && url.len() > 8;
             if !valid {
-                return Err(ApiError::format(
-                    "Field 'callback_url' must be a URL of at most 2048 characters",
-                ));
+                return Err(ApiError::format(format!(
+                    "Field 'callback_url' must be a URL of at most {} characters",
+                    limits::MAX_URL_CHARS
+                )));
             }
         }
         let client_reference = f.string("client_reference")?;
         if client_reference
             .as_ref()
-            .is_some_and(|r| r.chars().count() > 2048)
+            .is_some_and(|r| r.chars().count() > limits::MAX_CLIENT_REFERENCE_CHARS)
         {
-            return Err(ApiError::constraint(
-                "Field 'client_reference' must be at most 2048 characters",
-            ));
+            return Err(ApiError::constraint(format!(
+                "Field 'client_reference' must be at most {} characters",
+                limits::MAX_CLIENT_REFERENCE_CHARS
+            )));
         }
         let max_parts = f.int("max_number_of_message_parts")?;
-        if max_parts.is_some_and(|p| p < 1) {
-            return Err(ApiError::constraint(
-                "Field 'max_number_of_message_parts' must be at least 1",
-            ));
+        if max_parts.is_some_and(|p| p < limits::MIN_MESSAGE_PARTS) {
+            return Err(ApiError::constraint(format!(
+                "Field 'max_number_of_message_parts' must be at least {}",
+                limits::MIN_MESSAGE_PARTS
+            )));
         }
         let from_ton = f.int("from_ton")?;
-        if from_ton.is_some_and(|t| !(0..=6).contains(&t)) {
-            return Err(ApiError::constraint(
-                "Field 'from_ton' must be between 0 and 6",
-            ));
+        if from_ton.is_some_and(|t| !(0..=limits::MAX_FROM_TON).contains(&t)) {
+            return Err(ApiError::constraint(format!(
+                "Field 'from_ton' must be between 0 and {}",
+                limits::MAX_FROM_TON
+            )));
         }
         let from_npi = f.int("from_npi")?;
-        if from_npi.is_some_and(|t| !(0..=18).contains(&t)) {
-            return Err(ApiError::constraint(
-                "Field 'from_npi' must be between 0 and 18",
-            ));
+        if from_npi.is_some_and(|t| !(0..=limits::MAX_FROM_NPI).contains(&t)) {
+            return Err(ApiError::constraint(format!(
+                "Field 'from_npi' must be between 0 and {}",
+                limits::MAX_FROM_NPI
+            )));
         }
         if delivery_report != "none" && callback_url.is_none() && plan.config.callback_url.is_none()
         {
@@ -1075,7 +1090,11 @@ impl State {
         let now = self.clock.now();
         let f = Fields(body);
         let name = self.check_name(plan_id, f.string("name")?, None)?;
-        let members = numbers("members", f.strings("members")?.unwrap_or_default(), 10_000)?;
+        let members = numbers(
+            "members",
+            f.strings("members")?.unwrap_or_default(),
+            limits::MAX_GROUP_MEMBERS,
+        )?;
         let child_groups =
             self.check_children(plan_id, f.strings("child_groups")?.unwrap_or_default())?;
         let auto_update = auto_update(f.object("auto_update")?)?;
@@ -1121,8 +1140,16 @@ impl State {
             return Ok(None);
         }
         let f = Fields(body);
-        let add = numbers("add", f.strings("add")?.unwrap_or_default(), 10_000)?;
-        let remove = numbers("remove", f.strings("remove")?.unwrap_or_default(), 10_000)?;
+        let add = numbers(
+            "add",
+            f.strings("add")?.unwrap_or_default(),
+            limits::MAX_GROUP_MEMBERS,
+        )?;
+        let remove = numbers(
+            "remove",
+            f.strings("remove")?.unwrap_or_default(),
+            limits::MAX_GROUP_MEMBERS,
+        )?;
         let children_add =
             self.check_children(plan_id, f.strings("child_groups_add")?.unwrap_or_default())?;
         let children_remove = f.strings("child_groups_remove")?.unwrap_or_default();
@@ -1205,7 +1232,7 @@ impl State {
             "members",
             f.strings("members")?
                 .ok_or_else(|| ApiError::constraint("Field 'members' is required"))?,
-            10_000,
+            limits::MAX_GROUP_MEMBERS,
         )?;
         let name = self.check_name(plan_id, f.string("name")?, Some(id))?;
         let child_groups =
@@ -1264,10 +1291,11 @@ impl State {
         this: Option<&str>,
     ) -> Res<Option<String>> {
         if let Some(n) = &name {
-            if n.chars().count() > 20 {
-                return Err(ApiError::constraint(
-                    "Field 'name' must be at most 20 characters",
-                ));
+            if n.chars().count() > limits::MAX_GROUP_NAME_CHARS {
+                return Err(ApiError::constraint(format!(
+                    "Field 'name' must be at most {} characters",
+                    limits::MAX_GROUP_NAME_CHARS
+                )));
             }
             if self.plans[plan_id]
                 .groups
@@ -1284,10 +1312,11 @@ impl State {
     }
 
     fn check_children(&self, plan_id: &str, children: Vec<String>) -> Res<Vec<String>> {
-        if children.len() > 10 {
-            return Err(ApiError::constraint(
-                "Field 'child_groups' may hold at most 10 elements",
-            ));
+        if children.len() > limits::MAX_CHILD_GROUPS {
+            return Err(ApiError::constraint(format!(
+                "Field 'child_groups' may hold at most {} elements",
+                limits::MAX_CHILD_GROUPS
+            )));
         }
         for c in &children {
             if !self.plans[plan_id].groups.iter().any(|g| &g.id == c) {
@@ -1471,10 +1500,11 @@ impl ListQuery {
                 .transpose()
         };
         let page_size = int("page_size")?.unwrap_or(30);
-        if page_size == 0 || page_size > 100 {
-            return Err(ApiError::constraint(
-                "Parameter 'page_size' must be between 1 and 100",
-            ));
+        if page_size == 0 || page_size > limits::MAX_PAGE_SIZE {
+            return Err(ApiError::constraint(format!(
+                "Parameter 'page_size' must be between 1 and {}",
+                limits::MAX_PAGE_SIZE
+            )));
         }
         Ok(ListQuery {
             page: int("page")?.unwrap_or(0),
@@ -1557,12 +1587,13 @@ fn auto_update(value: Option<&Map<String, Value>>) -> Res<Option<Value>> {
             for word in pair.as_object().expect("built above").values() {
                 let word = word.as_str().unwrap_or("");
                 if word.is_empty()
-                    || word.chars().count() > 15
+                    || word.chars().count() > limits::MAX_KEYWORD_CHARS
                     || word.contains(char::is_whitespace)
                 {
-                    return Err(ApiError::constraint(
-                        "Auto update keywords must be one word of at most 15 characters",
-                    ));
+                    return Err(ApiError::constraint(format!(
+                        "Auto update keywords must be one word of at most {} characters",
+                        limits::MAX_KEYWORD_CHARS
+                    )));
                 }
             }
             out[side] = pair;
@@ -1757,9 +1788,9 @@ fn batch_json(b: &Batch) -> Value {
     out.insert("modified_at".into(), time(b.modified_at));
     out.insert("delivery_report".into(), f.delivery_report.clone().into());
     put(&mut out, "send_at", f.send_at.map(time));
-    let expire = f
-        .expire_at
-        .unwrap_or_else(|| f.send_at.unwrap_or(b.created_at) + TimeDelta::days(3));
+    let expire = f.expire_at.unwrap_or_else(|| {
+        f.send_at.unwrap_or(b.created_at) + TimeDelta::days(limits::MAX_EXPIRY_DAYS)
+    });
     out.insert("expire_at".into(), time(expire));
     put(
         &mut out,

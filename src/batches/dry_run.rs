@@ -3,7 +3,7 @@
 use super::DryRunResult;
 use crate::{Client, Result, client::AnyClient, raw::types as rt, validate};
 
-/// A dry run being set up; made by [`SendBatch::dry_run`].
+/// A dry run being set up; made by [`SendBatch::dry_run`](super::SendBatch::dry_run).
 #[derive(Debug)]
 #[must_use = "a dry run is only made by .send()"]
 pub struct DryRun<H = Client> {
@@ -21,7 +21,7 @@ impl<H: AnyClient> DryRun<H> {
     }
 
     /// Give details for at most this many recipients (100 by default, at
-    /// most 1000). Implies [`DryRun::per_recipient`].
+    /// most 1000). Implies [`DryRun::per_recipient`](super::DryRun::per_recipient).
     pub fn number_of_recipients(mut self, count: u32) -> Self {
         self.per_recipient = Some(true);
         self.number_of_recipients = Some(count);
@@ -33,7 +33,12 @@ impl<H: AnyClient> DryRun<H> {
     async fn send_inner(self) -> Result<DryRunResult> {
         let request = self.request?;
         if let Some(n) = self.number_of_recipients {
-            validate::range("number_of_recipients", n.into(), 1, 1000)?;
+            validate::range(
+                "number_of_recipients",
+                n.into(),
+                1,
+                validate::MAX_DRY_RUN_RECIPIENTS.into(),
+            )?;
         }
         let n = self.number_of_recipients.map(|n| n as i32);
         let per_recipient = self.per_recipient;

@@ -1,4 +1,4 @@
-//! Listing batches: [`ListBatches`].
+//! Listing batches: [`ListBatches`](super::ListBatches).
 
 use chrono::{DateTime, Utc};
 
@@ -11,7 +11,10 @@ use crate::{
     validate,
 };
 
+/// The list of batches, with its filters; made by [`Batches::list`](super::Batches::list). See
 /// [`crate::pagination`] for how to read it.
+///
+/// [`Batches::list`](super::Batches::list): super::Batches::list
 #[derive(Clone, Debug)]
 #[must_use = "nothing is fetched until a page is asked for"]
 pub struct ListBatches<H = Client> {

@@ -360,8 +360,6 @@ impl<H: AnyClient> Batches<H> {
     }
 }
 
-/// The list of batches, with its filters; made by [`Batches::list`]. See
-
 impl<H: AnyClient> Batches<H> {
     async fn get_inner(&self, id: impl Into<BatchId>) -> Result<Batch> {
         let id = id.into();

@@ -1,4 +1,4 @@
-//! Sending a batch: [`SendBatch`], the checks a send and an update share,
+//! Sending a batch: [`SendBatch`](super::SendBatch), the checks a send and an update share,
 //! and the kind-specific settings.
 
 use std::marker::PhantomData;
@@ -63,15 +63,15 @@ impl Checks<'_> {
             validate::range(
                 "max_number_of_message_parts",
                 parts.into(),
-                1,
+                validate::MIN_MESSAGE_PARTS.into(),
                 i32::MAX.into(),
             )?;
         }
         if let Some(ton) = self.from_ton {
-            validate::range("from_ton", ton.into(), 0, 6)?;
+            validate::range("from_ton", ton.into(), 0, validate::MAX_FROM_TON.into())?;
         }
         if let Some(npi) = self.from_npi {
-            validate::range("from_npi", npi.into(), 0, 18)?;
+            validate::range("from_npi", npi.into(), 0, validate::MAX_FROM_NPI.into())?;
         }
         Ok(())
     }
@@ -90,7 +90,11 @@ pub(super) enum Body {
 ///
 /// Nothing is checked or sent until the final call; then every rule of the
 /// API that can be checked here is, and a broken one fails with
-/// [`Error::InvalidRequest`] before anything is sent.
+/// [`Error::InvalidRequest`](crate::Error::InvalidRequest) before anything is sent.
+///
+/// [`Batches::text`]: super::Batches::text
+/// [`Batches::binary`]: super::Batches::binary
+/// [`Batches::media`]: super::Batches::media
 #[derive(Clone, Debug)]
 #[must_use = "a batch is only sent by .send()"]
 pub struct SendBatch<K, H = Client> {
@@ -196,14 +200,20 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
         self
     }
 
-    /// Whether you will report delivery with [`Batches::delivery_feedback`].
+    /// Whether you will report delivery with
+    /// [`Batches::delivery_feedback`](super::Batches::delivery_feedback).
     pub fn feedback_enabled(mut self, enabled: bool) -> Self {
         self.feedback_enabled = Some(enabled);
         self
     }
 
     fn check(&self) -> Result<()> {
-        validate::list("recipients", &self.recipients, 1, validate::MAX_RECIPIENTS)?;
+        validate::list(
+            "recipients",
+            &self.recipients,
+            validate::MIN_RECIPIENTS,
+            validate::MAX_RECIPIENTS,
+        )?;
         Checks {
             sender: self.sender.as_deref(),
             body: Some(&self.body),

@@ -1,4 +1,4 @@
-//! Changing a batch before it is dispatched: [`UpdateBatch`].
+//! Changing a batch before it is dispatched: [`UpdateBatch`](super::UpdateBatch).
 
 use std::marker::PhantomData;
 
@@ -21,6 +21,10 @@ use crate::{
 /// [`Batches::update_text`], [`Batches::update_binary`] and
 /// [`Batches::update_media`]. Only what is set here changes; the `reset_*`
 /// methods put a field back to its default.
+///
+/// [`Batches::update_text`]: super::Batches::update_text
+/// [`Batches::update_binary`]: super::Batches::update_binary
+/// [`Batches::update_media`]: super::Batches::update_media
 ///
 /// ```no_run
 /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {

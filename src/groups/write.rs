@@ -1,5 +1,5 @@
-//! Writing groups: [`GroupRequest`] (create, or replace whole) and
-//! [`UpdateGroup`] (change some of it).
+//! Writing groups: [`GroupRequest`](super::GroupRequest) (create, or replace whole) and
+//! [`UpdateGroup`](super::UpdateGroup) (change some of it).
 
 use super::{AutoUpdate, Group};
 use crate::{
@@ -11,9 +11,9 @@ use crate::{
     validate,
 };
 
-/// Everything a group is: a new group (made by [`Groups::create`]) or the
+/// Everything a group is: a new group (made by [`Groups::create`](super::Groups::create)) or the
 /// whole of an existing one, in place of what it was (made by
-/// [`Groups::replace`]). Nothing is checked or sent until
+/// [`Groups::replace`](super::Groups::replace)). Nothing is checked or sent until
 /// [`send`](GroupRequest::send).
 ///
 /// ```no_run
@@ -29,8 +29,8 @@ use crate::{
 /// # Ok(()) }
 /// ```
 ///
-/// [`Groups::create`]: super::Groups::create
-/// [`Groups::replace`]: super::Groups::replace
+/// [`Groups::create`](super::Groups::create): super::Groups::create
+/// [`Groups::replace`](super::Groups::replace): super::Groups::replace
 #[derive(Clone, Debug)]
 #[must_use = "a group is only created or replaced by .send()"]
 pub struct GroupRequest<H = Client> {
@@ -155,7 +155,7 @@ fn ids(field: &str, ids: &[GroupId], max: usize) -> Result<Vec<String>> {
     Ok(ids)
 }
 
-/// Changes to a group; made by [`Groups::update`]. Additions are applied
+/// Changes to a group; made by [`Groups::update`](super::Groups::update). Additions are applied
 /// before removals.
 ///
 /// ```no_run
