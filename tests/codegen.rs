@@ -418,3 +418,12 @@ fn every_enum_in_an_answer_keeps_values_added_later() {
     );
     assert!(fields >= 10, "only {fields} enum fields found");
 }
+
+/// The public API of the hand-written layer, one item a line: a reviewer sees
+/// an ergonomic-API change in the pull request, not only changes of `raw`.
+#[test]
+fn public_api() {
+    let src = xtask::workspace_root().join("src");
+    let listing = xtask::public_api::render(&src).expect("src/ parses");
+    insta::assert_snapshot!("public_api", listing);
+}

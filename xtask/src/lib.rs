@@ -7,6 +7,7 @@ pub mod generator;
 
 pub mod examples;
 pub mod lint;
+pub mod public_api;
 pub mod surface;
 
 use std::path::PathBuf;
@@ -24,6 +25,9 @@ pub const SPEC_PATH: &str = "openapi/xms.yaml";
 
 /// The snapshot holding the API-surface listing, relative to the root.
 pub const SURFACE_SNAPSHOT: &str = "tests/snapshots/codegen__api_surface.snap";
+
+/// The snapshot holding the listing of the hand-written layer's public API.
+pub const PUBLIC_API_SNAPSHOT: &str = "tests/snapshots/codegen__public_api.snap";
 
 /// The content of an insta snapshot file, without its header.
 pub fn snapshot_body(file: &str) -> &str {

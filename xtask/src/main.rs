@@ -8,23 +8,31 @@ use std::{
     process::{Command, ExitCode},
 };
 
-use xtask::{SPEC_PATH, SURFACE_SNAPSHOT, generator, lint, snapshot_body, surface, workspace_root};
+use xtask::{
+    PUBLIC_API_SNAPSHOT, SPEC_PATH, SURFACE_SNAPSHOT, generator, lint, public_api, snapshot_body,
+    surface, workspace_root,
+};
 
 const USAGE: &str = "\
-usage: cargo xtask regen [--check]
+usage: cargo xtask regen [--check [--since REV]]
 
   regen          validate openapi/xms.yaml, regenerate the client, rewrite the
                  snapshots under tests/snapshots/ and summarise what changed
                  in the API surface.
   regen --check  change nothing; exit 1 and say what is stale when the spec
-                 breaks a house rule or any snapshot is out of date.";
+                 breaks a house rule or any snapshot is out of date. Either
+                 way, print what changed in the generated client's surface
+                 and in the public API of src/ (against the committed
+                 snapshots, or with --since REV against those of git
+                 revision REV).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
-        ["regen"] => regen(false),
-        ["regen", "--check"] => regen(true),
+        ["regen"] => regen(false, None),
+        ["regen", "--check"] => regen(true, None),
+        ["regen", "--check", "--since", rev] => regen(true, Some(rev)),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -36,7 +44,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn regen(check: bool) -> ExitCode {
+fn regen(check: bool, since: Option<&str>) -> ExitCode {
     let root = workspace_root();
     let spec_text = match fs::read_to_string(root.join(SPEC_PATH)) {
         Ok(t) => t,
@@ -67,7 +75,12 @@ fn regen(check: bool) -> ExitCode {
     }
 
     // 3. Rebuild and run the snapshot tests, writing or collecting snapshots.
-    let before_surface = fs::read_to_string(root.join(SURFACE_SNAPSHOT)).unwrap_or_default();
+    let committed = |path: &str| match since {
+        Some(rev) => git_show(&root, rev, path),
+        None => fs::read_to_string(root.join(path)).unwrap_or_default(),
+    };
+    let before_surface = committed(SURFACE_SNAPSHOT);
+    let before_api = committed(PUBLIC_API_SNAPSHOT);
     let pending_before = pending_snapshots(&root);
     let mode = if check { "new" } else { "always" };
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -86,16 +99,23 @@ fn regen(check: bool) -> ExitCode {
         .into_iter()
         .filter(|p| !pending_before.contains(p))
         .collect();
-    let after_surface = if check {
-        let pending = root.join(format!("{SURFACE_SNAPSHOT}.new"));
-        fs::read_to_string(&pending).unwrap_or_else(|_| before_surface.clone())
-    } else {
-        fs::read_to_string(root.join(SURFACE_SNAPSHOT)).unwrap_or_default()
+    let current = |path: &str| {
+        let pending = root.join(format!("{path}.new"));
+        match fs::read_to_string(&pending) {
+            Ok(text) if check => text,
+            _ => fs::read_to_string(root.join(path)).unwrap_or_default(),
+        }
     };
+    let after_surface = current(SURFACE_SNAPSHOT);
+    let after_api = current(PUBLIC_API_SNAPSHOT);
     let changes = surface::summarize(
         snapshot_body(&before_surface),
         snapshot_body(&after_surface),
     );
+    let api_changes = public_api::summarize(snapshot_body(&before_api), snapshot_body(&after_api));
+    if let Some(rev) = since {
+        println!("changes since {rev}:");
+    }
 
     if check {
         for p in &new_pending {
@@ -107,13 +127,14 @@ fn regen(check: bool) -> ExitCode {
                 let name = p.strip_prefix(&root).unwrap_or(p).display().to_string();
                 eprintln!("  {}", name.trim_end_matches(".new"));
             }
-            print_changes(&changes);
+            print_changes(&changes, &api_changes);
             return ExitCode::FAILURE;
         }
         if !tests_passed {
             return fail("the snapshot tests failed (see above)");
         }
         println!("snapshots are up to date");
+        print_changes(&changes, &api_changes);
         return ExitCode::SUCCESS;
     }
 
@@ -121,11 +142,11 @@ fn regen(check: bool) -> ExitCode {
         return fail("the snapshot tests failed (see above); snapshots that could be written were");
     }
     println!("snapshots rewritten under tests/snapshots/ (review them with `git diff`)");
-    print_changes(&changes);
+    print_changes(&changes, &api_changes);
     ExitCode::SUCCESS
 }
 
-fn print_changes(changes: &[String]) {
+fn print_changes(changes: &[String], api_changes: &[String]) {
     if changes.is_empty() {
         println!("API surface: no change");
     } else {
@@ -134,6 +155,26 @@ fn print_changes(changes: &[String]) {
             println!("  {c}");
         }
     }
+    if api_changes.is_empty() {
+        println!("public API of src/: no change");
+    } else {
+        println!("public API of src/ changes:");
+        for c in api_changes {
+            println!("  {c}");
+        }
+    }
+}
+
+/// A file as it is at git revision `rev` (empty if it did not exist).
+fn git_show(root: &Path, rev: &str, path: &str) -> String {
+    Command::new("git")
+        .current_dir(root)
+        .args(["show", &format!("{rev}:{path}")])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
 }
 
 fn count_operations(spec_text: &str) -> usize {
