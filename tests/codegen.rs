@@ -287,9 +287,11 @@ fn replaced_schemas_and_their_models_have_the_same_fields() {
             Ok(Value::Object(output)) => {
                 let written: BTreeSet<&str> = output.keys().map(String::as_str).collect();
                 if written != properties {
+                    let missing: Vec<_> = properties.difference(&written).collect();
+                    let extra: Vec<_> = written.difference(&properties).collect();
                     failures.push(format!(
-                        "{schema} (xms::{path}): the model reads and writes {written:?}, the spec \
-                         has {properties:?}"
+                        "{schema}: add {missing:?} to the model xms::{path}, or remove \
+                         {extra:?} from it"
                     ));
                 }
             }
