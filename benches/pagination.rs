@@ -31,46 +31,27 @@ const WORK_PER_PAGE: Duration = Duration::from_millis(2);
 const MODES: &[(&str, &str)] = &[
     ("stream", "items() without read-ahead"),
     ("stream-read-ahead", "items() with read-ahead"),
-    (
-        "collect",
-        "items().try_collect(): the whole listing in memory",
-    ),
-    (
-        "slow-consumer",
-        "pages(), 2 ms of work per page, without read-ahead",
-    ),
-    (
-        "slow-consumer-read-ahead",
-        "pages(), 2 ms of work per page, with read-ahead",
-    ),
+    ("collect", "items().try_collect(): the whole listing in memory"),
+    ("slow-consumer", "pages(), 2 ms of work per page, without read-ahead"),
+    ("slow-consumer-read-ahead", "pages(), 2 ms of work per page, with read-ahead"),
 ];
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(mode) = args.iter().find_map(|a| a.strip_prefix("--child=")) {
-        let url = args
-            .iter()
-            .find_map(|a| a.strip_prefix("--url="))
-            .expect("--url");
+        let url = args.iter().find_map(|a| a.strip_prefix("--url=")).expect("--url");
         child(mode, url);
         return;
     }
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let pages: Arc<Vec<String>> = Arc::new((0..TOTAL / PAGE_SIZE).map(render_page).collect());
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let app = Router::new()
-        .route("/xms/v1/{plan}/batches", get(page))
-        .with_state(pages);
+    let app = Router::new().route("/xms/v1/{plan}/batches", get(page)).with_state(pages);
     runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    println!(
-        "listing {TOTAL} batches, {PAGE_SIZE} per page, {} ms per request",
-        DELAY.as_millis()
-    );
+    println!("listing {TOTAL} batches, {PAGE_SIZE} per page, {} ms per request", DELAY.as_millis());
     let exe = std::env::current_exe().unwrap();
     let mut results = Vec::new();
     for (mode, what) in MODES {
@@ -90,13 +71,7 @@ fn main() {
             .filter_map(|kv| kv.split_once('='))
             .filter_map(|(k, v)| Some((k, v.parse().ok()?)))
             .collect();
-        results.push((
-            *mode,
-            *what,
-            fields["items"],
-            fields["wall_ms"],
-            fields["peak_kib"],
-        ));
+        results.push((*mode, *what, fields["items"], fields["wall_ms"], fields["peak_kib"]));
     }
     let (_, _, _, base_wall, base_peak) = results[0];
     println!(
@@ -141,11 +116,8 @@ fn render_page(n: usize) -> String {
 
 fn child(mode: &str, url: &str) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let client = xms::Client::builder()
-        .service_plan("bench", "token")
-        .endpoint(url)
-        .build()
-        .unwrap();
+    let client =
+        xms::Client::builder().service_plan("bench", "token").endpoint(url).build().unwrap();
     let list = client
         .batches()
         .list()
@@ -177,11 +149,7 @@ fn child(mode: &str, url: &str) {
     });
     let wall = start.elapsed();
     assert_eq!(items, TOTAL);
-    println!(
-        "items={items} wall_ms={:.1} peak_kib={}",
-        wall.as_secs_f64() * 1000.0,
-        peak_kib()
-    );
+    println!("items={items} wall_ms={:.1} peak_kib={}", wall.as_secs_f64() * 1000.0, peak_kib());
 }
 
 /// The peak resident set size of this process (Linux).

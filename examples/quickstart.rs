@@ -39,18 +39,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 );
                 std::process::exit(2);
             };
-            println!(
-                "Using the real XMS ({:?} region, service plan {plan}).",
-                region
-            );
-            let client = Client::builder()
-                .service_plan(plan, token)
-                .region(region)
-                .build()?;
-            let recipients: Vec<String> = recipients
-                .split(',')
-                .map(|r| r.trim().to_string())
-                .collect();
+            println!("Using the real XMS ({:?} region, service plan {plan}).", region);
+            let client = Client::builder().service_plan(plan, token).region(region).build()?;
+            let recipients: Vec<String> =
+                recipients.split(',').map(|r| r.trim().to_string()).collect();
             (client, sender, recipients, Duration::from_secs(2))
         }
         _ => {
@@ -84,40 +76,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .client_reference("quickstart")
         .send()
         .await?;
-    println!(
-        "\n1. Sent batch {} to {} recipients.",
-        batch.id,
-        batch.recipients.len()
-    );
+    println!("\n1. Sent batch {} to {} recipients.", batch.id, batch.recipients.len());
 
     // 2. The batches of the last 24 hours.
     let page = client.batches().list().page_size(5).page(0).await?;
     println!(
         "2. {} batch(es) in the last 24 hours; the newest: {}",
         page.count,
-        page.items
-            .first()
-            .map_or("-".into(), |b| b.id().to_string())
+        page.items.first().map_or("-".into(), |b| b.id().to_string())
     );
 
     // 3. Wait until every message has a final status.
     let started = Instant::now();
     let report = loop {
-        let report = client
-            .delivery_reports()
-            .for_batch(&batch.id)
-            .full()
-            .send()
-            .await?;
+        let report = client.delivery_reports().for_batch(&batch.id).full().send().await?;
         if report.is_complete() || started.elapsed() > Duration::from_secs(60) {
             break report;
         }
         tokio::time::sleep(poll).await;
     };
-    println!(
-        "3. Delivery report after {:.1} s:",
-        started.elapsed().as_secs_f64()
-    );
+    println!("3. Delivery report after {:.1} s:", started.elapsed().as_secs_f64());
     for status in &report.statuses {
         println!(
             "     {:<10} code {:<3} {:?}",
@@ -128,18 +106,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // 4. A group, and a batch to it.
-    let group = client
-        .groups()
-        .create()
-        .name("Quickstart")
-        .members(&recipients)
-        .send()
-        .await?;
-    let to_group = client
-        .batches()
-        .text(&sender, [group.id.clone()], "Hello, group!")
-        .send()
-        .await?;
+    let group = client.groups().create().name("Quickstart").members(&recipients).send().await?;
+    let to_group =
+        client.batches().text(&sender, [group.id.clone()], "Hello, group!").send().await?;
     println!(
         "4. Created group {} ({} members) and sent batch {} to it.",
         group.id, group.size, to_group.id
@@ -153,10 +122,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let inbounds = client.inbounds().list().page_size(1).page(0).await?;
     match inbounds.items.first() {
-        Some(Inbound::Text(mo)) => println!(
-            "5. Latest inbound message, from {}: {:?}",
-            mo.sender, mo.body
-        ),
+        Some(Inbound::Text(mo)) => {
+            println!("5. Latest inbound message, from {}: {:?}", mo.sender, mo.body)
+        }
         Some(other) => println!(
             "5. Latest inbound message: a {} from {}",
             other.inbound_type(),
@@ -166,9 +134,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let delivered = report.count(&DeliveryStatus::Delivered);
-    println!(
-        "\nDone: {delivered} of {} delivered.",
-        report.total_message_count
-    );
+    println!("\nDone: {delivered} of {} delivered.", report.total_message_count);
     Ok(())
 }

@@ -27,19 +27,13 @@ async fn main() -> std::io::Result<()> {
         .nth(1)
         .map(|p| p.parse::<u16>().expect("--port takes a number"))
         .unwrap_or(8080);
-    let verifier = std::env::var("XMS_WEBHOOK_SECRET")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .map(Verifier::new);
+    let verifier =
+        std::env::var("XMS_WEBHOOK_SECRET").ok().filter(|s| !s.is_empty()).map(Verifier::new);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     println!(
         "listening on http://{}/callbacks (signatures {})",
         listener.local_addr()?,
-        if verifier.is_some() {
-            "checked"
-        } else {
-            "not checked"
-        }
+        if verifier.is_some() { "checked" } else { "not checked" }
     );
     let app = Router::new()
         .route("/callbacks", post(receive))
@@ -59,19 +53,12 @@ async fn receive(
         return StatusCode::UNAUTHORIZED;
     }
     match callbacks::parse(&body) {
-        Ok(Callback::Inbound(mo)) => println!(
-            "inbound {} from {} to {}: {:?}",
-            mo.id(),
-            mo.sender(),
-            mo.recipient(),
-            mo
-        ),
+        Ok(Callback::Inbound(mo)) => {
+            println!("inbound {} from {} to {}: {:?}", mo.id(), mo.sender(), mo.recipient(), mo)
+        }
         Ok(Callback::BatchDeliveryReport(r)) => {
-            let statuses: Vec<String> = r
-                .statuses
-                .iter()
-                .map(|s| format!("{}={}", s.status, s.count))
-                .collect();
+            let statuses: Vec<String> =
+                r.statuses.iter().map(|s| format!("{}={}", s.status, s.count)).collect();
             println!(
                 "batch report {}: {} of {} ({})",
                 r.batch_id,

@@ -38,19 +38,10 @@ pub const REPLACEMENTS: &[(&str, &str)] = &[
     ("BatchList", "pagination::Page<crate::batches::Batch>"),
     ("DryRunResult", "batches::DryRunResult"),
     ("DryRunRecipient", "batches::DryRunRecipient"),
-    (
-        "BatchDeliveryReport",
-        "delivery_reports::BatchDeliveryReport",
-    ),
+    ("BatchDeliveryReport", "delivery_reports::BatchDeliveryReport"),
     ("MessageStatusCount", "delivery_reports::StatusCount"),
-    (
-        "RecipientDeliveryReport",
-        "delivery_reports::RecipientDeliveryReport",
-    ),
-    (
-        "DeliveryReportList",
-        "pagination::Page<crate::delivery_reports::RecipientDeliveryReport>",
-    ),
+    ("RecipientDeliveryReport", "delivery_reports::RecipientDeliveryReport"),
+    ("DeliveryReportList", "pagination::Page<crate::delivery_reports::RecipientDeliveryReport>"),
     ("Group", "groups::Group"),
     ("GroupAutoUpdate", "groups::AutoUpdate"),
     ("KeywordPair", "groups::Keywords"),
@@ -165,14 +156,8 @@ fn explain(spec: &openapiv3::OpenAPI, error: &str) -> String {
             Ok(Err(e)) => e,
             Err(panic) => format!("panic: {panic}"),
         };
-        let id = operation
-            .operation_id
-            .as_deref()
-            .unwrap_or("(no operationId)");
-        culprits.push(format!(
-            "  {id} ({} {path}): {outcome}",
-            method.to_uppercase()
-        ));
+        let id = operation.operation_id.as_deref().unwrap_or("(no operationId)");
+        culprits.push(format!("  {id} ({} {path}): {outcome}", method.to_uppercase()));
     }
     if culprits.is_empty() {
         format!(

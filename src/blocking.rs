@@ -46,9 +46,7 @@ impl Client {
     /// A blocking client for a service plan in the US region; see
     /// [`crate::Client::new`].
     pub fn new(service_plan_id: impl Into<String>, api_token: impl Into<String>) -> Client {
-        Client {
-            client: crate::Client::new(service_plan_id, api_token),
-        }
+        Client { client: crate::Client::new(service_plan_id, api_token) }
     }
 
     /// Build a blocking client with every setting of [`ClientBuilder`]:
@@ -94,9 +92,7 @@ pub(crate) fn block_on<T>(future: impl Future<Output = Result<T>>) -> Result<T> 
     let runtime = match runtime {
         Ok(runtime) => runtime,
         Err(e) => {
-            return Err(Error::config(format!(
-                "cannot start the blocking client's runtime: {e}"
-            )));
+            return Err(Error::config(format!("cannot start the blocking client's runtime: {e}")));
         }
     };
     let _entered = runtime.enter();

@@ -151,27 +151,22 @@ impl fmt::Display for CallbackError {
             CallbackError::NotJson { .. } => f.write_str("the callback body is not a JSON object"),
             CallbackError::MissingType => f.write_str("the callback body has no `type`"),
             CallbackError::UnknownType { type_name } => {
-                write!(
-                    f,
-                    "the callback type {type_name:?} is not one this SDK knows"
-                )
+                write!(f, "the callback type {type_name:?} is not one this SDK knows")
             }
             CallbackError::Invalid { type_name, source } => {
                 write!(f, "the {type_name} callback is malformed: {source}")
             }
             CallbackError::MissingHeader { name } => write!(f, "the callback has no {name} header"),
-            CallbackError::DuplicateHeader { name } => write!(
-                f,
-                "the callback has the {name} header more than once; refused as ambiguous"
-            ),
+            CallbackError::DuplicateHeader { name } => {
+                write!(f, "the callback has the {name} header more than once; refused as ambiguous")
+            }
             CallbackError::UnsupportedAlgorithm { algorithm } => write!(
                 f,
                 "the callback names the algorithm {algorithm:?}; only {ALGORITHM} is accepted"
             ),
-            CallbackError::BadTimestamp { value } => write!(
-                f,
-                "the callback's signature timestamp {value:?} is not Unix seconds"
-            ),
+            CallbackError::BadTimestamp { value } => {
+                write!(f, "the callback's signature timestamp {value:?} is not Unix seconds")
+            }
             CallbackError::Stale { age } => write!(
                 f,
                 "the callback was signed {} s ago, longer than the tolerance: possibly a replay",
@@ -231,15 +226,10 @@ pub fn parse(body: &[u8]) -> Result<Callback, CallbackError> {
         Some(serde_json::Value::String(t)) => t,
         None | Some(serde_json::Value::Null) => return Err(CallbackError::MissingType),
         Some(other) => {
-            return Err(CallbackError::UnknownType {
-                type_name: other.to_string(),
-            });
+            return Err(CallbackError::UnknownType { type_name: other.to_string() });
         }
     };
-    let invalid = |source| CallbackError::Invalid {
-        type_name: type_name.clone(),
-        source,
-    };
+    let invalid = |source| CallbackError::Invalid { type_name: type_name.clone(), source };
     let kind = type_name.as_str();
     if kind.starts_with("mo_") {
         let inbound: Inbound = serde_json::from_slice(body).map_err(invalid)?;
@@ -299,15 +289,11 @@ impl Headers for reqwest::header::HeaderMap {
 
 impl<K: AsRef<str>, V: AsRef<str>> Headers for [(K, V)] {
     fn header(&self, name: &str) -> Option<&str> {
-        self.iter()
-            .find(|(k, _)| k.as_ref().eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_ref())
+        self.iter().find(|(k, _)| k.as_ref().eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref())
     }
 
     fn header_count(&self, name: &str) -> usize {
-        self.iter()
-            .filter(|(k, _)| k.as_ref().eq_ignore_ascii_case(name))
-            .count()
+        self.iter().filter(|(k, _)| k.as_ref().eq_ignore_ascii_case(name)).count()
     }
 }
 
@@ -333,9 +319,7 @@ impl<K: AsRef<str>, V: AsRef<str>, const N: usize> Headers for [(K, V); N] {
 
 impl<S: BuildHasher> Headers for HashMap<String, String, S> {
     fn header(&self, name: &str) -> Option<&str> {
-        self.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     fn header_count(&self, name: &str) -> usize {
@@ -384,25 +368,17 @@ impl fmt::Debug for Verifier {
 impl Verifier {
     /// A verifier for this secret, with the default tolerance of 5 minutes.
     pub fn new(secret: impl AsRef<[u8]>) -> Self {
-        Verifier {
-            secret: secret.as_ref().to_vec(),
-            tolerance: DEFAULT_TOLERANCE,
-            nonces: None,
-        }
+        Verifier { secret: secret.as_ref().to_vec(), tolerance: DEFAULT_TOLERANCE, nonces: None }
     }
 
-    /// How far from now the signing time may be, either way.
-    pub fn tolerance(mut self, tolerance: Duration) -> Self {
-        self.tolerance = tolerance;
-        self
-    }
+    crate::client::setters! {
+        /// How far from now the signing time may be, either way.
+        fn tolerance(mut self, tolerance: Duration) { self.tolerance = tolerance; }
 
-    /// Also refuse a second callback with a nonce already accepted within
-    /// the tolerance. The nonces are remembered in memory, in this verifier:
-    /// share one verifier between the handlers of a process.
-    pub fn reject_replays(mut self) -> Self {
-        self.nonces = Some(Mutex::new(HashMap::new()));
-        self
+        /// Also refuse a second callback with a nonce already accepted within
+        /// the tolerance. The nonces are remembered in memory, in this verifier:
+        /// share one verifier between the handlers of a process.
+        fn reject_replays(mut self) { self.nonces = Some(Mutex::new(HashMap::new())); }
     }
 
     /// Check the signature headers against the raw body, now.
@@ -432,21 +408,13 @@ impl Verifier {
         body: &[u8],
         now: i64,
     ) -> Result<(), CallbackError> {
-        for name in [
-            SIGNATURE_HEADER,
-            NONCE_HEADER,
-            TIMESTAMP_HEADER,
-            ALGORITHM_HEADER,
-        ] {
+        for name in [SIGNATURE_HEADER, NONCE_HEADER, TIMESTAMP_HEADER, ALGORITHM_HEADER] {
             if headers.header_count(name) > 1 {
                 return Err(CallbackError::DuplicateHeader { name });
             }
         }
         let get = |name: &'static str| {
-            headers
-                .header(name)
-                .map(str::trim)
-                .ok_or(CallbackError::MissingHeader { name })
+            headers.header(name).map(str::trim).ok_or(CallbackError::MissingHeader { name })
         };
         let signature = get(SIGNATURE_HEADER)?;
         let nonce = get(NONCE_HEADER)?;
@@ -457,19 +425,15 @@ impl Verifier {
         if let Some(algorithm) = headers.header(ALGORITHM_HEADER).map(str::trim)
             && !algorithm.eq_ignore_ascii_case(ALGORITHM)
         {
-            return Err(CallbackError::UnsupportedAlgorithm {
-                algorithm: algorithm.to_string(),
-            });
+            return Err(CallbackError::UnsupportedAlgorithm { algorithm: algorithm.to_string() });
         }
-        let signed_at: i64 = timestamp.parse().map_err(|_| CallbackError::BadTimestamp {
-            value: timestamp.to_string(),
-        })?;
+        let signed_at: i64 = timestamp
+            .parse()
+            .map_err(|_| CallbackError::BadTimestamp { value: timestamp.to_string() })?;
         let tolerance = i64::try_from(self.tolerance.as_secs()).unwrap_or(i64::MAX);
         let age = now.saturating_sub(signed_at);
         if age > tolerance {
-            return Err(CallbackError::Stale {
-                age: Duration::from_secs(age.unsigned_abs()),
-            });
+            return Err(CallbackError::Stale { age: Duration::from_secs(age.unsigned_abs()) });
         }
         if age < -tolerance {
             return Err(CallbackError::FromTheFuture {
@@ -483,14 +447,10 @@ impl Verifier {
             .verify_slice(&expected)
             .map_err(|_| CallbackError::SignatureMismatch)?;
         if let Some(nonces) = &self.nonces {
-            let mut seen = nonces
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut seen = nonces.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             seen.retain(|_, at| now.saturating_sub(*at) <= tolerance);
             if seen.insert(nonce.to_string(), signed_at).is_some() {
-                return Err(CallbackError::Replayed {
-                    nonce: nonce.to_string(),
-                });
+                return Err(CallbackError::Replayed { nonce: nonce.to_string() });
             }
         }
         Ok(())
@@ -517,9 +477,7 @@ fn mac(secret: &[u8], body: &[u8], nonce: &str, timestamp: &str) -> hmac::Hmac<s
 /// assert_eq!(signature.len(), 44);
 /// ```
 pub fn sign(secret: impl AsRef<[u8]>, body: &[u8], nonce: &str, timestamp: i64) -> String {
-    let tag = mac(secret.as_ref(), body, nonce, &timestamp.to_string())
-        .finalize()
-        .into_bytes();
+    let tag = mac(secret.as_ref(), body, nonce, &timestamp.to_string()).finalize().into_bytes();
     base64::engine::general_purpose::STANDARD.encode(tag)
 }
 
@@ -529,10 +487,7 @@ pub fn signature_headers(secret: impl AsRef<[u8]>, body: &[u8]) -> Vec<(String, 
     let timestamp = unix_now();
     let nonce = fresh_nonce();
     vec![
-        (
-            SIGNATURE_HEADER.to_string(),
-            sign(secret, body, &nonce, timestamp),
-        ),
+        (SIGNATURE_HEADER.to_string(), sign(secret, body, &nonce, timestamp)),
         (NONCE_HEADER.to_string(), nonce),
         (TIMESTAMP_HEADER.to_string(), timestamp.to_string()),
         (ALGORITHM_HEADER.to_string(), ALGORITHM.to_string()),
@@ -540,10 +495,7 @@ pub fn signature_headers(secret: impl AsRef<[u8]>, body: &[u8]) -> Vec<(String, 
 }
 
 fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// 26 characters that differ from call to call (not a secret; a test aid).
@@ -552,10 +504,7 @@ fn fresh_nonce() -> String {
     while out.len() < 26 {
         let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
         hasher.write_u128(
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0),
+            SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0),
         );
         out.push_str(&format!("{:016X}", hasher.finish()));
     }

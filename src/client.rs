@@ -113,24 +113,21 @@ impl Client {
     /// construction and to set the region, endpoint or timeouts.
     pub fn new(service_plan_id: impl Into<String>, api_token: impl Into<String>) -> Client {
         let plan = service_plan_id.into();
-        Client::builder()
-            .service_plan(plan.clone(), api_token)
-            .build()
-            .unwrap_or_else(|e| {
-                let message = match e {
-                    Error::Config { message } => message,
-                    other => other.to_string(),
-                };
-                Client::from_parts(
-                    raw::Client::new_with_client(
-                        "http://invalid.invalid",
-                        reqwest::Client::new(),
-                        Transport::with_bearer_token(""),
-                    ),
-                    plan,
-                    Some(message),
-                )
-            })
+        Client::builder().service_plan(plan.clone(), api_token).build().unwrap_or_else(|e| {
+            let message = match e {
+                Error::Config { message } => message,
+                other => other.to_string(),
+            };
+            Client::from_parts(
+                raw::Client::new_with_client(
+                    "http://invalid.invalid",
+                    reqwest::Client::new(),
+                    Transport::with_bearer_token(""),
+                ),
+                plan,
+                Some(message),
+            )
+        })
     }
 
     /// A builder for every setting.
@@ -139,9 +136,7 @@ impl Client {
     }
 
     fn from_parts(raw: raw::Client, plan: String, broken: Option<String>) -> Client {
-        Client {
-            inner: Arc::new(ClientInner { raw, plan, broken }),
-        }
+        Client { inner: Arc::new(ClientInner { raw, plan, broken }) }
     }
 
     /// The generated low-level client, configured with this client's
@@ -194,9 +189,7 @@ impl Client {
             state.bearer = Some(oauth.bearer().await?);
         }
         let state = Arc::new(Mutex::new(state));
-        let outcome = CALL
-            .scope(state.clone(), call(&self.inner.raw, &self.inner.plan))
-            .await;
+        let outcome = CALL.scope(state.clone(), call(&self.inner.raw, &self.inner.plan)).await;
         let (response, failure, operation) = match state.lock() {
             Ok(mut s) => (s.response.take(), s.failure.take(), s.operation),
             Err(_) => (None, None, None),
@@ -267,9 +260,7 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
             let status = value.status().as_u16();
             let headers = value.headers().clone();
             let body = value.into_inner().to_body();
-            Err(crate::error::from_response(
-                status, headers, &body, None, secrets, operation,
-            ))
+            Err(crate::error::from_response(status, headers, &body, None, secrets, operation))
         }
         RawError::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
@@ -292,9 +283,7 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
                     )),
                 };
             }
-            Err(crate::error::from_response(
-                status, headers, &body, None, secrets, operation,
-            ))
+            Err(crate::error::from_response(status, headers, &body, None, secrets, operation))
         }
         RawError::InvalidResponsePayload(body, parse) => match response {
             Some((status, headers)) => Err(crate::error::from_response(
@@ -306,17 +295,15 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
                 operation,
             )),
             // Only a call outside the SDK's scope has no recorded answer.
-            None => Err(Error::Protocol {
-                reason: format!("an answer could not be read: {parse}"),
-            }),
+            None => {
+                Err(Error::Protocol { reason: format!("an answer could not be read: {parse}") })
+            }
         },
         RawError::CommunicationError(e)
         | RawError::ResponseBodyError(e)
         | RawError::InvalidUpgrade(e) => Err(Error::from(e)),
         RawError::InvalidRequest(message) => Err(Error::invalid("request", message)),
-        RawError::Custom(message) => Err(Error::Transport {
-            source: message.into(),
-        }),
+        RawError::Custom(message) => Err(Error::Transport { source: message.into() }),
     }
 }
 
@@ -365,10 +352,7 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field(
-                "service_plan_id",
-                &self.service_plan.as_ref().map(|(id, _)| id),
-            )
+            .field("service_plan_id", &self.service_plan.as_ref().map(|(id, _)| id))
             .field("project_id", &self.project.as_ref().map(|(id, _, _)| id))
             .field("region", &self.region)
             .field("endpoint", &self.endpoint)
@@ -409,79 +393,56 @@ impl ClientBuilder {
         self
     }
 
-    /// The region (US when not set).
-    pub fn region(mut self, region: Region) -> Self {
-        self.region = Some(region);
-        self
-    }
+    crate::client::setters! {
+        /// The region (US when not set).
+        fn region(mut self, region: Region) { self.region = Some(region); }
 
-    /// Send requests to this base URL instead of the region's: a proxy, the
-    /// [`LEGACY_CLX_ENDPOINT`], or a local server. Give the part before
-    /// `/xms/v1/...`; a trailing `/xms` or `/xms/v1` is accepted too.
-    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
-        self.endpoint = Some(url.into());
-        self
-    }
+        /// Send requests to this base URL instead of the region's: a proxy, the
+        /// [`LEGACY_CLX_ENDPOINT`], or a local server. Give the part before
+        /// `/xms/v1/...`; a trailing `/xms` or `/xms/v1` is accepted too.
+        fn endpoint(mut self, url: impl Into<String>) { self.endpoint = Some(url.into()); }
 
-    /// Fetch OAuth2 tokens from this URL instead of
-    /// `https://auth.sinch.com/oauth2/token`.
-    pub fn oauth_token_url(mut self, url: impl Into<String>) -> Self {
-        self.token_url = Some(url.into());
-        self
-    }
+        /// Fetch OAuth2 tokens from this URL instead of
+        /// `https://auth.sinch.com/oauth2/token`.
+        fn oauth_token_url(mut self, url: impl Into<String>) { self.token_url = Some(url.into()); }
 
-    /// The longest a whole request may take (30 s when not set). Ignored
-    /// with [`ClientBuilder::http_client`]: configure that client instead.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
+        /// The longest a whole request may take (30 s when not set). Ignored
+        /// with [`ClientBuilder::http_client`]: configure that client instead.
+        fn timeout(mut self, timeout: Duration) { self.timeout = Some(timeout); }
 
-    /// The longest connecting may take (10 s when not set). Ignored with
-    /// [`ClientBuilder::http_client`].
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
+        /// The longest connecting may take (10 s when not set). Ignored with
+        /// [`ClientBuilder::http_client`].
+        fn connect_timeout(mut self, timeout: Duration) { self.connect_timeout = Some(timeout); }
 
-    /// The `User-Agent` header (`xms-rust/<version>` when not set).
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
-    }
+        /// The `User-Agent` header (`xms-rust/<version>` when not set).
+        fn user_agent(mut self, user_agent: impl Into<String>) {
+            self.user_agent = Some(user_agent.into());
+        }
 
-    /// Use this `reqwest::Client` (its pool, proxy and TLS settings, and its
-    /// timeouts instead of [`ClientBuilder::timeout`]). Build it with
-    /// `.redirect(reqwest::redirect::Policy::none())`: XMS never redirects,
-    /// and an answer that comes from another URL than the one asked is
-    /// refused as [`Error::Redirected`], but only after the request went
-    /// there.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
+        /// Use this `reqwest::Client` (its pool, proxy and TLS settings, and its
+        /// timeouts instead of [`ClientBuilder::timeout`]). Build it with
+        /// `.redirect(reqwest::redirect::Policy::none())`: XMS never redirects,
+        /// and an answer that comes from another URL than the one asked is
+        /// refused as [`Error::Redirected`], but only after the request went
+        /// there.
+        fn http_client(mut self, client: reqwest::Client) { self.http = Some(client); }
 
-    /// When to retry failed requests ([`RetryPolicy::default`] when not set).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
+        /// When to retry failed requests ([`RetryPolicy::default`] when not set).
+        fn retry(mut self, policy: RetryPolicy) { self.retry = Some(policy); }
 
-    /// The largest answer body the client reads, in bytes (32 MiB when not
-    /// set: far above the largest answer XMS gives). Reading stops at the
-    /// limit with [`Error::ResponseTooLarge`], so a broken or hostile server
-    /// cannot make the client hold an unbounded body.
-    ///
-    /// ```
-    /// let client = xms::Client::builder()
-    ///     .service_plan("SERVICE_PLAN_ID", "API_TOKEN")
-    ///     .max_response_bytes(4 * 1024 * 1024)
-    ///     .build()?;
-    /// # Ok::<(), xms::Error>(())
-    /// ```
-    pub fn max_response_bytes(mut self, limit: u64) -> Self {
-        self.max_response_bytes = Some(limit);
-        self
+        /// The largest answer body the client reads, in bytes (32 MiB when not
+        /// set: far above the largest answer XMS gives). Reading stops at the
+        /// limit with [`Error::ResponseTooLarge`], so a broken or hostile server
+        /// cannot make the client hold an unbounded body.
+        ///
+        /// ```
+        /// let client = xms::Client::builder()
+        ///     .service_plan("SERVICE_PLAN_ID", "API_TOKEN")
+        ///     .max_response_bytes(4 * 1024 * 1024)
+        ///     .build()?;
+        /// # Ok::<(), xms::Error>(())
+        /// ```
+        fn max_response_bytes(mut self, limit: u64) { self.max_response_bytes = Some(limit); }
     }
 
     /// Check the settings and build the client.
@@ -534,9 +495,7 @@ impl ClientBuilder {
                         )));
                     }
                 };
-                let token_url = self
-                    .token_url
-                    .unwrap_or_else(|| DEFAULT_TOKEN_URL.to_string());
+                let token_url = self.token_url.unwrap_or_else(|| DEFAULT_TOKEN_URL.to_string());
                 let oauth = OAuth::new(http.clone(), token_url, key_id, key_secret);
                 (project, Auth::ClientCredentials(Arc::new(oauth)), endpoint)
             }
@@ -555,14 +514,9 @@ impl ClientBuilder {
             auth,
             user_agent,
             self.retry.unwrap_or_default(),
-            self.max_response_bytes
-                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
         );
-        Ok(Client::from_parts(
-            raw::Client::new_with_client(&endpoint, http, transport),
-            plan,
-            None,
-        ))
+        Ok(Client::from_parts(raw::Client::new_with_client(&endpoint, http, transport), plan, None))
     }
 }
 
@@ -587,9 +541,7 @@ fn normalize_endpoint(url: &str) -> Result<String> {
     let parsed = reqwest::Url::parse(url)
         .map_err(|e| Error::config(format!("endpoint {url:?} is not a URL: {e}")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(Error::config(format!(
-            "endpoint {url:?} must be http or https"
-        )));
+        return Err(Error::config(format!("endpoint {url:?} must be http or https")));
     }
     let mut base = url.trim_end_matches('/');
     for suffix in ["/xms/v1", "/xms"] {
@@ -696,3 +648,30 @@ macro_rules! finals {
 }
 
 pub(crate) use finals;
+
+/// Builder setters written as what they do: each `fn name(mut self, arg: T)
+/// { statement }` becomes `pub fn name(mut self, arg: T) -> Self`, running
+/// the statement and returning the builder.
+///
+/// ```ignore
+/// impl<H: AnyClient> ListInbounds<H> {
+///     setters! {
+///         /// Only messages received at or after this time.
+///         fn start_date(mut self, at: DateTime<Utc>) { self.query.start_date = Some(at); }
+///     }
+/// }
+/// ```
+macro_rules! setters {
+    ($(
+        $(#[$m:meta])*
+        fn $name:ident(mut $s:ident $(, $arg:ident: $ty:ty)*) { $($body:tt)* }
+    )*) => {$(
+        $(#[$m])*
+        pub fn $name(mut $s $(, $arg: $ty)*) -> Self {
+            $($body)*
+            $s
+        }
+    )*};
+}
+
+pub(crate) use setters;

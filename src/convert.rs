@@ -21,11 +21,18 @@ pub(crate) fn times(t: Option<DateTime<Utc>>) -> Option<raw::Timestamp> {
     t.map(raw::Timestamp::from)
 }
 
-pub(crate) fn parameters_to_raw(p: &Parameters) -> raw::types::Parameters {
+/// [`constrained`] for an optional value.
+pub(crate) fn constrained_opt<T>(field: &str, value: Option<String>) -> Result<Option<T>>
+where
+    T: TryFrom<String, Error = raw::types::error::ConversionError>,
+{
+    value.map(|v| constrained(field, v)).transpose()
+}
+
+/// The parameters, moved into the generated type.
+pub(crate) fn parameters_to_raw(p: Parameters) -> raw::types::Parameters {
     raw::types::Parameters(
-        p.iter()
-            .map(|(k, v)| (k.clone(), raw::types::ParameterValues(v.clone())))
-            .collect(),
+        p.into_iter().map(|(k, v)| (k, raw::types::ParameterValues(v))).collect(),
     )
 }
 

@@ -9,7 +9,7 @@ use crate::{
     client::AnyClient,
     convert::times,
     model::{BatchId, Channel, DeliveryCode, DeliveryStatus, Encoding},
-    pagination::{ListItem, ListQuery, Page, listing},
+    pagination::{ListItem, ListQuery, Page, listing, optional},
     raw::types as rt,
     validate, wire,
 };
@@ -21,11 +21,7 @@ pub struct BatchDeliveryReport {
     /// The batch.
     pub batch_id: BatchId,
     /// SMS or MMS.
-    #[serde(
-        rename = "type",
-        deserialize_with = "channel",
-        serialize_with = "batch_report_type"
-    )]
+    #[serde(rename = "type", deserialize_with = "channel", serialize_with = "batch_report_type")]
     pub channel: Channel,
     /// How many messages the batch has.
     #[serde(deserialize_with = "wire::int")]
@@ -34,11 +30,7 @@ pub struct BatchDeliveryReport {
     #[serde(default, deserialize_with = "null_is_empty")]
     pub statuses: Vec<StatusCount>,
     /// The batch's client reference, if it has one.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub client_reference: Option<String>,
 }
 
@@ -55,11 +47,7 @@ pub struct StatusCount {
     pub count: u32,
     /// Which recipients (full reports only), as XMS writes phone numbers:
     /// digits with the country code and no `+`.
-    #[serde(
-        default,
-        deserialize_with = "wire::strings",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(default, deserialize_with = "wire::strings", skip_serializing_if = "Vec::is_empty")]
     pub recipients: Vec<String>,
 }
 
@@ -85,70 +73,40 @@ pub struct RecipientDeliveryReport {
     /// The simplified status.
     pub status: DeliveryStatus,
     /// More about the status, when there is more.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub status_message: Option<String>,
     /// When XMS produced the report.
     #[serde(deserialize_with = "wire::time")]
     pub at: DateTime<Utc>,
     /// When the operator reported the status.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub operator_status_at: Option<DateTime<Utc>>,
     /// The batch's client reference, if it has one.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub client_reference: Option<String>,
     /// The sender picked from the default originator pool, if one was.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub applied_originator: Option<String>,
     /// How many parts the message took (only with a part limit).
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_int", skip_serializing_if = "wire::none")]
     pub number_of_message_parts: Option<u32>,
     /// The encoding used, when XMS says.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "wire::none")]
     pub encoding: Option<Encoding>,
     /// The operator that carried the message, when the account may see it.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub operator: Option<String>,
 }
 
 impl BatchDeliveryReport {
     /// How many messages have this status.
     pub fn count(&self, status: &DeliveryStatus) -> u32 {
-        self.statuses
-            .iter()
-            .filter(|s| &s.status == status)
-            .map(|s| s.count)
-            .sum()
+        self.statuses.iter().filter(|s| &s.status == status).map(|s| s.count).sum()
     }
 
     /// Whether every message has a final status.
     pub fn is_complete(&self) -> bool {
-        self.statuses
-            .iter()
-            .all(|s| s.status.is_final() == Some(true))
+        self.statuses.iter().all(|s| s.status.is_final() == Some(true))
     }
 }
 
@@ -321,34 +279,27 @@ pub struct BatchReportRequest<H = Client> {
 }
 
 impl<H: AnyClient> BatchReportRequest<H> {
-    /// Only the counts per status code (the default).
-    pub fn summary(mut self) -> Self {
-        self.full = false;
-        self
-    }
+    crate::client::setters! {
+        /// Only the counts per status code (the default).
+        fn summary(mut self) { self.full = false; }
 
-    /// The counts and the recipients of each status code.
-    pub fn full(mut self) -> Self {
-        self.full = true;
-        self
-    }
+        /// The counts and the recipients of each status code.
+        fn full(mut self) { self.full = true; }
 
-    /// Only these statuses.
-    pub fn statuses(mut self, statuses: impl IntoIterator<Item = DeliveryStatus>) -> Self {
-        self.statuses.extend(statuses);
-        self
-    }
+        /// Only these statuses.
+        fn statuses(mut self, statuses: impl IntoIterator<Item = DeliveryStatus>) {
+            self.statuses.extend(statuses);
+        }
 
-    /// Only these codes.
-    pub fn codes(mut self, codes: impl IntoIterator<Item = impl Into<DeliveryCode>>) -> Self {
-        self.codes.extend(codes.into_iter().map(Into::into));
-        self
-    }
+        /// Only these codes.
+        fn codes(mut self, codes: impl IntoIterator<Item = impl Into<DeliveryCode>>) {
+            self.codes.extend(codes.into_iter().map(Into::into));
+        }
 
-    /// Only if the batch has this client reference.
-    pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
-        self.client_reference = Some(reference.into());
-        self
+        /// Only if the batch has this client reference.
+        fn client_reference(mut self, reference: impl Into<String>) {
+            self.client_reference = Some(reference.into());
+        }
     }
 }
 
@@ -357,32 +308,20 @@ impl<H: AnyClient> BatchReportRequest<H> {
         validate::id("batch_id", self.id.as_str())?;
         let statuses = status_filter(&self.statuses)?;
         let codes = code_filter(&self.codes);
-        let kind = if self.full {
-            rt::BatchReportKind::Full
-        } else {
-            rt::BatchReportKind::Summary
-        };
+        let kind = if self.full { rt::BatchReportKind::Full } else { rt::BatchReportKind::Summary };
         let reference = self.client_reference.clone();
         let id = self.id.clone();
         let report = self
             .handle
             .client()
             .call(|raw, plan| {
-                let mut call = raw
-                    .get_batch_delivery_report()
-                    .service_plan_id(plan)
-                    .batch_id(id.as_str())
-                    .type_(kind);
-                if let Some(statuses) = statuses {
-                    call = call.status(statuses);
-                }
-                if let Some(codes) = codes {
-                    call = call.code(codes);
-                }
-                if let Some(reference) = reference {
-                    call = call.client_reference(reference);
-                }
-                call.send()
+                optional!(
+                    raw.get_batch_delivery_report().service_plan_id(plan).batch_id(&id).type_(kind),
+                    status = statuses,
+                    code = codes,
+                    client_reference = reference,
+                )
+                .send()
             })
             .await?;
         Ok(report)
@@ -412,13 +351,7 @@ fn status_filter(statuses: &[DeliveryStatus]) -> Result<Option<String>> {
 }
 
 fn code_filter(codes: &[DeliveryCode]) -> Option<String> {
-    (!codes.is_empty()).then(|| {
-        codes
-            .iter()
-            .map(|c| c.0.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    })
+    (!codes.is_empty()).then(|| codes.iter().map(|c| c.0.to_string()).collect::<Vec<_>>().join(","))
 }
 
 /// The list of recipient delivery reports over all batches, with its
@@ -433,34 +366,27 @@ pub struct ListDeliveryReports<H = Client> {
 }
 
 impl<H: AnyClient> ListDeliveryReports<H> {
-    /// Only reports at or after this time (XMS's default: 24 hours ago).
-    pub fn start_date(mut self, at: DateTime<Utc>) -> Self {
-        self.query.start_date = Some(at);
-        self
-    }
+    crate::client::setters! {
+        /// Only reports at or after this time (XMS's default: 24 hours ago).
+        fn start_date(mut self, at: DateTime<Utc>) { self.query.start_date = Some(at); }
 
-    /// Only reports before this time.
-    pub fn end_date(mut self, at: DateTime<Utc>) -> Self {
-        self.query.end_date = Some(at);
-        self
-    }
+        /// Only reports before this time.
+        fn end_date(mut self, at: DateTime<Utc>) { self.query.end_date = Some(at); }
 
-    /// Only these statuses.
-    pub fn statuses(mut self, statuses: impl IntoIterator<Item = DeliveryStatus>) -> Self {
-        self.statuses.extend(statuses);
-        self
-    }
+        /// Only these statuses.
+        fn statuses(mut self, statuses: impl IntoIterator<Item = DeliveryStatus>) {
+            self.statuses.extend(statuses);
+        }
 
-    /// Only these codes.
-    pub fn codes(mut self, codes: impl IntoIterator<Item = impl Into<DeliveryCode>>) -> Self {
-        self.codes.extend(codes.into_iter().map(Into::into));
-        self
-    }
+        /// Only these codes.
+        fn codes(mut self, codes: impl IntoIterator<Item = impl Into<DeliveryCode>>) {
+            self.codes.extend(codes.into_iter().map(Into::into));
+        }
 
-    /// Only reports of batches with this client reference.
-    pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
-        self.query.client_reference = Some(reference.into());
-        self
+        /// Only reports of batches with this client reference.
+        fn client_reference(mut self, reference: impl Into<String>) {
+            self.query.client_reference = Some(reference.into());
+        }
     }
 
     async fn fetch(&self, page: u32) -> Result<Page<RecipientDeliveryReport>> {
@@ -472,29 +398,16 @@ impl<H: AnyClient> ListDeliveryReports<H> {
             .handle
             .client()
             .call(|raw, plan| {
-                let mut call = raw
-                    .list_delivery_reports()
-                    .service_plan_id(plan)
-                    .page(page as i32);
-                if let Some(size) = query.page_size {
-                    call = call.page_size(size as i32);
-                }
-                if let Some(at) = times(query.start_date) {
-                    call = call.start_date(at);
-                }
-                if let Some(at) = times(query.end_date) {
-                    call = call.end_date(at);
-                }
-                if let Some(statuses) = statuses {
-                    call = call.status(statuses);
-                }
-                if let Some(codes) = codes {
-                    call = call.code(codes);
-                }
-                if let Some(reference) = &query.client_reference {
-                    call = call.client_reference(reference.as_str());
-                }
-                call.send()
+                optional!(
+                    raw.list_delivery_reports().service_plan_id(plan).page(page as i32),
+                    page_size = query.page_size.map(|size| size as i32),
+                    start_date = times(query.start_date),
+                    end_date = times(query.end_date),
+                    status = statuses,
+                    code = codes,
+                    client_reference = query.client_reference.as_deref(),
+                )
+                .send()
             })
             .await?;
         Ok(list)

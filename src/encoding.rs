@@ -55,16 +55,8 @@ pub fn analyze(body: &str) -> Analysis {
         Charset::Gsm7 => 0,
         Charset::Ucs2 => 1,
     };
-    let parts = if units <= SINGLE_PART[index] {
-        1
-    } else {
-        units.div_ceil(MULTI_PART[index])
-    };
-    Analysis {
-        charset,
-        units,
-        parts,
-    }
+    let parts = if units <= SINGLE_PART[index] { 1 } else { units.div_ceil(MULTI_PART[index]) };
+    Analysis { charset, units, parts }
 }
 
 #[cfg(test)]
@@ -91,26 +83,10 @@ mod tests {
             (1990, 14),
             (2000, 14),
         ] {
-            assert_eq!(
-                analyze(&"a".repeat(len)).parts,
-                parts,
-                "GSM-7, {len} characters"
-            );
+            assert_eq!(analyze(&"a".repeat(len)).parts, parts, "GSM-7, {len} characters");
         }
-        for (len, parts) in [
-            (1, 1),
-            (70, 1),
-            (71, 2),
-            (134, 2),
-            (135, 3),
-            (201, 3),
-            (202, 4),
-        ] {
-            assert_eq!(
-                analyze(&"Ж".repeat(len)).parts,
-                parts,
-                "UCS-2, {len} characters"
-            );
+        for (len, parts) in [(1, 1), (70, 1), (71, 2), (134, 2), (135, 3), (201, 3), (202, 4)] {
+            assert_eq!(analyze(&"Ж".repeat(len)).parts, parts, "UCS-2, {len} characters");
         }
     }
 

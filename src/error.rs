@@ -92,14 +92,9 @@ impl ResponseInfo {
     /// `x-request-id`, `x-correlation-id`, `request-id`, `x-amzn-requestid`
     /// that is present. Quote it when asking Sinch support about a failure.
     pub fn request_id(&self) -> Option<&str> {
-        [
-            "x-request-id",
-            "x-correlation-id",
-            "request-id",
-            "x-amzn-requestid",
-        ]
-        .iter()
-        .find_map(|name| self.0.headers.get(*name)?.to_str().ok())
+        ["x-request-id", "x-correlation-id", "request-id", "x-amzn-requestid"]
+            .iter()
+            .find_map(|name| self.0.headers.get(*name)?.to_str().ok())
     }
 
     /// The `Location` header, if the answer has one.
@@ -145,11 +140,8 @@ const REDACTED: &[u8] = b"<redacted>";
 
 impl Secrets {
     pub(crate) fn new(values: impl IntoIterator<Item = String>) -> Self {
-        let mut values: Vec<Vec<u8>> = values
-            .into_iter()
-            .filter(|v| !v.is_empty())
-            .map(String::into_bytes)
-            .collect();
+        let mut values: Vec<Vec<u8>> =
+            values.into_iter().filter(|v| !v.is_empty()).map(String::into_bytes).collect();
         // Longest first, so a secret containing another is redacted whole.
         values.sort_by_key(|v| std::cmp::Reverse(v.len()));
         values.dedup();
@@ -425,47 +417,26 @@ impl Error {
     }
 
     pub(crate) fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Self {
-        Error::InvalidRequest {
-            field: field.into(),
-            rule: rule.into(),
-        }
+        Error::InvalidRequest { field: field.into(), rule: rule.into() }
     }
 
     pub(crate) fn config(message: impl Into<String>) -> Self {
-        Error::Config {
-            message: message.into(),
-        }
+        Error::Config { message: message.into() }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Api {
-                code,
-                text,
-                response,
-            } => {
-                write!(
-                    f,
-                    "XMS refused the request ({} {code}): {text}",
-                    response.0.status
-                )?;
+            Error::Api { code, text, response } => {
+                write!(f, "XMS refused the request ({} {code}): {text}", response.0.status)?;
                 if let Some(hint) = hint(code) {
                     write!(f, "; {hint}")?;
                 }
                 Ok(())
             }
-            Error::Rejected {
-                error,
-                message,
-                response,
-            } => {
-                write!(
-                    f,
-                    "the server refused the request ({} {error})",
-                    response.0.status
-                )?;
+            Error::Rejected { error, message, response } => {
+                write!(f, "the server refused the request ({} {error})", response.0.status)?;
                 if let Some(message) = message {
                     write!(f, ": {message}")?;
                 }
@@ -485,23 +456,16 @@ impl fmt::Display for Error {
                      belong to them",
                 )
             }
-            Error::RateLimited {
-                retry_after: Some(wait),
-                ..
-            } => write!(
+            Error::RateLimited { retry_after: Some(wait), .. } => write!(
                 f,
                 "rate limited (429): XMS asks to wait {:.1} s before the next request",
                 wait.as_secs_f64()
             ),
-            Error::RateLimited {
-                retry_after: None, ..
-            } => f.write_str("rate limited (429): slow down and retry later"),
+            Error::RateLimited { retry_after: None, .. } => {
+                f.write_str("rate limited (429): slow down and retry later")
+            }
             Error::Redirected { location, response } => {
-                write!(
-                    f,
-                    "the server redirected the request ({})",
-                    response.0.status
-                )?;
+                write!(f, "the server redirected the request ({})", response.0.status)?;
                 match location {
                     Some(location) => write!(f, " to {location}")?,
                     None => f.write_str(" without a Location")?,
@@ -521,9 +485,7 @@ impl fmt::Display for Error {
                 write!(f, "invalid request, nothing was sent: `{field}` {rule}")
             }
             Error::Config { message } => write!(f, "invalid client configuration: {message}"),
-            Error::TokenEndpoint {
-                reason, response, ..
-            } => {
+            Error::TokenEndpoint { reason, response, .. } => {
                 write!(f, "the OAuth2 token endpoint failed")?;
                 if let Some(response) = response {
                     write!(f, " ({})", response.0.status)?;
@@ -542,9 +504,7 @@ impl fmt::Display for Error {
                 "could not talk to XMS (connection failed or broke off); check the network and \
                  the endpoint, then retry",
             ),
-            Error::UnexpectedResponse {
-                reason, response, ..
-            } => {
+            Error::UnexpectedResponse { reason, response, .. } => {
                 write!(f, "unexpected answer ({}): {reason}", response.0.status)?;
                 if let Some(body) = response.excerpt(200) {
                     write!(f, "; body: {body}")?;
@@ -579,14 +539,8 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Timeout { source } | Error::Transport { source } => Some(source.as_ref()),
-            Error::UnexpectedResponse {
-                source: Some(source),
-                ..
-            }
-            | Error::TokenEndpoint {
-                source: Some(source),
-                ..
-            } => Some(source.as_ref()),
+            Error::UnexpectedResponse { source: Some(source), .. }
+            | Error::TokenEndpoint { source: Some(source), .. } => Some(source.as_ref()),
             _ => None,
         }
     }
@@ -596,13 +550,9 @@ impl From<reqwest::Error> for Error {
     fn from(e: reqwest::Error) -> Self {
         // reqwest's message names the URL, which holds no credential.
         if e.is_timeout() {
-            Error::Timeout {
-                source: Box::new(e),
-            }
+            Error::Timeout { source: Box::new(e) }
         } else {
-            Error::Transport {
-                source: Box::new(e),
-            }
+            Error::Transport { source: Box::new(e) }
         }
     }
 }
@@ -612,10 +562,7 @@ enum Body {
     /// XMS's own: a `code` with `text` or `description`.
     Xms { code: String, text: String },
     /// Another known shape, with its short name and message.
-    Other {
-        error: String,
-        message: Option<String>,
-    },
+    Other { error: String, message: Option<String> },
     /// JSON of no known shape, or not JSON.
     Unknown,
 }
@@ -635,21 +582,14 @@ fn read_body(body: &[u8]) -> Body {
     if let Some(code) = text(&json, "code")
         && let Some(explanation) = text(&json, "text").or_else(|| text(&json, "description"))
     {
-        return Body::Xms {
-            code,
-            text: explanation,
-        };
+        return Body::Xms { code, text: explanation };
     }
     if let Some(nested) = json.get("error").filter(|e| e.is_object()) {
         let error = text(nested, "status")
             .or_else(|| text(nested, "code"))
             .unwrap_or_else(|| "error".to_owned());
-        let message = text(nested, "message").or_else(|| {
-            nested
-                .get("details")
-                .filter(|d| !d.is_null())
-                .map(Value::to_string)
-        });
+        let message = text(nested, "message")
+            .or_else(|| nested.get("details").filter(|d| !d.is_null()).map(Value::to_string));
         return Body::Other { error, message };
     }
     if let Some(error) = text(&json, "error") {
@@ -671,10 +611,7 @@ fn read_body(body: &[u8]) -> Body {
 pub(crate) fn body_message(body: &[u8], secrets: &Secrets) -> Option<String> {
     match read_body(body) {
         Body::Xms { text, .. } => Some(secrets.scrub_str(&text)),
-        Body::Other {
-            message: Some(message),
-            ..
-        } => Some(secrets.scrub_str(&message)),
+        Body::Other { message: Some(message), .. } => Some(secrets.scrub_str(&message)),
         Body::Other { error, .. } => Some(secrets.scrub_str(&error)),
         Body::Unknown => None,
     }
@@ -693,15 +630,11 @@ pub(crate) fn from_response(
     let response = ResponseInfo::new(status, headers, body, secrets);
     let scrub = |s: String| secrets.scrub_str(&s);
     match status {
-        429 => Error::RateLimited {
-            retry_after: retry_after(&response.0.headers),
-            response,
-        },
+        429 => Error::RateLimited { retry_after: retry_after(&response.0.headers), response },
         404 => Error::NotFound { response },
-        300..=399 => Error::Redirected {
-            location: response.location().map(str::to_owned),
-            response,
-        },
+        300..=399 => {
+            Error::Redirected { location: response.location().map(str::to_owned), response }
+        }
         200..=299 => Error::UnexpectedResponse {
             reason: match &parse_error {
                 Some(e) => format!(
@@ -716,36 +649,23 @@ pub(crate) fn from_response(
         401 | 403 => match read_body(body) {
             // 403 with an XMS code is a refusal of the request, not of the
             // credentials (`unknown_group`, `missing_callback_url`).
-            Body::Xms { code, text } if status == 403 => Error::Api {
-                code: ErrorCode::from(code),
-                text: scrub(text),
-                response,
-            },
-            Body::Xms { text: message, .. }
-            | Body::Other {
-                message: Some(message),
-                ..
+            Body::Xms { code, text } if status == 403 => {
+                Error::Api { code: ErrorCode::from(code), text: scrub(text), response }
             }
-            | Body::Other { error: message, .. } => Error::Unauthorized {
-                message: Some(scrub(message)),
-                response,
-            },
-            Body::Unknown => Error::Unauthorized {
-                message: response.excerpt(200),
-                response,
-            },
+            Body::Xms { text: message, .. }
+            | Body::Other { message: Some(message), .. }
+            | Body::Other { error: message, .. } => {
+                Error::Unauthorized { message: Some(scrub(message)), response }
+            }
+            Body::Unknown => Error::Unauthorized { message: response.excerpt(200), response },
         },
         _ => match read_body(body) {
-            Body::Xms { code, text } => Error::Api {
-                code: ErrorCode::from(code),
-                text: scrub(text),
-                response,
-            },
-            Body::Other { error, message } => Error::Rejected {
-                error: scrub(error),
-                message: message.map(scrub),
-                response,
-            },
+            Body::Xms { code, text } => {
+                Error::Api { code: ErrorCode::from(code), text: scrub(text), response }
+            }
+            Body::Other { error, message } => {
+                Error::Rejected { error: scrub(error), message: message.map(scrub), response }
+            }
             Body::Unknown => Error::UnexpectedResponse {
                 reason: match status {
                     400..=499 => format!(
@@ -792,11 +712,7 @@ fn took_effect(operation: Option<&str>, body: &[u8]) -> String {
 /// `Retry-After` as seconds or as an HTTP date; `None` when absent or not
 /// readable.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
@@ -815,14 +731,7 @@ mod tests {
     use super::*;
 
     fn answer(status: u16, body: &[u8]) -> Error {
-        from_response(
-            status,
-            HeaderMap::new(),
-            body,
-            None,
-            &Secrets::default(),
-            None,
-        )
+        from_response(status, HeaderMap::new(), body, None, &Secrets::default(), None)
     }
 
     fn info(status: u16) -> ResponseInfo {
@@ -832,15 +741,9 @@ mod tests {
     #[test]
     fn display_text_says_what_happened_and_what_to_do() {
         let errors = [
-            answer(
-                403,
-                br#"{"code":"unknown_group","text":"Group 01X is unknown"}"#,
-            ),
+            answer(403, br#"{"code":"unknown_group","text":"Group 01X is unknown"}"#),
             answer(400, br#"{"code":"new_code","text":"Something new"}"#),
-            answer(
-                400,
-                br#"{"status":400,"error":"Bad Request","path":"/xms/v1/p/batches"}"#,
-            ),
+            answer(400, br#"{"status":400,"error":"Bad Request","path":"/xms/v1/p/batches"}"#),
             answer(404, b""),
             answer(401, b""),
             answer(403, b"Invalid credentials"),
@@ -851,12 +754,8 @@ mod tests {
             answer(429, b""),
             Error::invalid("recipients", "must hold 1 to 1000 entries (it holds 0)"),
             Error::config("service_plan_id is empty"),
-            Error::Timeout {
-                source: "operation timed out".into(),
-            },
-            Error::Transport {
-                source: "connection refused".into(),
-            },
+            Error::Timeout { source: "operation timed out".into() },
+            Error::Transport { source: "connection refused".into() },
             answer(503, b"<html>down</html>"),
             from_response(
                 200,
@@ -868,18 +767,13 @@ mod tests {
             ),
             answer(400, b"<html>bad request</html>"),
             answer(302, b""),
-            Error::ResponseTooLarge {
-                limit: 1024,
-                response: info(200),
-            },
+            Error::ResponseTooLarge { limit: 1024, response: info(200) },
             Error::TokenEndpoint {
                 reason: "the key was refused".into(),
                 response: Some(info(401)),
                 source: None,
             },
-            Error::Protocol {
-                reason: "asked for page 2, XMS answered with page 0".into(),
-            },
+            Error::Protocol { reason: "asked for page 2, XMS answered with page 0".into() },
         ];
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         insta::assert_snapshot!("error_display", text.join("\n"));
@@ -896,10 +790,7 @@ mod tests {
         assert!(matches!(e, Error::UnexpectedResponse { .. }) && e.status() == Some(418));
         assert!(!e.is_retryable());
         // `description` instead of `text` is still XMS's error, on a 403 too.
-        let e = answer(
-            403,
-            br#"{"code":"unknown_group","description":"no such group"}"#,
-        );
+        let e = answer(403, br#"{"code":"unknown_group","description":"no such group"}"#);
         assert_eq!(e.code(), Some(&ErrorCode::UnknownGroup), "{e:?}");
         // A numeric code.
         let e = answer(400, br#"{"code":0,"text":"zero"}"#);

@@ -11,7 +11,7 @@ use crate::{
     client::AnyClient,
     convert::times,
     model::{InboundId, InboundType, MediaUploadStatus},
-    pagination::{ListItem, ListQuery, Page, listing},
+    pagination::{ListItem, ListQuery, Page, listing, optional},
     validate, wire,
     wire::types as wire_type,
 };
@@ -59,28 +59,16 @@ pub struct InboundText {
     #[serde(rename = "to", deserialize_with = "wire::string")]
     pub recipient: String,
     /// The MCC/MNC of the sender's operator, when known.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub operator_id: Option<String>,
     /// When the phone sent it, when the operator says.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub sent_at: Option<DateTime<Utc>>,
     /// When XMS received it.
     #[serde(deserialize_with = "wire::time")]
     pub received_at: DateTime<Utc>,
     /// The client reference of the batch it answers, when the account links them.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub client_reference: Option<String>,
     /// The text.
     #[serde(deserialize_with = "wire::string")]
@@ -104,38 +92,22 @@ pub struct InboundBinary {
     #[serde(rename = "to", deserialize_with = "wire::string")]
     pub recipient: String,
     /// The MCC/MNC of the sender's operator, when known.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub operator_id: Option<String>,
     /// When the phone sent it, when the operator says.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub sent_at: Option<DateTime<Utc>>,
     /// When XMS received it.
     #[serde(deserialize_with = "wire::time")]
     pub received_at: DateTime<Utc>,
     /// The client reference of the batch it answers, when the account links them.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub client_reference: Option<String>,
     /// The payload, base64.
     #[serde(deserialize_with = "wire::string")]
     pub body: String,
     /// The user data header, hex.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub udh: Option<String>,
 }
 
@@ -156,28 +128,16 @@ pub struct InboundMedia {
     #[serde(rename = "to", deserialize_with = "wire::string")]
     pub recipient: String,
     /// The MCC/MNC of the sender's operator, when known.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub operator_id: Option<String>,
     /// When the phone sent it, when the operator says.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub sent_at: Option<DateTime<Utc>>,
     /// When XMS received it.
     #[serde(deserialize_with = "wire::time")]
     pub received_at: DateTime<Utc>,
     /// The client reference of the batch it answers, when the account links them.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub client_reference: Option<String>,
     /// The subject, text and attachments.
     pub body: InboundMediaBody,
@@ -188,18 +148,10 @@ pub struct InboundMedia {
 #[non_exhaustive]
 pub struct InboundMediaBody {
     /// The subject line.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub subject: Option<String>,
     /// The text.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub message: Option<String>,
     /// The attachments.
     #[serde(default)]
@@ -211,11 +163,7 @@ pub struct InboundMediaBody {
 #[non_exhaustive]
 pub struct MediaItem {
     /// Where to download it (absent when the upload failed).
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub url: Option<String>,
     /// Its MIME type.
     #[serde(deserialize_with = "wire::string")]
@@ -363,30 +311,23 @@ pub struct ListInbounds<H = Client> {
 }
 
 impl<H: AnyClient> ListInbounds<H> {
-    /// Only messages sent to these numbers or short codes (`to`; sent
-    /// comma-separated, so a value must not contain a comma).
-    pub fn recipients(mut self, recipients: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.recipients
-            .extend(recipients.into_iter().map(Into::into));
-        self
-    }
+    crate::client::setters! {
+        /// Only messages sent to these numbers or short codes (`to`; sent
+        /// comma-separated, so a value must not contain a comma).
+        fn recipients(mut self, recipients: impl IntoIterator<Item = impl Into<String>>) {
+            self.recipients.extend(recipients.into_iter().map(Into::into));
+        }
 
-    /// Only messages received at or after this time.
-    pub fn start_date(mut self, at: DateTime<Utc>) -> Self {
-        self.query.start_date = Some(at);
-        self
-    }
+        /// Only messages received at or after this time.
+        fn start_date(mut self, at: DateTime<Utc>) { self.query.start_date = Some(at); }
 
-    /// Only messages received before this time.
-    pub fn end_date(mut self, at: DateTime<Utc>) -> Self {
-        self.query.end_date = Some(at);
-        self
-    }
+        /// Only messages received before this time.
+        fn end_date(mut self, at: DateTime<Utc>) { self.query.end_date = Some(at); }
 
-    /// Only messages answering batches with this client reference.
-    pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
-        self.query.client_reference = Some(reference.into());
-        self
+        /// Only messages answering batches with this client reference.
+        fn client_reference(mut self, reference: impl Into<String>) {
+            self.query.client_reference = Some(reference.into());
+        }
     }
 
     async fn fetch(&self, page: u32) -> Result<Page<Inbound>> {
@@ -397,23 +338,15 @@ impl<H: AnyClient> ListInbounds<H> {
             .handle
             .client()
             .call(|raw, plan| {
-                let mut call = raw.list_inbounds().service_plan_id(plan).page(page as i32);
-                if let Some(size) = query.page_size {
-                    call = call.page_size(size as i32);
-                }
-                if let Some(to) = recipients {
-                    call = call.to(to);
-                }
-                if let Some(at) = times(query.start_date) {
-                    call = call.start_date(at);
-                }
-                if let Some(at) = times(query.end_date) {
-                    call = call.end_date(at);
-                }
-                if let Some(reference) = &query.client_reference {
-                    call = call.client_reference(reference.as_str());
-                }
-                call.send()
+                optional!(
+                    raw.list_inbounds().service_plan_id(plan).page(page as i32),
+                    page_size = query.page_size.map(|size| size as i32),
+                    to = recipients,
+                    start_date = times(query.start_date),
+                    end_date = times(query.end_date),
+                    client_reference = query.client_reference.as_deref(),
+                )
+                .send()
             })
             .await?;
         Ok(list)
@@ -430,10 +363,7 @@ impl<H: AnyClient> Inbounds<H> {
             .handle
             .client()
             .call(|raw, plan| {
-                raw.get_inbound()
-                    .service_plan_id(plan)
-                    .inbound_id(id.as_str())
-                    .send()
+                raw.get_inbound().service_plan_id(plan).inbound_id(id.as_str()).send()
             })
             .await?;
         Ok(inbound)

@@ -367,6 +367,12 @@ macro_rules! id_type {
             }
         }
 
+        impl From<&$name> for String {
+            fn from(id: &$name) -> String {
+                id.0.clone()
+            }
+        }
+
         impl std::str::FromStr for $name {
             type Err = std::convert::Infallible;
             fn from_str(id: &str) -> Result<Self, Self::Err> {
@@ -502,86 +508,16 @@ impl DeliveryCode {
 
     /// The codes the API defines itself.
     pub const CATALOGUE: &'static [DeliveryCodeInfo] = &[
-        info(
-            0,
-            "Delivered",
-            Some(DeliveryStatus::Delivered),
-            true,
-            false,
-            false,
-        ),
-        info(
-            400,
-            "Queued",
-            Some(DeliveryStatus::Queued),
-            false,
-            false,
-            false,
-        ),
-        info(
-            401,
-            "Dispatched",
-            Some(DeliveryStatus::Dispatched),
-            false,
-            false,
-            false,
-        ),
-        info(
-            402,
-            "Message unroutable",
-            Some(DeliveryStatus::Aborted),
-            true,
-            false,
-            false,
-        ),
-        info(
-            403,
-            "Internal error",
-            Some(DeliveryStatus::Aborted),
-            true,
-            true,
-            false,
-        ),
-        info(
-            404,
-            "Temporary delivery failure",
-            Some(DeliveryStatus::Aborted),
-            true,
-            true,
-            false,
-        ),
-        info(
-            405,
-            "Unmatched parameter",
-            Some(DeliveryStatus::Aborted),
-            true,
-            false,
-            false,
-        ),
-        info(
-            406,
-            "Internal expiry",
-            Some(DeliveryStatus::Aborted),
-            true,
-            true,
-            false,
-        ),
-        info(
-            407,
-            "Cancelled",
-            Some(DeliveryStatus::Aborted),
-            true,
-            false,
-            false,
-        ),
-        info(
-            408,
-            "Internal reject",
-            Some(DeliveryStatus::Aborted),
-            true,
-            false,
-            false,
-        ),
+        info(0, "Delivered", Some(DeliveryStatus::Delivered), true, false, false),
+        info(400, "Queued", Some(DeliveryStatus::Queued), false, false, false),
+        info(401, "Dispatched", Some(DeliveryStatus::Dispatched), false, false, false),
+        info(402, "Message unroutable", Some(DeliveryStatus::Aborted), true, false, false),
+        info(403, "Internal error", Some(DeliveryStatus::Aborted), true, true, false),
+        info(404, "Temporary delivery failure", Some(DeliveryStatus::Aborted), true, true, false),
+        info(405, "Unmatched parameter", Some(DeliveryStatus::Aborted), true, false, false),
+        info(406, "Internal expiry", Some(DeliveryStatus::Aborted), true, true, false),
+        info(407, "Cancelled", Some(DeliveryStatus::Aborted), true, false, false),
+        info(408, "Internal reject", Some(DeliveryStatus::Aborted), true, false, false),
         info(
             410,
             "Unmatched default originator",
@@ -590,33 +526,12 @@ impl DeliveryCode {
             false,
             false,
         ),
-        info(
-            411,
-            "Exceeded parts limit",
-            Some(DeliveryStatus::Aborted),
-            true,
-            false,
-            false,
-        ),
-        info(
-            412,
-            "Unprovisioned region",
-            Some(DeliveryStatus::Aborted),
-            true,
-            false,
-            false,
-        ),
+        info(411, "Exceeded parts limit", Some(DeliveryStatus::Aborted), true, false, false),
+        info(412, "Unprovisioned region", Some(DeliveryStatus::Aborted), true, false, false),
         info(413, "Blocked", None, true, false, false),
         info(414, "Bad media", None, true, false, true),
         info(415, "Delivery report rejected", None, true, false, true),
-        info(
-            416,
-            "Delivery report not supported",
-            None,
-            true,
-            false,
-            true,
-        ),
+        info(416, "Delivery report not supported", None, true, false, true),
         info(417, "Delivery report unreachable", None, true, false, true),
         info(418, "Delivery report unrecognized", None, true, false, true),
     ];
@@ -655,14 +570,7 @@ const fn info(
     retryable: bool,
     mms_only: bool,
 ) -> DeliveryCodeInfo {
-    DeliveryCodeInfo {
-        code: DeliveryCode(code),
-        name,
-        status,
-        is_final,
-        retryable,
-        mms_only,
-    }
+    DeliveryCodeInfo { code: DeliveryCode(code), name, status, is_final, retryable, mms_only }
 }
 
 impl fmt::Display for DeliveryCode {
@@ -693,9 +601,6 @@ mod tests {
         let new: DeliveryStatus = serde_json::from_str("\"Pending\"").unwrap();
         assert_eq!(new, DeliveryStatus::Other("Pending".into()));
         assert_eq!(serde_json::to_string(&new).unwrap(), "\"Pending\"");
-        assert_eq!(
-            DeliveryStatus::from(String::from("Delivered")),
-            DeliveryStatus::Delivered
-        );
+        assert_eq!(DeliveryStatus::from(String::from("Delivered")), DeliveryStatus::Delivered);
     }
 }

@@ -106,10 +106,7 @@ impl OAuth {
             .http
             .post(&self.token_url)
             .basic_auth(&self.key_id, Some(&self.key_secret))
-            .header(
-                CONTENT_TYPE,
-                HeaderValue::from_static("application/x-www-form-urlencoded"),
-            )
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"))
             .body("grant_type=client_credentials")
             .send()
             .await
@@ -118,10 +115,8 @@ impl OAuth {
         let headers = std::mem::take(response.headers_mut());
         // A token answer is small; read at most 64 KiB of it.
         let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| failed("its answer broke off", Some(Box::new(e))))?
+        while let Some(chunk) =
+            response.chunk().await.map_err(|e| failed("its answer broke off", Some(Box::new(e))))?
         {
             if body.len() + chunk.len() > 64 * 1024 {
                 return Err(failed("its answer is larger than 64 KiB", None));
@@ -141,28 +136,16 @@ impl OAuth {
             if let Some(message) = crate::error::body_message(&body, &secrets) {
                 reason = format!("{reason}: {message}");
             }
-            return Err(Error::TokenEndpoint {
-                reason,
-                response: Some(info),
-                source: None,
-            });
+            return Err(Error::TokenEndpoint { reason, response: Some(info), source: None });
         }
         // The body holds the token: it is never kept in an error.
         let no_body = |reason: &str, source: Option<crate::BoxError>| Error::TokenEndpoint {
             reason: reason.to_owned(),
-            response: Some(ResponseInfo::new(
-                status,
-                headers.clone(),
-                b"",
-                &Secrets::default(),
-            )),
+            response: Some(ResponseInfo::new(status, headers.clone(), b"", &Secrets::default())),
             source,
         };
         let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
-            no_body(
-                "it answered without a readable access_token",
-                Some(Box::new(e)),
-            )
+            no_body("it answered without a readable access_token", Some(Box::new(e)))
         })?;
         let header = bearer_header(&parsed.access_token)
             .ok_or_else(|| no_body("it sent a token that cannot be a header", None))?;
@@ -177,10 +160,7 @@ impl OAuth {
         // cannot overflow the clock.
         let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(3600).min(86_400));
         let margin = (lifetime / 10).min(Duration::from_secs(60));
-        Ok(Token {
-            header,
-            renew_at: Instant::now() + lifetime - margin,
-        })
+        Ok(Token { header, renew_at: Instant::now() + lifetime - margin })
     }
 }
 

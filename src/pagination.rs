@@ -179,10 +179,7 @@ impl ListQuery {
         if let (Some(start), Some(end)) = (self.start_date, self.end_date)
             && end <= start
         {
-            return Err(Error::invalid(
-                "end_date",
-                format!("must be after start_date ({start})"),
-            ));
+            return Err(Error::invalid("end_date", format!("must be after start_date ({start})")));
         }
         if let Some(reference) = &self.client_reference {
             validate::max_chars(
@@ -194,6 +191,27 @@ impl ListQuery {
         Ok(())
     }
 }
+
+/// Set the optional parameters of a generated request: each
+/// `method = value` calls `.method(v)` when `value` is `Some(v)`.
+///
+/// ```ignore
+/// optional!(raw.list_groups().page(0), page_size = Some(100), tags = None::<String>)
+/// ```
+macro_rules! optional {
+    ($call:expr $(, $method:ident = $value:expr)* $(,)?) => {{
+        #[allow(unused_mut)]
+        let mut call = $call;
+        $(
+            if let Some(value) = $value {
+                call = call.$method(value);
+            }
+        )*
+        call
+    }};
+}
+
+pub(crate) use optional;
 
 type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>>> + Send>>;
 
@@ -275,10 +293,7 @@ impl<T: Clone + PartialEq + Send + 'static> Pages<T> {
 
     /// The items of the remaining pages, one by one.
     pub fn items(self) -> Items<T> {
-        Items {
-            pages: self,
-            current: Vec::new().into_iter(),
-        }
+        Items { pages: self, current: Vec::new().into_iter() }
     }
 
     fn start(&self, page: u32) -> InFlight<T> {
@@ -308,9 +323,7 @@ impl<T: Clone + PartialEq + Send + 'static> Pages<T> {
             InFlight::Local(future) => ready!(future.as_mut().poll(cx)),
             InFlight::Spawned(handle) => match ready!(Pin::new(handle).poll(cx)) {
                 Ok(result) => result,
-                Err(e) => Err(Error::Transport {
-                    source: Box::new(e),
-                }),
+                Err(e) => Err(Error::Transport { source: Box::new(e) }),
             },
         };
         self.in_flight = None;
@@ -363,9 +376,7 @@ impl<T: Clone + PartialEq + Send + 'static> Pages<T> {
 }
 
 fn loop_guard(reason: String) -> Error {
-    Error::Protocol {
-        reason: format!("{reason}; the listing was stopped rather than loop"),
-    }
+    Error::Protocol { reason: format!("{reason}; the listing was stopped rather than loop") }
 }
 
 impl<T> Drop for Pages<T> {
@@ -453,26 +464,19 @@ impl<T> Unpin for Items<T> {}
 macro_rules! listing {
     ($builder:ident, $item:ty) => {
         impl<H: $crate::client::AnyClient> $builder<H> {
-            /// How many items a page holds (1 to 100; XMS's default is 30).
-            pub fn page_size(mut self, size: u32) -> Self {
-                self.query.page_size = Some(size);
-                self
-            }
+            $crate::client::setters! {
+                /// How many items a page holds (1 to 100; XMS's default is 30).
+                fn page_size(mut self, size: u32) { self.query.page_size = Some(size); }
 
-            /// Make [`pages`](Self::pages) and [`items`](Self::items) start at
-            /// this page (counted from 0) instead of the first.
-            pub fn start_page(mut self, page: u32) -> Self {
-                self.query.start_page = page;
-                self
-            }
+                /// Make [`pages`](Self::pages) and [`items`](Self::items) start at
+                /// this page (counted from 0) instead of the first.
+                fn start_page(mut self, page: u32) { self.query.start_page = page; }
 
-            /// Fetch the next page while the current one is being read (at
-            /// most one page ahead). Off by default: it only pays when
-            /// handling a page takes about as long as fetching one, and it
-            /// may fetch one page the caller never reads.
-            pub fn read_ahead(mut self, on: bool) -> Self {
-                self.query.read_ahead = on;
-                self
+                /// Fetch the next page while the current one is being read (at
+                /// most one page ahead). Off by default: it only pays when
+                /// handling a page takes about as long as fetching one, and it
+                /// may fetch one page the caller never reads.
+                fn read_ahead(mut self, on: bool) { self.query.read_ahead = on; }
             }
 
             fn fetcher(&self) -> $crate::pagination::Fetch<$item> {

@@ -36,17 +36,11 @@ pub struct Tags<H = Client> {
 
 impl<H: AnyClient> Tags<H> {
     pub(crate) fn batch(handle: H, id: BatchId) -> Self {
-        Tags {
-            handle,
-            owner: Owner::Batch(id),
-        }
+        Tags { handle, owner: Owner::Batch(id) }
     }
 
     pub(crate) fn group(handle: H, id: GroupId) -> Self {
-        Tags {
-            handle,
-            owner: Owner::Group(id),
-        }
+        Tags { handle, owner: Owner::Group(id) }
     }
 
     fn check(&self) -> Result<()> {
@@ -66,31 +60,16 @@ fn tag_list(field: &str, tags: impl IntoIterator<Item = impl Into<String>>) -> R
 impl<H: AnyClient> Tags<H> {
     async fn get_inner(&self) -> Result<Vec<String>> {
         self.check()?;
+        let client = self.handle.client();
         let tags = match &self.owner {
             Owner::Batch(id) => {
-                self.handle
-                    .client()
-                    .call(|raw, plan| {
-                        raw.get_batch_tags()
-                            .service_plan_id(plan)
-                            .batch_id(id.as_str())
-                            .send()
-                    })
-                    .await?
+                client.call(|r, p| r.get_batch_tags().service_plan_id(p).batch_id(id).send()).await
             }
             Owner::Group(id) => {
-                self.handle
-                    .client()
-                    .call(|raw, plan| {
-                        raw.get_group_tags()
-                            .service_plan_id(plan)
-                            .group_id(id.as_str())
-                            .send()
-                    })
-                    .await?
+                client.call(|r, p| r.get_group_tags().service_plan_id(p).group_id(id).send()).await
             }
         };
-        Ok(tags.tags)
+        Ok(tags?.tags)
     }
 
     async fn replace_inner(
@@ -98,36 +77,25 @@ impl<H: AnyClient> Tags<H> {
         tags: impl IntoIterator<Item = impl Into<String>>,
     ) -> Result<Vec<String>> {
         self.check()?;
-        let body = rt::Tags {
-            tags: tag_list("tags", tags)?,
-        };
+        let body = rt::Tags { tags: tag_list("tags", tags)? };
+        let client = self.handle.client();
         let tags = match &self.owner {
             Owner::Batch(id) => {
-                self.handle
-                    .client()
-                    .call(|raw, plan| {
-                        raw.replace_batch_tags()
-                            .service_plan_id(plan)
-                            .batch_id(id.as_str())
-                            .body(body)
-                            .send()
+                client
+                    .call(|r, p| {
+                        r.replace_batch_tags().service_plan_id(p).batch_id(id).body(body).send()
                     })
-                    .await?
+                    .await
             }
             Owner::Group(id) => {
-                self.handle
-                    .client()
-                    .call(|raw, plan| {
-                        raw.replace_group_tags()
-                            .service_plan_id(plan)
-                            .group_id(id.as_str())
-                            .body(body)
-                            .send()
+                client
+                    .call(|r, p| {
+                        r.replace_group_tags().service_plan_id(p).group_id(id).body(body).send()
                     })
-                    .await?
+                    .await
             }
         };
-        Ok(tags.tags)
+        Ok(tags?.tags)
     }
 
     async fn update_inner(
@@ -136,37 +104,26 @@ impl<H: AnyClient> Tags<H> {
         remove: impl IntoIterator<Item = impl Into<String>>,
     ) -> Result<Vec<String>> {
         self.check()?;
-        let body = rt::TagsUpdate {
-            add: tag_list("add", add)?,
-            remove: tag_list("remove", remove)?,
-        };
+        let body =
+            rt::TagsUpdate { add: tag_list("add", add)?, remove: tag_list("remove", remove)? };
+        let client = self.handle.client();
         let tags = match &self.owner {
             Owner::Batch(id) => {
-                self.handle
-                    .client()
-                    .call(|raw, plan| {
-                        raw.update_batch_tags()
-                            .service_plan_id(plan)
-                            .batch_id(id.as_str())
-                            .body(body)
-                            .send()
+                client
+                    .call(|r, p| {
+                        r.update_batch_tags().service_plan_id(p).batch_id(id).body(body).send()
                     })
-                    .await?
+                    .await
             }
             Owner::Group(id) => {
-                self.handle
-                    .client()
-                    .call(|raw, plan| {
-                        raw.update_group_tags()
-                            .service_plan_id(plan)
-                            .group_id(id.as_str())
-                            .body(body)
-                            .send()
+                client
+                    .call(|r, p| {
+                        r.update_group_tags().service_plan_id(p).group_id(id).body(body).send()
                     })
-                    .await?
+                    .await
             }
         };
-        Ok(tags.tags)
+        Ok(tags?.tags)
     }
 }
 

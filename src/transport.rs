@@ -68,43 +68,28 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// Never retry.
     pub fn none() -> Self {
-        RetryPolicy {
-            max_retries: 0,
-            ..Self::default()
-        }
+        RetryPolicy { max_retries: 0, ..Self::default() }
     }
 
-    /// How many times a request may be sent again (0 disables retries).
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.max_retries = retries;
-        self
-    }
+    crate::client::setters! {
+        /// How many times a request may be sent again (0 disables retries).
+        fn max_retries(mut self, retries: u32) { self.max_retries = retries; }
 
-    /// The wait before the first retry; it doubles with each retry, with
-    /// jitter.
-    pub fn initial_backoff(mut self, wait: Duration) -> Self {
-        self.initial_backoff = wait;
-        self
-    }
+        /// The wait before the first retry; it doubles with each retry, with
+        /// jitter.
+        fn initial_backoff(mut self, wait: Duration) { self.initial_backoff = wait; }
 
-    /// The longest wait between two attempts, also the longest
-    /// `Retry-After` that is waited for.
-    pub fn max_backoff(mut self, wait: Duration) -> Self {
-        self.max_backoff = wait;
-        self
+        /// The longest wait between two attempts, also the longest
+        /// `Retry-After` that is waited for.
+        fn max_backoff(mut self, wait: Duration) { self.max_backoff = wait; }
     }
 
     fn backoff(&self, retry: u32) -> Duration {
-        let full = self
-            .initial_backoff
-            .saturating_mul(1 << retry.min(16))
-            .min(self.max_backoff);
+        let full = self.initial_backoff.saturating_mul(1 << retry.min(16)).min(self.max_backoff);
         // Equal jitter: half fixed, half random, so clients that failed
         // together do not retry together.
         let half = full / 2;
-        let random = std::collections::hash_map::RandomState::new()
-            .build_hasher()
-            .finish();
+        let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
         half + half.mul_f64((random % 1000) as f64 / 1000.0)
     }
 }
@@ -170,9 +155,8 @@ impl Transport {
     /// assert!(!format!("{transport:?}").contains("API_TOKEN"));
     /// ```
     pub fn with_bearer_token(token: &str) -> Self {
-        let auth = bearer_header(token)
-            .map(|h| Auth::Bearer(h, Arc::from(token)))
-            .unwrap_or(Auth::None);
+        let auth =
+            bearer_header(token).map(|h| Auth::Bearer(h, Arc::from(token))).unwrap_or(Auth::None);
         Transport::new(
             auth,
             HeaderValue::from_static(DEFAULT_USER_AGENT),
@@ -187,14 +171,7 @@ impl Transport {
         retry: RetryPolicy,
         max_response_bytes: u64,
     ) -> Self {
-        Transport {
-            inner: Arc::new(Inner {
-                auth,
-                user_agent,
-                retry,
-                max_response_bytes,
-            }),
-        }
+        Transport { inner: Arc::new(Inner { auth, user_agent, retry, max_response_bytes }) }
     }
 
     pub(crate) fn auth(&self) -> &Auth {
@@ -246,10 +223,9 @@ impl Transport {
             request.headers_mut().insert(AUTHORIZATION, value.clone());
         }
 
-        let idempotent = matches!(
-            *request.method(),
-            Method::GET | Method::PUT | Method::DELETE | Method::HEAD
-        ) || info.operation_id == "dry_run_batch";
+        let idempotent =
+            matches!(*request.method(), Method::GET | Method::PUT | Method::DELETE | Method::HEAD)
+                || info.operation_id == "dry_run_batch";
         let oauth = matches!(self.inner.auth, Auth::ClientCredentials(_));
         let policy = &self.inner.retry;
         let mut retries = 0;
@@ -360,10 +336,7 @@ impl Transport {
             let location = response.url().to_string();
             let headers = response.headers().clone();
             let info = ResponseInfo::new(status.as_u16(), headers.clone(), b"", &self.secrets());
-            let error = crate::Error::Redirected {
-                location: Some(location),
-                response: info,
-            };
+            let error = crate::Error::Redirected { location: Some(location), response: info };
             return Err(refuse(error, status, headers));
         }
         let too_large = |prefix: &[u8], headers: &HeaderMap| crate::Error::ResponseTooLarge {
@@ -381,9 +354,7 @@ impl Transport {
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    let had = first
-                        .as_ref()
-                        .map_or(body.len(), |f: &bytes::Bytes| f.len());
+                    let had = first.as_ref().map_or(body.len(), |f: &bytes::Bytes| f.len());
                     if (had + chunk.len()) as u64 > limit {
                         if let Some(f) = first.take() {
                             body.extend_from_slice(&f);
@@ -449,10 +420,10 @@ fn is_transient(status: StatusCode) -> bool {
 }
 
 fn says_expired(headers: &HeaderMap) -> bool {
-    headers.get_all(WWW_AUTHENTICATE).iter().any(|v| {
-        v.to_str()
-            .is_ok_and(|v| v.to_ascii_lowercase().contains("expired"))
-    })
+    headers
+        .get_all(WWW_AUTHENTICATE)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|v| v.to_ascii_lowercase().contains("expired")))
 }
 
 /// Note the status and headers for the waiting call, if there is one.
@@ -507,9 +478,8 @@ mod tests {
     fn backoff_doubles_within_bounds() {
         let policy = RetryPolicy::default();
         for retry in 0..10 {
-            let full = Duration::from_millis(200)
-                .saturating_mul(1 << retry)
-                .min(Duration::from_secs(5));
+            let full =
+                Duration::from_millis(200).saturating_mul(1 << retry).min(Duration::from_secs(5));
             let wait = policy.backoff(retry);
             assert!(
                 wait >= full / 2 && wait <= full,

@@ -76,11 +76,7 @@ pub(crate) fn max_chars(field: &str, value: &str, max: usize) -> Result<()> {
 /// Phone numbers or group ids: between `min` and `max` of them, none empty.
 pub(crate) fn list(field: &str, values: &[String], min: usize, max: usize) -> Result<()> {
     if values.len() < min || values.len() > max {
-        let range = if min == 0 {
-            format!("at most {max}")
-        } else {
-            format!("{min} to {max}")
-        };
+        let range = if min == 0 { format!("at most {max}") } else { format!("{min} to {max}") };
         return Err(Error::invalid(
             field,
             format!("must hold {range} entries (it holds {})", values.len()),
@@ -96,10 +92,7 @@ pub(crate) fn url(field: &str, value: &str) -> Result<()> {
     max_chars(field, value, MAX_URL_CHARS)?;
     match reqwest::Url::parse(value) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),
-        _ => Err(Error::invalid(
-            field,
-            "must be an absolute http or https URL",
-        )),
+        _ => Err(Error::invalid(field, "must be an absolute http or https URL")),
     }
 }
 
@@ -111,20 +104,14 @@ pub(crate) fn base64(field: &str, value: &str) -> Result<Vec<u8>> {
 
 pub(crate) fn hex(field: &str, value: &str) -> Result<Vec<u8>> {
     if !value.len().is_multiple_of(2) {
-        return Err(Error::invalid(
-            field,
-            "must be hex digits in pairs (its length is odd)",
-        ));
+        return Err(Error::invalid(field, "must be hex digits in pairs (its length is odd)"));
     }
     (0..value.len())
         .step_by(2)
         .map(|i| {
-            value
-                .get(i..i + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or_else(|| {
-                    Error::invalid(field, format!("must be hex digits (not {:?})", &value[i..]))
-                })
+            value.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()).ok_or_else(
+                || Error::invalid(field, format!("must be hex digits (not {:?})", &value[i..])),
+            )
         })
         .collect()
 }
@@ -163,23 +150,13 @@ pub(crate) fn schedule(
     if let Some(send_at) = send_at
         && expire_at <= send_at
     {
-        return Err(Error::invalid(
-            "expire_at",
-            format!("must be after send_at ({send_at})"),
-        ));
+        return Err(Error::invalid("expire_at", format!("must be after send_at ({send_at})")));
     }
     // A minute of slack for the clocks of this machine and of XMS.
     let start = send_at.unwrap_or_else(Utc::now);
     if expire_at > start + MAX_EXPIRY + TimeDelta::minutes(1) {
-        let from = if send_at.is_some() {
-            "send_at"
-        } else {
-            "now (there is no send_at)"
-        };
-        return Err(Error::invalid(
-            "expire_at",
-            format!("must be at most 3 days after {from}"),
-        ));
+        let from = if send_at.is_some() { "send_at" } else { "now (there is no send_at)" };
+        return Err(Error::invalid("expire_at", format!("must be at most 3 days after {from}")));
     }
     Ok(())
 }
@@ -188,9 +165,7 @@ pub(crate) fn parameters(params: &Parameters) -> Result<()> {
     for (key, values) in params {
         let valid_key = !key.is_empty()
             && key.chars().count() <= MAX_PARAMETER_KEY_CHARS
-            && key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
         if !valid_key {
             return Err(Error::invalid(
                 format!("parameters[{key:?}]"),
@@ -275,10 +250,7 @@ mod tests {
 
     #[test]
     fn hex_and_base64() {
-        assert_eq!(
-            hex("udh", "050003cc0201").unwrap(),
-            vec![5, 0, 3, 0xcc, 2, 1]
-        );
+        assert_eq!(hex("udh", "050003cc0201").unwrap(), vec![5, 0, 3, 0xcc, 2, 1]);
         assert!(hex("udh", "05000").is_err());
         assert!(hex("udh", "zz").is_err());
         assert_eq!(encode_hex(&[5, 0xcc]), "05cc");
@@ -309,9 +281,7 @@ mod tests {
     #[test]
     fn comma_lists() {
         assert_eq!(
-            comma_list("senders", &["1".into(), "2".into()])
-                .unwrap()
-                .as_deref(),
+            comma_list("senders", &["1".into(), "2".into()]).unwrap().as_deref(),
             Some("1,2")
         );
         assert!(comma_list("senders", &["1,2".into()]).is_err());

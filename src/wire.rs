@@ -211,8 +211,7 @@ impl<'de> Visitor<'de> for BoolVisitor {
 /// A boolean, or its text; `null` or absent (with `#[serde(default)]`) is
 /// `false`.
 pub(crate) fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    d.deserialize_option(OptionOf(BoolVisitor))
-        .map(Option::unwrap_or_default)
+    d.deserialize_option(OptionOf(BoolVisitor)).map(Option::unwrap_or_default)
 }
 
 /// Reads an integer of type `T`, or its decimal text; a value out of `T`'s
@@ -390,10 +389,7 @@ impl Tagged {
         use de::Error as _;
         let raw = <Box<serde_json::value::RawValue> as serde::Deserialize>::deserialize(d)?;
         let kind: Kind = serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
-        Ok(Tagged {
-            raw,
-            kind: kind.kind,
-        })
+        Ok(Tagged { raw, kind: kind.kind })
     }
 
     /// Read the object as `T`, the variant for `type` (`default` when the
@@ -409,10 +405,7 @@ impl Tagged {
             if path == "." {
                 E::custom(format_args!("a {kind:?} object: {}", e.inner()))
             } else {
-                E::custom(format_args!(
-                    "a {kind:?} object, at `{path}`: {}",
-                    e.inner()
-                ))
+                E::custom(format_args!("a {kind:?} object, at `{path}`: {}", e.inner()))
             }
         })
     }
@@ -423,4 +416,10 @@ impl Tagged {
     ) -> Result<serde_json::Map<String, serde_json::Value>, E> {
         serde_json::from_str(self.raw.get()).map_err(E::custom)
     }
+}
+
+/// Whether an optional field is left out when written back (serde's
+/// `skip_serializing_if`).
+pub(crate) fn none<T>(value: &Option<T>) -> bool {
+    value.is_none()
 }

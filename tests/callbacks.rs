@@ -24,27 +24,20 @@ fn inbound_text_with_nulls_and_no_fraction() {
     let body = br#"{"id": "01FC66621VHDBN119Z8PMV1AHY", "from": "123456789", "to": "12345", "body": "Help",
         "type": "mo_text", "operator_id": null, "sent_at": null, "received_at": "2016-07-19T13:09:02Z",
         "something_new": {"nested": true}}"#;
-    let Callback::Inbound(Inbound::Text(mo)) = callbacks::parse(body).unwrap() else {
-        panic!()
-    };
+    let Callback::Inbound(Inbound::Text(mo)) = callbacks::parse(body).unwrap() else { panic!() };
     assert_eq!(
         (mo.sender.as_str(), mo.recipient.as_str(), mo.body.as_str()),
         ("123456789", "12345", "Help")
     );
     assert_eq!((mo.operator_id, mo.sent_at), (None, None));
-    assert_eq!(
-        mo.received_at,
-        Utc.with_ymd_and_hms(2016, 7, 19, 13, 9, 2).unwrap()
-    );
+    assert_eq!(mo.received_at, Utc.with_ymd_and_hms(2016, 7, 19, 13, 9, 2).unwrap());
 }
 
 #[test]
 fn inbound_binary_and_media() {
     let body = br#"{"type": "mo_binary", "id": "i2", "from": "46701234567", "to": "12345", "body": "AAECAw==",
         "udh": "050003cc0201", "sent_at": "2026-02-28T11:12:01+02:00", "received_at": "2026-02-28T09:12:02.1"}"#;
-    let Callback::Inbound(Inbound::Binary(mo)) = callbacks::parse(body).unwrap() else {
-        panic!()
-    };
+    let Callback::Inbound(Inbound::Binary(mo)) = callbacks::parse(body).unwrap() else { panic!() };
     assert_eq!(
         mo.sent_at,
         Some(Utc.with_ymd_and_hms(2026, 2, 28, 9, 12, 1).unwrap()),
@@ -61,34 +54,23 @@ fn inbound_binary_and_media() {
             {"url": "https://mms.example.com/1.jpg", "content_type": "image/jpeg", "status": "Uploaded", "code": 0},
             {"content_type": "video/mp4", "status": "Quarantined", "code": 7}]},
         "received_at": "2026-02-28T09:12:02.123456Z", "client_reference": "spring-7"}"#;
-    let Callback::Inbound(Inbound::Media(mo)) = callbacks::parse(body).unwrap() else {
-        panic!()
-    };
+    let Callback::Inbound(Inbound::Media(mo)) = callbacks::parse(body).unwrap() else { panic!() };
     assert_eq!(mo.body.media[0].status, MediaUploadStatus::Uploaded);
     assert_eq!(
         mo.body.media[1].status,
         MediaUploadStatus::Other("Quarantined".into()),
         "unknown values are kept"
     );
-    assert_eq!(
-        (mo.body.message, mo.client_reference.as_deref()),
-        (None, Some("spring-7"))
-    );
+    assert_eq!((mo.body.message, mo.client_reference.as_deref()), (None, Some("spring-7")));
 }
 
 #[test]
 fn batch_reports_summary_and_full() {
     let summary = br#"{"type": "delivery_report_sms", "batch_id": "01FC66621XXXXX119Z8PMV1QPQ", "total_message_count": 3,
         "statuses": [{"code": 400, "status": "Queued", "count": 1}, {"code": 0, "status": "Delivered", "count": 2}]}"#;
-    let Callback::BatchDeliveryReport(r) = callbacks::parse(summary).unwrap() else {
-        panic!()
-    };
+    let Callback::BatchDeliveryReport(r) = callbacks::parse(summary).unwrap() else { panic!() };
     assert_eq!(
-        (
-            r.channel.clone(),
-            r.total_message_count,
-            r.count(&DeliveryStatus::Delivered)
-        ),
+        (r.channel.clone(), r.total_message_count, r.count(&DeliveryStatus::Delivered)),
         (Channel::Sms, 3, 2)
     );
     assert!(r.statuses.iter().all(|s| s.recipients.is_empty()));
@@ -96,14 +78,9 @@ fn batch_reports_summary_and_full() {
     let full = br#"{"type": "delivery_report_mms", "batch_id": "b2", "total_message_count": 2, "client_reference": null,
         "statuses": [{"code": 0, "status": "Delivered", "count": 1, "recipients": ["15551231234"]},
                      {"code": 414, "status": "Bounced", "count": 1, "recipients": ["15559999999"]}]}"#;
-    let Callback::BatchDeliveryReport(r) = callbacks::parse(full).unwrap() else {
-        panic!()
-    };
+    let Callback::BatchDeliveryReport(r) = callbacks::parse(full).unwrap() else { panic!() };
     assert_eq!(r.channel, Channel::Mms);
-    assert_eq!(
-        r.statuses[1].status,
-        DeliveryStatus::Other("Bounced".into())
-    );
+    assert_eq!(r.statuses[1].status, DeliveryStatus::Other("Bounced".into()));
     assert_eq!(r.statuses[1].code.name(), Some("Bad media"));
 }
 
@@ -115,10 +92,7 @@ fn recipient_reports_per_recipient_and_final() {
     let Callback::RecipientDeliveryReport(r) = callbacks::parse(dispatched).unwrap() else {
         panic!()
     };
-    assert_eq!(
-        (r.code, r.status.is_final()),
-        (DeliveryCode::DISPATCHED, Some(false))
-    );
+    assert_eq!((r.code, r.status.is_final()), (DeliveryCode::DISPATCHED, Some(false)));
 
     let delivered = br#"{"type": "recipient_delivery_report_mms", "batch_id": "b1", "recipient": "15551231234",
         "code": 0, "status": "Delivered", "at": "2026-02-28T08:00:05.25Z", "operator_status_at": "2026-02-28T08:00:04",
@@ -130,26 +104,14 @@ fn recipient_reports_per_recipient_and_final() {
         (r.channel, r.status.is_final(), r.encoding),
         (Channel::Mms, Some(true), Some(Encoding::Unicode))
     );
-    assert_eq!(
-        r.operator_status_at,
-        Some(Utc.with_ymd_and_hms(2026, 2, 28, 8, 0, 4).unwrap())
-    );
+    assert_eq!(r.operator_status_at, Some(Utc.with_ymd_and_hms(2026, 2, 28, 8, 0, 4).unwrap()));
 }
 
 #[test]
 fn bodies_that_are_not_known_callbacks_say_why() {
-    assert!(matches!(
-        callbacks::parse(b"not json"),
-        Err(CallbackError::NotJson { .. })
-    ));
-    assert!(matches!(
-        callbacks::parse(b"[1, 2]"),
-        Err(CallbackError::NotJson { .. })
-    ));
-    assert!(matches!(
-        callbacks::parse(br#"{"id": "x"}"#),
-        Err(CallbackError::MissingType)
-    ));
+    assert!(matches!(callbacks::parse(b"not json"), Err(CallbackError::NotJson { .. })));
+    assert!(matches!(callbacks::parse(b"[1, 2]"), Err(CallbackError::NotJson { .. })));
+    assert!(matches!(callbacks::parse(br#"{"id": "x"}"#), Err(CallbackError::MissingType)));
     match callbacks::parse(br#"{"type": "chat_event", "id": "x"}"#) {
         Err(e @ CallbackError::UnknownType { .. }) => {
             assert!(e.to_string().contains("\"chat_event\""), "{e}")
@@ -174,10 +136,9 @@ fn bodies_that_are_not_known_callbacks_say_why() {
         other => panic!("{other:?}"),
     }
     match callbacks::parse(br#"{"type": "recipient_delivery_report_sms", "batch_id": "b1"}"#) {
-        Err(e @ CallbackError::Invalid { .. }) => assert!(
-            e.to_string().contains("recipient_delivery_report_sms"),
-            "{e}"
-        ),
+        Err(e @ CallbackError::Invalid { .. }) => {
+            assert!(e.to_string().contains("recipient_delivery_report_sms"), "{e}")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -199,10 +160,7 @@ fn headers(signature: &str, nonce: &str, timestamp: &str) -> Vec<(&'static str, 
         ("x-sinch-webhook-signature", signature.to_string()),
         ("x-sinch-webhook-signature-nonce", nonce.to_string()),
         ("x-sinch-webhook-signature-timestamp", timestamp.to_string()),
-        (
-            "x-sinch-webhook-signature-algorithm",
-            "HmacSHA256".to_string(),
-        ),
+        ("x-sinch-webhook-signature-algorithm", "HmacSHA256".to_string()),
     ]
 }
 
@@ -212,14 +170,9 @@ fn good() -> Vec<(&'static str, String)> {
 
 #[test]
 fn known_answer() {
-    assert_eq!(
-        callbacks::sign(SECRET, SIGNED_BODY.as_bytes(), NONCE, TIMESTAMP),
-        SIGNATURE
-    );
+    assert_eq!(callbacks::sign(SECRET, SIGNED_BODY.as_bytes(), NONCE, TIMESTAMP), SIGNATURE);
     let verifier = Verifier::new(SECRET);
-    verifier
-        .verify_at(&good(), SIGNED_BODY.as_bytes(), TIMESTAMP + 10)
-        .unwrap();
+    verifier.verify_at(&good(), SIGNED_BODY.as_bytes(), TIMESTAMP + 10).unwrap();
     let Callback::RecipientDeliveryReport(r) = callbacks::parse(SIGNED_BODY.as_bytes()).unwrap()
     else {
         panic!()
@@ -250,27 +203,14 @@ fn each_kind_of_bad_signature_is_refused_with_its_own_error() {
     let now = TIMESTAMP + 10;
 
     let wrong_secret = Verifier::new("NotTheSecret").verify_at(&good(), body, now);
-    assert!(
-        matches!(wrong_secret, Err(CallbackError::SignatureMismatch)),
-        "{wrong_secret:?}"
-    );
+    assert!(matches!(wrong_secret, Err(CallbackError::SignatureMismatch)), "{wrong_secret:?}");
 
     let mut changed = body.to_vec();
     changed[10] ^= 1;
-    assert!(matches!(
-        v.verify_at(&good(), &changed, now),
-        Err(CallbackError::SignatureMismatch)
-    ));
+    assert!(matches!(v.verify_at(&good(), &changed, now), Err(CallbackError::SignatureMismatch)));
 
-    let other_nonce = headers(
-        SIGNATURE,
-        "01JHFFHWYY7HSS4FWTMDTQEK8W",
-        &TIMESTAMP.to_string(),
-    );
-    assert!(matches!(
-        v.verify_at(&other_nonce, body, now),
-        Err(CallbackError::SignatureMismatch)
-    ));
+    let other_nonce = headers(SIGNATURE, "01JHFFHWYY7HSS4FWTMDTQEK8W", &TIMESTAMP.to_string());
+    assert!(matches!(v.verify_at(&other_nonce, body, now), Err(CallbackError::SignatureMismatch)));
 
     let stale = v.verify_at(&good(), body, TIMESTAMP + 301);
     assert!(
@@ -311,10 +251,8 @@ fn each_kind_of_bad_signature_is_refused_with_its_own_error() {
         (2, "x-sinch-webhook-signature-timestamp", "1"),
         (3, "x-sinch-webhook-signature-algorithm", "HmacSHA1"),
     ] {
-        let mut h: Vec<(String, String)> = good()
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
+        let mut h: Vec<(String, String)> =
+            good().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         h.push((name.to_ascii_uppercase(), extra.to_string()));
         let result = v.verify_at(&h, body, now);
         assert!(
@@ -340,16 +278,10 @@ fn each_kind_of_bad_signature_is_refused_with_its_own_error() {
     }
 
     let not_base64 = headers("not base64 at all!", NONCE, &TIMESTAMP.to_string());
-    assert!(matches!(
-        v.verify_at(&not_base64, body, now),
-        Err(CallbackError::SignatureNotBase64)
-    ));
+    assert!(matches!(v.verify_at(&not_base64, body, now), Err(CallbackError::SignatureNotBase64)));
 
     let bad_time = headers(SIGNATURE, NONCE, "yesterday");
-    assert!(matches!(
-        v.verify_at(&bad_time, body, now),
-        Err(CallbackError::BadTimestamp { .. })
-    ));
+    assert!(matches!(v.verify_at(&bad_time, body, now), Err(CallbackError::BadTimestamp { .. })));
 
     let mut sha1 = good();
     sha1[3].1 = "HmacSHA1".into();
@@ -367,33 +299,25 @@ fn each_kind_of_bad_signature_is_refused_with_its_own_error() {
 fn headers_are_found_whatever_their_case_and_container() {
     let v = Verifier::new(SECRET);
     let body = SIGNED_BODY.as_bytes();
-    let upper: Vec<(String, String)> = good()
-        .into_iter()
-        .map(|(k, v)| (k.to_uppercase(), v))
-        .collect();
+    let upper: Vec<(String, String)> =
+        good().into_iter().map(|(k, v)| (k.to_uppercase(), v)).collect();
     v.verify_at(&upper, body, TIMESTAMP).unwrap();
 
     let mut map = reqwest::header::HeaderMap::new();
     for (k, value) in good() {
-        map.insert(
-            reqwest::header::HeaderName::from_static(k),
-            value.parse().unwrap(),
-        );
+        map.insert(reqwest::header::HeaderName::from_static(k), value.parse().unwrap());
     }
     v.verify_at(&map, body, TIMESTAMP).unwrap();
 
-    let hash: std::collections::HashMap<String, String> = good()
-        .into_iter()
-        .map(|(k, v)| (k.replace("sinch", "Sinch"), v))
-        .collect();
+    let hash: std::collections::HashMap<String, String> =
+        good().into_iter().map(|(k, v)| (k.replace("sinch", "Sinch"), v)).collect();
     v.verify_at(&hash, body, TIMESTAMP).unwrap();
 }
 
 #[test]
 fn replays_are_refused_when_asked() {
     let v = Verifier::new(SECRET).reject_replays();
-    v.verify_at(&good(), SIGNED_BODY.as_bytes(), TIMESTAMP)
-        .unwrap();
+    v.verify_at(&good(), SIGNED_BODY.as_bytes(), TIMESTAMP).unwrap();
     let again = v.verify_at(&good(), SIGNED_BODY.as_bytes(), TIMESTAMP + 1);
     assert!(
         matches!(&again, Err(CallbackError::Replayed { nonce }) if nonce == NONCE),
@@ -401,20 +325,14 @@ fn replays_are_refused_when_asked() {
     );
     // Without the option, the same callback twice is accepted.
     let plain = Verifier::new(SECRET);
-    plain
-        .verify_at(&good(), SIGNED_BODY.as_bytes(), TIMESTAMP)
-        .unwrap();
-    plain
-        .verify_at(&good(), SIGNED_BODY.as_bytes(), TIMESTAMP)
-        .unwrap();
+    plain.verify_at(&good(), SIGNED_BODY.as_bytes(), TIMESTAMP).unwrap();
+    plain.verify_at(&good(), SIGNED_BODY.as_bytes(), TIMESTAMP).unwrap();
 }
 
 #[test]
 fn the_signing_helper_signs_as_xms_does() {
     let headers = callbacks::signature_headers("s3cret", SIGNED_BODY.as_bytes());
-    Verifier::new("s3cret")
-        .verify(&headers, SIGNED_BODY.as_bytes())
-        .unwrap();
+    Verifier::new("s3cret").verify(&headers, SIGNED_BODY.as_bytes()).unwrap();
     let again = callbacks::signature_headers("s3cret", SIGNED_BODY.as_bytes());
     assert_ne!(headers[1].1, again[1].1, "each call has a fresh nonce");
     assert!(!format!("{:?}", Verifier::new("s3cret")).contains("s3cret"));
@@ -505,9 +423,8 @@ impl Drop for Receiver {
 fn start_receiver(secret: Option<&str>) -> Receiver {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap();
-    let binary = dir
-        .join("examples")
-        .join(format!("webhook_receiver{}", std::env::consts::EXE_SUFFIX));
+    let binary =
+        dir.join("examples").join(format!("webhook_receiver{}", std::env::consts::EXE_SUFFIX));
     assert!(
         binary.exists(),
         "{} is missing: run `cargo test --workspace`, which builds the examples",
@@ -527,27 +444,17 @@ fn start_receiver(secret: Option<&str>) -> Receiver {
             let _ = tx.send(line);
         }
     });
-    let first = lines
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the receiver prints its URL");
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("a URL")
-        .to_string();
+    let first = lines.recv_timeout(Duration::from_secs(20)).expect("the receiver prints its URL");
+    let url =
+        first.split_whitespace().find(|w| w.starts_with("http://")).expect("a URL").to_string();
     Receiver { child, url, lines }
 }
 
 impl Receiver {
     fn post(&self, body: &str, headers: &[(String, String)]) -> u16 {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
-            let mut request = reqwest::Client::new()
-                .post(&self.url)
-                .body(body.to_string());
+            let mut request = reqwest::Client::new().post(&self.url).body(body.to_string());
             for (k, v) in headers {
                 request = request.header(k, v);
             }
@@ -576,10 +483,7 @@ fn the_example_receiver_verifies_and_parses_real_posts() {
         let headers = callbacks::signature_headers("s3cret", body.as_bytes());
         assert_eq!(receiver.post(body, &headers), 200);
         let line = receiver.line();
-        assert!(
-            line.starts_with(expect),
-            "{line:?} should start with {expect:?}"
-        );
+        assert!(line.starts_with(expect), "{line:?} should start with {expect:?}");
     }
     // Wrong secret: refused, and said why.
     let headers = callbacks::signature_headers("guess", VALID[0].as_bytes());
@@ -593,13 +497,7 @@ fn the_example_receiver_verifies_and_parses_real_posts() {
     assert!(receiver.line().contains("already accepted"));
     // Signed but not a callback.
     let body = r#"{"type":"chat_event"}"#;
-    assert_eq!(
-        receiver.post(
-            body,
-            &callbacks::signature_headers("s3cret", body.as_bytes())
-        ),
-        400
-    );
+    assert_eq!(receiver.post(body, &callbacks::signature_headers("s3cret", body.as_bytes())), 400);
     assert!(receiver.line().contains("chat_event"));
 }
 

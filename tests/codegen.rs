@@ -96,17 +96,11 @@ fn api_surface() {
 #[test]
 fn every_example_round_trips_without_losing_fields() {
     let examples = xtask::examples::examples(SPEC).expect("examples found");
-    assert!(
-        examples.len() >= 20,
-        "expected the spec's examples, found {}",
-        examples.len()
-    );
+    assert!(examples.len() >= 20, "expected the spec's examples, found {}", examples.len());
     let mut wire = BTreeMap::new();
     let mut failures = Vec::new();
-    let items = examples
-        .iter()
-        .map(|e| (e.location.clone(), e.schema.clone(), e.value.clone()))
-        .chain(
+    let items =
+        examples.iter().map(|e| (e.location.clone(), e.schema.clone(), e.value.clone())).chain(
             samples()
                 .into_iter()
                 .map(|(schema, value)| (format!("sample.{schema}"), schema, value)),
@@ -122,35 +116,21 @@ fn every_example_round_trips_without_losing_fields() {
             Ok(output) => {
                 let mut lost = Vec::new();
                 losses(&value, &output, "", &mut lost);
-                failures.extend(
-                    lost.into_iter()
-                        .map(|l| format!("{location} as {schema}: {l}")),
-                );
+                failures.extend(lost.into_iter().map(|l| format!("{location} as {schema}: {l}")));
                 wire.insert(location, canonical(&output));
             }
             Err(e) => failures.push(format!("{location} as {schema}: {e}")),
         }
     }
-    assert!(
-        failures.is_empty(),
-        "examples that do not round-trip:\n{}",
-        failures.join("\n")
-    );
-    insta::assert_snapshot!(
-        "wire_examples",
-        serde_json::to_string_pretty(&wire).unwrap()
-    );
+    assert!(failures.is_empty(), "examples that do not round-trip:\n{}", failures.join("\n"));
+    insta::assert_snapshot!("wire_examples", serde_json::to_string_pretty(&wire).unwrap());
 }
 
 #[test]
 fn every_component_schema_has_an_example_or_a_sample() {
     let spec = xtask::generator::parse(SPEC).expect("spec parses");
-    let schemas: BTreeSet<String> = spec
-        .components
-        .expect("components")
-        .schemas
-        .into_keys()
-        .collect();
+    let schemas: BTreeSet<String> =
+        spec.components.expect("components").schemas.into_keys().collect();
     let covered: BTreeSet<String> = xtask::examples::examples(SPEC)
         .unwrap()
         .into_iter()
@@ -158,18 +138,9 @@ fn every_component_schema_has_an_example_or_a_sample() {
         .chain(samples().into_keys())
         .collect();
     let missing: Vec<&String> = schemas.difference(&covered).collect();
-    assert!(
-        missing.is_empty(),
-        "write a sample in tests/fixtures/samples.json for: {missing:?}"
-    );
-    let stale: Vec<String> = samples()
-        .into_keys()
-        .filter(|k| !schemas.contains(k))
-        .collect();
-    assert!(
-        stale.is_empty(),
-        "samples for schemas the spec no longer has: {stale:?}"
-    );
+    assert!(missing.is_empty(), "write a sample in tests/fixtures/samples.json for: {missing:?}");
+    let stale: Vec<String> = samples().into_keys().filter(|k| !schemas.contains(k)).collect();
+    assert!(stale.is_empty(), "samples for schemas the spec no longer has: {stale:?}");
 }
 
 #[test]
@@ -180,10 +151,7 @@ fn resettable_fields_write_all_three_states() {
 
     let keep = UpdateTextBatch::builder().type_(TextBatchType::MtText);
     let keep: UpdateTextBatch = keep.try_into().unwrap();
-    assert_eq!(
-        serde_json::to_value(&keep).unwrap(),
-        serde_json::json!({"type": "mt_text"})
-    );
+    assert_eq!(serde_json::to_value(&keep).unwrap(), serde_json::json!({"type": "mt_text"}));
 
     let reset: UpdateTextBatch = UpdateTextBatch::builder()
         .type_(TextBatchType::MtText)
@@ -206,14 +174,9 @@ fn resettable_fields_write_all_three_states() {
         serde_json::json!({"type": "mt_text", "send_at": "2026-03-01T09:00:00Z"})
     );
 
-    let unname: UpdateGroupRequest = UpdateGroupRequest::builder()
-        .name(ResettableGroupName(None))
-        .try_into()
-        .unwrap();
-    assert_eq!(
-        serde_json::to_value(&unname).unwrap(),
-        serde_json::json!({"name": null})
-    );
+    let unname: UpdateGroupRequest =
+        UpdateGroupRequest::builder().name(ResettableGroupName(None)).try_into().unwrap();
+    assert_eq!(serde_json::to_value(&unname).unwrap(), serde_json::json!({"name": null}));
 }
 
 #[test]
@@ -233,10 +196,7 @@ fn unions_keep_unknown_types_and_name_the_type_of_a_broken_one() {
     }
     let untyped: Batch =
         serde_json::from_value(serde_json::json!({"id": "b2", "to": ["1"], "body": "hi"})).unwrap();
-    assert!(
-        matches!(untyped, Batch::Text(_)),
-        "a batch without type is text"
-    );
+    assert!(matches!(untyped, Batch::Text(_)), "a batch without type is text");
 
     let broken =
         serde_json::from_value::<Inbound>(serde_json::json!({"type": "mo_text", "id": "i1"}))
@@ -271,10 +231,8 @@ fn replaced_schemas_and_their_models_have_the_same_fields() {
             failures.push(format!("{schema}: no example or sample"));
             continue;
         };
-        let given: BTreeSet<&str> = example
-            .as_object()
-            .map(|o| o.keys().map(String::as_str).collect())
-            .unwrap_or_default();
+        let given: BTreeSet<&str> =
+            example.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
         let missing: Vec<_> = properties.difference(&given).collect();
         if !missing.is_empty() {
             failures.push(format!(
@@ -369,13 +327,7 @@ fn every_enum_in_an_answer_keeps_values_added_later() {
             continue;
         };
         let mut pointers = Vec::new();
-        enum_fields(
-            &schemas,
-            &schemas[schema],
-            example,
-            String::new(),
-            &mut pointers,
-        );
+        enum_fields(&schemas, &schemas[schema], example, String::new(), &mut pointers);
         for pointer in pointers {
             fields += 1;
             let mut changed = example.clone();
@@ -390,14 +342,12 @@ fn every_enum_in_an_answer_keeps_values_added_later() {
             // The `type` of a union's variant picks the variant: a new one
             // must be kept by the union.
             let union = schemas.as_object().unwrap().iter().find(|(_, s)| {
-                s.get("oneOf")
-                    .and_then(Value::as_array)
-                    .is_some_and(|variants| {
-                        variants.iter().any(|v| {
-                            v.get("$ref").and_then(Value::as_str)
-                                == Some(&format!("#/components/schemas/{schema}"))
-                        })
+                s.get("oneOf").and_then(Value::as_array).is_some_and(|variants| {
+                    variants.iter().any(|v| {
+                        v.get("$ref").and_then(Value::as_str)
+                            == Some(&format!("#/components/schemas/{schema}"))
                     })
+                })
             });
             let read_as = match union {
                 Some((union, _)) if pointer == "/type" => union.as_str(),
@@ -413,11 +363,7 @@ fn every_enum_in_an_answer_keeps_values_added_later() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "closed enums in answers:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "closed enums in answers:\n{}", failures.join("\n"));
     assert!(fields >= 10, "only {fields} enum fields found");
 }
 

@@ -35,17 +35,9 @@ async fn send_follow_and_report_a_parameterized_batch() {
     let client = client(&sim);
     let batch = client
         .batches()
-        .text(
-            "12345",
-            ["+46701111111", "+46702222991"],
-            "Hi ${name}, your code is ${code}",
-        )
+        .text("12345", ["+46701111111", "+46702222991"], "Hi ${name}, your code is ${code}")
         .parameter("name", [("+46701111111", "Ada")], "friend")
-        .parameter(
-            "code",
-            [("46701111111", "1111"), ("46702222991", "2222")],
-            "0000",
-        )
+        .parameter("code", [("46701111111", "1111"), ("46702222991", "2222")], "0000")
         .delivery_report(DeliveryReportType::None)
         .client_reference("e2e-1")
         .send()
@@ -53,16 +45,9 @@ async fn send_follow_and_report_a_parameterized_batch() {
         .unwrap();
     assert_eq!(batch.recipients, ["46701111111", "46702222991"]);
     let outbox = sim.outbox();
-    let bodies: Vec<&str> = outbox
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["body"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        bodies,
-        ["Hi Ada, your code is 1111", "Hi friend, your code is 2222"]
-    );
+    let bodies: Vec<&str> =
+        outbox.as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
+    assert_eq!(bodies, ["Hi Ada, your code is 1111", "Hi friend, your code is 2222"]);
 
     let reports = client.delivery_reports();
     let queued = reports.for_batch(&batch.id).send().await.unwrap();
@@ -73,29 +58,11 @@ async fn send_follow_and_report_a_parameterized_batch() {
     assert_eq!(done.count(&DeliveryStatus::Delivered), 1);
     assert_eq!(done.count(&DeliveryStatus::Failed), 1);
     assert_eq!(done.client_reference.as_deref(), Some("e2e-1"));
-    let one = reports
-        .for_recipient(&batch.id, "46701111111")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        (one.status, one.channel),
-        (DeliveryStatus::Delivered, Channel::Sms)
-    );
-    let failed = reports
-        .list()
-        .statuses([DeliveryStatus::Failed])
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(
-        failed
-            .iter()
-            .map(|r| r.recipient.as_str())
-            .collect::<Vec<_>>(),
-        ["46702222991"]
-    );
+    let one = reports.for_recipient(&batch.id, "46701111111").send().await.unwrap();
+    assert_eq!((one.status, one.channel), (DeliveryStatus::Delivered, Channel::Sms));
+    let failed =
+        reports.list().statuses([DeliveryStatus::Failed]).items().try_collect().await.unwrap();
+    assert_eq!(failed.iter().map(|r| r.recipient.as_str()).collect::<Vec<_>>(), ["46702222991"]);
     assert!(matches!(
         reports.for_recipient(&batch.id, "46709999999").send().await,
         Err(Error::NotFound { .. })
@@ -115,32 +82,18 @@ async fn binary_media_dry_run_and_shortcuts() {
     assert_eq!(binary.body_bytes().unwrap(), [1, 2, 3]);
     let media = client
         .batches()
-        .media(
-            "15559876543",
-            ["15551231234"],
-            "https://media.example.com/cat.jpg",
-        )
+        .media("15559876543", ["15551231234"], "https://media.example.com/cat.jpg")
         .message("Look")
         .strict_validation(true)
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        media.body,
-        MediaBody::new("https://media.example.com/cat.jpg").message("Look")
-    );
+    assert_eq!(media.body, MediaBody::new("https://media.example.com/cat.jpg").message("Look"));
     assert!(media.strict_validation);
-    let text = client
-        .batches()
-        .create_text_message("12345", "46701111111", "Hello")
-        .await
-        .unwrap();
+    let text = client.batches().create_text_message("12345", "46701111111", "Hello").await.unwrap();
     assert_eq!(text.body, "Hello");
-    let bin = client
-        .batches()
-        .create_binary_message("12345", "46701111111", b"ab", &[0])
-        .await
-        .unwrap();
+    let bin =
+        client.batches().create_binary_message("12345", "46701111111", b"ab", &[0]).await.unwrap();
     assert_eq!(bin.udh.as_deref(), Some("00"));
 
     // The simulator counts parts like xms::encoding predicts.
@@ -155,14 +108,8 @@ async fn binary_media_dry_run_and_shortcuts() {
         .unwrap();
     let predicted = xms::encoding::analyze(&body);
     assert_eq!(dry.number_of_messages as usize, 2 * predicted.parts);
-    assert_eq!(
-        dry.per_recipient[0].encoding,
-        Encoding::from(predicted.charset)
-    );
-    assert_eq!(
-        dry.per_recipient[0].number_of_parts as usize,
-        predicted.parts
-    );
+    assert_eq!(dry.per_recipient[0].encoding, Encoding::from(predicted.charset));
+    assert_eq!(dry.per_recipient[0].number_of_parts as usize, predicted.parts);
 }
 
 #[tokio::test]
@@ -179,14 +126,7 @@ async fn scheduled_batches_update_replace_cancel() {
         .unwrap();
     assert_eq!(batch.send_at, Some(later.with_nanosecond_millis()));
     assert!(
-        client
-            .delivery_reports()
-            .for_batch(&batch.id)
-            .send()
-            .await
-            .unwrap()
-            .statuses
-            .is_empty()
+        client.delivery_reports().for_batch(&batch.id).send().await.unwrap().statuses.is_empty()
     );
 
     let updated = client
@@ -199,13 +139,7 @@ async fn scheduled_batches_update_replace_cancel() {
         .await
         .unwrap();
     assert_eq!(updated.recipients, ["46701111111", "46702222222"]);
-    let reset = client
-        .batches()
-        .update_text(&batch.id)
-        .reset_callback_url()
-        .send()
-        .await
-        .unwrap();
+    let reset = client.batches().update_text(&batch.id).reset_callback_url().send().await.unwrap();
     assert_eq!(reset.callback_url, None);
 
     let replaced = client
@@ -224,41 +158,18 @@ async fn scheduled_batches_update_replace_cancel() {
     assert!(canceled.canceled());
     sim.advance(Duration::from_secs(3 * 3600)).await;
     assert!(
-        client
-            .delivery_reports()
-            .for_batch(&batch.id)
-            .send()
-            .await
-            .unwrap()
-            .statuses
-            .is_empty()
+        client.delivery_reports().for_batch(&batch.id).send().await.unwrap().statuses.is_empty()
     );
     assert!(
         sim.outbox().as_array().unwrap().is_empty(),
         "a canceled scheduled batch sends nothing"
     );
 
-    let now = client
-        .batches()
-        .text("12345", ["46701111111"], "Now")
-        .send()
-        .await
-        .unwrap();
-    let error = client
-        .batches()
-        .update_text(&now.id)
-        .body("too late")
-        .send()
-        .await
-        .unwrap_err();
+    let now = client.batches().text("12345", ["46701111111"], "Now").send().await.unwrap();
+    let error = client.batches().update_text(&now.id).body("too late").send().await.unwrap_err();
     assert!(
-        matches!(
-            &error,
-            Error::Api {
-                code: ErrorCode::BatchAlreadyDispatched,
-                ..
-            }
-        ) && error.status() == Some(403),
+        matches!(&error, Error::Api { code: ErrorCode::BatchAlreadyDispatched, .. })
+            && error.status() == Some(403),
         "{error:?}"
     );
 }
@@ -268,22 +179,12 @@ async fn groups_end_to_end() {
     let sim = Simulator::start();
     let client = client(&sim);
     let groups = client.groups();
-    let friends = groups
-        .create()
-        .name("Friends")
-        .members(["+46701111111"])
-        .send()
-        .await
-        .unwrap();
+    let friends = groups.create().name("Friends").members(["+46701111111"]).send().await.unwrap();
     let club = groups
         .create()
         .name("Club")
         .child_groups([&friends.id])
-        .auto_update(
-            AutoUpdate::new("12345")
-                .add_keyword("JOIN")
-                .remove_keyword("STOP"),
-        )
+        .auto_update(AutoUpdate::new("12345").add_keyword("JOIN").remove_keyword("STOP"))
         .send()
         .await
         .unwrap();
@@ -291,10 +192,7 @@ async fn groups_end_to_end() {
     sim.inject_inbound(json!({"from": "46702222222", "to": "12345", "body": "Join"}))
         .await
         .unwrap();
-    assert_eq!(
-        groups.members(&club.id).await.unwrap(),
-        ["46702222222", "46701111111"]
-    );
+    assert_eq!(groups.members(&club.id).await.unwrap(), ["46702222222", "46701111111"]);
 
     let renamed = groups
         .update(&club.id)
@@ -305,50 +203,22 @@ async fn groups_end_to_end() {
         .await
         .unwrap();
     assert_eq!((renamed.name, renamed.size), (None, 2));
-    let replaced = groups
-        .replace(&club.id, ["46704444444"])
-        .name("Club 2")
-        .send()
-        .await
-        .unwrap();
+    let replaced = groups.replace(&club.id, ["46704444444"]).name("Club 2").send().await.unwrap();
     assert_eq!(
-        (
-            replaced.name.as_deref(),
-            replaced.size,
-            replaced.child_groups.len()
-        ),
+        (replaced.name.as_deref(), replaced.size, replaced.child_groups.len()),
         (Some("Club 2"), 1, 0)
     );
 
-    client
-        .batches()
-        .text("12345", [club.id.clone()], "Members only")
-        .send()
-        .await
-        .unwrap();
+    client.batches().text("12345", [club.id.clone()], "Members only").send().await.unwrap();
     assert_eq!(sim.outbox()[0]["to"], "46704444444");
 
     let conflict = groups.create().name("Friends").send().await.unwrap_err();
     assert_eq!(conflict.code(), Some(&ErrorCode::ConflictGroupName));
-    let all = groups
-        .list()
-        .page_size(1)
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
+    let all = groups.list().page_size(1).items().try_collect().await.unwrap();
     assert_eq!(all.len(), 2);
     groups.delete(&club.id).await.unwrap();
-    assert!(matches!(
-        groups.get(&club.id).await,
-        Err(Error::NotFound { .. })
-    ));
-    let unknown = client
-        .batches()
-        .text("1", [club.id.clone()], "x")
-        .send()
-        .await
-        .unwrap_err();
+    assert!(matches!(groups.get(&club.id).await, Err(Error::NotFound { .. })));
+    let unknown = client.batches().text("1", [club.id.clone()], "x").send().await.unwrap_err();
     assert_eq!(unknown.code(), Some(&ErrorCode::UnknownGroup));
 
     let tags = groups.tags(&friends.id);
@@ -413,62 +283,30 @@ async fn errors_and_faults_through_the_sdk() {
         .await
         .unwrap_err();
     assert_eq!(missing.code(), Some(&ErrorCode::MissingCallbackUrl));
-    let feedback = client
-        .batches()
-        .text("1", ["46701111111"], "x")
-        .send()
-        .await
-        .unwrap();
-    let refused = client
-        .batches()
-        .delivery_feedback(&feedback.id, ["46701111111"])
-        .await
-        .unwrap_err();
+    let feedback = client.batches().text("1", ["46701111111"], "x").send().await.unwrap();
+    let refused =
+        client.batches().delivery_feedback(&feedback.id, ["46701111111"]).await.unwrap_err();
     assert_eq!(refused.code(), Some(&ErrorCode::SyntaxConstraintViolation));
 
     // A busy server: reads are retried, sends are not.
     sim.fail_next(
         1,
-        Fault {
-            status: Some(503),
-            body: "<html>busy</html>".into(),
-            ..Fault::default()
-        },
+        Fault { status: Some(503), body: "<html>busy</html>".into(), ..Fault::default() },
     );
     assert!(client.batches().get(&feedback.id).await.is_ok());
     sim.fail_next(
         1,
-        Fault {
-            status: Some(503),
-            body: "<html>busy</html>".into(),
-            ..Fault::default()
-        },
+        Fault { status: Some(503), body: "<html>busy</html>".into(), ..Fault::default() },
     );
-    let busy = client
-        .batches()
-        .text("1", ["46701111111"], "x")
-        .send()
-        .await
-        .unwrap_err();
+    let busy = client.batches().text("1", ["46701111111"], "x").send().await.unwrap_err();
     assert!(
         matches!(&busy, Error::UnexpectedResponse { .. })
             && busy.status() == Some(503)
             && busy.is_retryable(),
         "{busy:?}"
     );
-    sim.fail_next(
-        1,
-        Fault {
-            drop: true,
-            ..Fault::default()
-        },
-    );
-    let dropped = client
-        .batches()
-        .text("1", ["46701111111"], "x")
-        .send()
-        .await
-        .unwrap_err();
+    sim.fail_next(1, Fault { drop: true, ..Fault::default() });
+    let dropped = client.batches().text("1", ["46701111111"], "x").send().await.unwrap_err();
     assert!(matches!(dropped, Error::Transport { .. }), "{dropped:?}");
 }
 
@@ -488,31 +326,12 @@ async fn pagination_across_pages() {
                 .id,
         );
     }
-    let listed: Vec<Batch> = client
-        .batches()
-        .list()
-        .page_size(10)
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
+    let listed: Vec<Batch> =
+        client.batches().list().page_size(10).items().try_collect().await.unwrap();
     assert_eq!(listed.len(), 23);
-    assert_eq!(
-        listed
-            .iter()
-            .map(|b| b.id().clone())
-            .collect::<BTreeSet<_>>(),
-        sent
-    );
-    let from_page_2 = client
-        .batches()
-        .list()
-        .page_size(10)
-        .start_page(2)
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
+    assert_eq!(listed.iter().map(|b| b.id().clone()).collect::<BTreeSet<_>>(), sent);
+    let from_page_2 =
+        client.batches().list().page_size(10).start_page(2).items().try_collect().await.unwrap();
     assert_eq!(from_page_2.len(), 3);
     let blocking = xms::blocking::Client::from(client.clone());
     let pages = tokio::task::spawn_blocking(move || {
@@ -618,20 +437,10 @@ async fn callbacks_arrive_signed_and_parse() {
 fn the_blocking_client_against_the_simulator() {
     let sim = Simulator::start();
     let client = xms::blocking::Client::from(client(&sim));
-    let batch = client
-        .batches()
-        .text("12345", ["46701111111"], "Blocking")
-        .send()
-        .unwrap();
+    let batch = client.batches().text("12345", ["46701111111"], "Blocking").send().unwrap();
     let got = client.batches().get(&batch.id).unwrap();
     assert_eq!(got.id(), &batch.id);
-    let group = client
-        .groups()
-        .create()
-        .name("B")
-        .members(["46701111111"])
-        .send()
-        .unwrap();
+    let group = client.groups().create().name("B").members(["46701111111"]).send().unwrap();
     assert_eq!(client.groups().members(&group.id).unwrap(), ["46701111111"]);
 }
 
@@ -660,11 +469,7 @@ async fn load_nothing_is_lost() {
                     let t = Instant::now();
                     let batch = client
                         .batches()
-                        .text(
-                            "12345",
-                            [format!("467{c:03}{b:05}")],
-                            format!("load {c}/{b}"),
-                        )
+                        .text("12345", [format!("467{c:03}{b:05}")], format!("load {c}/{b}"))
                         .delivery_report(DeliveryReportType::PerRecipientFinal)
                         .client_reference(format!("c{c}"))
                         .send()
@@ -690,21 +495,11 @@ async fn load_nothing_is_lost() {
     let unique: BTreeSet<_> = ids.iter().cloned().collect();
     assert_eq!(unique.len(), total, "ids are unique");
 
-    let listed: Vec<Batch> = client
-        .batches()
-        .list()
-        .page_size(100)
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
+    let listed: Vec<Batch> =
+        client.batches().list().page_size(100).items().try_collect().await.unwrap();
     let listed_ids: Vec<_> = listed.iter().map(|b| b.id().clone()).collect();
     assert_eq!(listed_ids.len(), total, "every accepted batch listed");
-    assert_eq!(
-        listed_ids.iter().cloned().collect::<BTreeSet<_>>(),
-        unique,
-        "each exactly once"
-    );
+    assert_eq!(listed_ids.iter().cloned().collect::<BTreeSet<_>>(), unique, "each exactly once");
 
     sim.advance(Duration::from_secs(5)).await;
     let callbacks = receiver.got.lock().unwrap().len();
@@ -730,7 +525,6 @@ impl Millis for chrono::DateTime<Utc> {
     /// The API keeps milliseconds.
     fn with_nanosecond_millis(self) -> Self {
         use chrono::Timelike;
-        self.with_nanosecond(self.nanosecond() / 1_000_000 * 1_000_000)
-            .unwrap()
+        self.with_nanosecond(self.nanosecond() / 1_000_000 * 1_000_000).unwrap()
     }
 }

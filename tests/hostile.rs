@@ -31,12 +31,7 @@ enum Fault {
     Raw(Vec<u8>),
     /// Write the head, then `chunk` every `every` until `total` bytes went
     /// out or the client went away.
-    Trickle {
-        head: Vec<u8>,
-        chunk: Vec<u8>,
-        every: Duration,
-        total: u64,
-    },
+    Trickle { head: Vec<u8>, chunk: Vec<u8>, every: Duration, total: u64 },
     /// Reset the connection (RST) after writing these bytes.
     Reset(Vec<u8>),
 }
@@ -141,12 +136,7 @@ async fn serve(
             socket.write_all(&bytes).await?;
             socket.shutdown().await?;
         }
-        Fault::Trickle {
-            head,
-            chunk,
-            every,
-            total,
-        } => {
+        Fault::Trickle { head, chunk, every, total } => {
             socket.write_all(&head).await?;
             let mut sent = 0u64;
             while sent < total {
@@ -173,10 +163,7 @@ fn response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     for (k, v) in headers {
         text.push_str(&format!("{k}: {v}\r\n"));
     }
-    if !headers
-        .iter()
-        .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-    {
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
         text.push_str(&format!("content-length: {}\r\n", body.len()));
     }
     text.push_str("\r\n");
@@ -192,11 +179,7 @@ fn html(status: &str) -> Fault {
 }
 
 fn json(status: &str, body: &str) -> Fault {
-    Fault::Raw(response(
-        status,
-        &[("content-type", "application/json")],
-        body.as_bytes(),
-    ))
+    Fault::Raw(response(status, &[("content-type", "application/json")], body.as_bytes()))
 }
 
 /// The operations under test, with a valid answer for each.
@@ -228,20 +211,12 @@ impl Op {
 
     async fn run(self, client: xms::Client) -> Result<(), Error> {
         match self {
-            Op::Send => client
-                .batches()
-                .text("12345", ["46701234567"], "Hi")
-                .send()
-                .await
-                .map(drop),
+            Op::Send => {
+                client.batches().text("12345", ["46701234567"], "Hi").send().await.map(drop)
+            }
             Op::Get => client.batches().get("b1").await.map(drop),
             Op::ListPage => client.batches().list().page(0).await.map(drop),
-            Op::DeliveryReport => client
-                .delivery_reports()
-                .for_batch("b1")
-                .send()
-                .await
-                .map(drop),
+            Op::DeliveryReport => client.delivery_reports().for_batch("b1").send().await.map(drop),
         }
     }
 }
@@ -250,11 +225,7 @@ impl Op {
 fn kind(result: &Result<(), Error>) -> String {
     match result {
         Ok(()) => "Ok".into(),
-        Err(e) => format!("{e:?}")
-            .split([' ', '{', '('])
-            .next()
-            .unwrap_or("")
-            .to_string(),
+        Err(e) => format!("{e:?}").split([' ', '{', '(']).next().unwrap_or("").to_string(),
     }
 }
 
@@ -280,13 +251,7 @@ struct Case {
 }
 
 fn case(name: impl Into<String>, fault: Fault, expect: Expect) -> Case {
-    Case {
-        name: name.into(),
-        faults: vec![fault],
-        expect,
-        transient: false,
-        rate_limited: false,
-    }
+    Case { name: name.into(), faults: vec![fault], expect, transient: false, rate_limited: false }
 }
 
 fn transient(mut c: Case) -> Case {
@@ -308,11 +273,7 @@ fn catalogue(op: Op) -> Vec<Case> {
         ("415 Unsupported Media Type", "UnexpectedResponse"),
         ("418 I'm a teapot", "UnexpectedResponse"),
     ] {
-        cases.push(case(
-            format!("html {status}"),
-            html(status),
-            Expect::Kind(expect),
-        ));
+        cases.push(case(format!("html {status}"), html(status), Expect::Kind(expect)));
     }
     for status in [
         "500 Internal Server Error",
@@ -381,11 +342,7 @@ fn catalogue(op: Op) -> Vec<Case> {
         if op == Op::Get { Expect::Value } else { Expect::AnyError },
     ));
     let deep = "[".repeat(100_000);
-    cases.push(case(
-        "200 nested 100000 deep",
-        ok_json(&deep),
-        Expect::AnyError,
-    ));
+    cases.push(case("200 nested 100000 deep", ok_json(&deep), Expect::AnyError));
     // Truncated: the body ends before its Content-Length.
     let valid = op.valid_body();
     let cut = &valid[..valid.len() / 2];
@@ -393,10 +350,7 @@ fn catalogue(op: Op) -> Vec<Case> {
         "truncated body",
         Fault::Raw(response(
             "200 OK",
-            &[
-                ("content-type", "application/json"),
-                ("content-length", &valid.len().to_string()),
-            ],
+            &[("content-type", "application/json"), ("content-length", &valid.len().to_string())],
             cut.as_bytes(),
         )),
         Expect::Kind("Transport"),
@@ -407,11 +361,7 @@ fn catalogue(op: Op) -> Vec<Case> {
             format!("HTTP/1.0 200 OK\r\ncontent-type: application/json\r\n\r\n{body}").into_bytes(),
         )
     };
-    cases.push(case(
-        "HTTP/1.0 close-delimited, valid",
-        close_delimited(&valid),
-        Expect::Value,
-    ));
+    cases.push(case("HTTP/1.0 close-delimited, valid", close_delimited(&valid), Expect::Value));
     cases.push(case(
         "HTTP/1.0 close-delimited, cut",
         close_delimited(cut),
@@ -444,10 +394,7 @@ fn catalogue(op: Op) -> Vec<Case> {
     // Resets before, during and after the headers, and mid-body.
     for (name, bytes) in [
         ("reset before headers", Vec::new()),
-        (
-            "reset during headers",
-            b"HTTP/1.1 200 OK\r\ncontent-ty".to_vec(),
-        ),
+        ("reset during headers", b"HTTP/1.1 200 OK\r\ncontent-ty".to_vec()),
         (
             "reset after headers",
             b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n"
@@ -463,11 +410,7 @@ fn catalogue(op: Op) -> Vec<Case> {
             .concat(),
         ),
     ] {
-        cases.push(transient(case(
-            name,
-            Fault::Reset(bytes),
-            Expect::Kind("Transport"),
-        )));
+        cases.push(transient(case(name, Fault::Reset(bytes), Expect::Kind("Transport"))));
     }
     // Redirects, to a host that would answer with a success.
     for status in [
@@ -479,11 +422,7 @@ fn catalogue(op: Op) -> Vec<Case> {
     ] {
         cases.push(case(
             format!("redirect {status}"),
-            Fault::Raw(response(
-                status,
-                &[("location", "http://127.0.0.1:9/elsewhere")],
-                b"",
-            )),
+            Fault::Raw(response(status, &[("location", "http://127.0.0.1:9/elsewhere")], b"")),
             Expect::Kind("Redirected"),
         ));
     }
@@ -539,9 +478,7 @@ async fn the_fault_catalogue() {
         let label = format!("{op:?} / {}", case.name);
         let result = match outcome {
             Err(_) => {
-                tally
-                    .failures
-                    .push(format!("{label}: did not finish in 20 s"));
+                tally.failures.push(format!("{label}: did not finish in 20 s"));
                 continue;
             }
             Ok(Err(join)) if join.is_panic() => {
@@ -564,17 +501,12 @@ async fn the_fault_catalogue() {
             Expect::Value => result.is_ok(),
         };
         if !ok {
-            tally.failures.push(format!(
-                "{label}: expected {:?}, got {result:?}",
-                case.expect
-            ));
+            tally.failures.push(format!("{label}: expected {:?}, got {result:?}", case.expect));
         }
         if let Err(e) = &result {
             let text = format!("{e}{e:?}");
             if text.contains(TOKEN) {
-                tally
-                    .failures
-                    .push(format!("{label}: the token leaked: {text}"));
+                tally.failures.push(format!("{label}: the token leaked: {text}"));
             }
             // No made-up statuses.
             if let Some(status) = e.status() {
@@ -585,29 +517,19 @@ async fn the_fault_catalogue() {
             }
         }
         let attempts = requests.len();
-        let allowed = if case.rate_limited || (case.transient && op.idempotent()) {
-            3
-        } else {
-            1
-        };
+        let allowed = if case.rate_limited || (case.transient && op.idempotent()) { 3 } else { 1 };
         if op == Op::Send && !case.rate_limited && attempts > 1 {
             tally.duplicate_sends += 1;
         }
         if attempts > allowed || attempts == 0 {
-            tally.failures.push(format!(
-                "{label}: {attempts} requests, at most {allowed} allowed"
-            ));
+            tally.failures.push(format!("{label}: {attempts} requests, at most {allowed} allowed"));
         }
         if case.transient && op.idempotent() && attempts != 3 {
             tally.failures.push(format!(
                 "{label}: a transient failure of a read is retried twice, saw {attempts} requests"
             ));
         }
-        assert!(
-            requests
-                .iter()
-                .all(|r| !r.method.is_empty() && !r.path.is_empty())
-        );
+        assert!(requests.iter().all(|r| !r.method.is_empty() && !r.path.is_empty()));
     }
     println!(
         "fault catalogue: {} cases, {} typed errors, {} values, {} panics, {} duplicate sends; by kind: {:?}",
@@ -667,9 +589,7 @@ async fn a_200_mib_answer_stops_at_the_limit_and_keeps_a_small_prefix() {
             .unwrap();
         let error = client.batches().get("b1").await.unwrap_err();
         match &error {
-            Error::ResponseTooLarge {
-                limit, response, ..
-            } => {
+            Error::ResponseTooLarge { limit, response, .. } => {
                 assert_eq!(*limit, 1 << 20);
                 assert_eq!(response.status(), 200);
                 assert!(response.body().len() <= xms::ERROR_BODY_LIMIT);
@@ -706,10 +626,7 @@ async fn the_default_limit_is_far_above_the_largest_real_answer() {
         .to_string();
     let size = page.len() as u64;
     assert!(size > 3 << 20, "{size}");
-    assert!(
-        size * 8 < xms::transport::DEFAULT_MAX_RESPONSE_BYTES,
-        "{size}"
-    );
+    assert!(size * 8 < xms::transport::DEFAULT_MAX_RESPONSE_BYTES, "{size}");
     let server = Hostile::start(vec![json("200 OK", &page)]).await;
     let listed = server.client().batches().list().page(0).await.unwrap();
     assert_eq!(listed.items.len(), 100);

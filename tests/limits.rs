@@ -55,36 +55,26 @@ fn expected(at: &str, keyword: &str) -> Option<(&'static str, i64, i64)> {
     };
     let as_i = |n: usize| n as i64;
     Some(match (property, keyword) {
-        ("to", "maxItems") => (
-            "MAX_RECIPIENTS",
-            as_i(sdk::MAX_RECIPIENTS),
-            as_i(sim::MAX_RECIPIENTS),
-        ),
-        ("to", "minItems") => (
-            "MIN_RECIPIENTS",
-            as_i(sdk::MIN_RECIPIENTS),
-            as_i(sim::MIN_RECIPIENTS),
-        ),
-        ("body", "maxLength") => (
-            "MAX_TEXT_BODY_CHARS",
-            as_i(sdk::MAX_TEXT_BODY_CHARS),
-            as_i(sim::MAX_TEXT_BODY_CHARS),
-        ),
-        ("callback_url", "maxLength") => (
-            "MAX_URL_CHARS",
-            as_i(sdk::MAX_URL_CHARS),
-            as_i(sim::MAX_URL_CHARS),
-        ),
+        ("to", "maxItems") => {
+            ("MAX_RECIPIENTS", as_i(sdk::MAX_RECIPIENTS), as_i(sim::MAX_RECIPIENTS))
+        }
+        ("to", "minItems") => {
+            ("MIN_RECIPIENTS", as_i(sdk::MIN_RECIPIENTS), as_i(sim::MIN_RECIPIENTS))
+        }
+        ("body", "maxLength") => {
+            ("MAX_TEXT_BODY_CHARS", as_i(sdk::MAX_TEXT_BODY_CHARS), as_i(sim::MAX_TEXT_BODY_CHARS))
+        }
+        ("callback_url", "maxLength") => {
+            ("MAX_URL_CHARS", as_i(sdk::MAX_URL_CHARS), as_i(sim::MAX_URL_CHARS))
+        }
         ("client_reference", "maxLength") => (
             "MAX_CLIENT_REFERENCE_CHARS",
             as_i(sdk::MAX_CLIENT_REFERENCE_CHARS),
             as_i(sim::MAX_CLIENT_REFERENCE_CHARS),
         ),
-        ("max_number_of_message_parts", "minimum") => (
-            "MIN_MESSAGE_PARTS",
-            sdk::MIN_MESSAGE_PARTS.into(),
-            sim::MIN_MESSAGE_PARTS,
-        ),
+        ("max_number_of_message_parts", "minimum") => {
+            ("MIN_MESSAGE_PARTS", sdk::MIN_MESSAGE_PARTS.into(), sim::MIN_MESSAGE_PARTS)
+        }
         ("from_ton", "maximum") => ("MAX_FROM_TON", sdk::MAX_FROM_TON.into(), sim::MAX_FROM_TON),
         ("from_npi", "maximum") => ("MAX_FROM_NPI", sdk::MAX_FROM_NPI.into(), sim::MAX_FROM_NPI),
         // Both are `u8` in the SDK and checked from 0 in the simulator.
@@ -94,31 +84,23 @@ fn expected(at: &str, keyword: &str) -> Option<(&'static str, i64, i64)> {
             as_i(sdk::MAX_UPDATE_RECIPIENTS),
             as_i(sim::MAX_UPDATE_RECIPIENTS),
         ),
-        ("first_word" | "second_word", "maxLength") => (
-            "MAX_KEYWORD_CHARS",
-            as_i(sdk::MAX_KEYWORD_CHARS),
-            as_i(sim::MAX_KEYWORD_CHARS),
-        ),
+        ("first_word" | "second_word", "maxLength") => {
+            ("MAX_KEYWORD_CHARS", as_i(sdk::MAX_KEYWORD_CHARS), as_i(sim::MAX_KEYWORD_CHARS))
+        }
         ("name", "maxLength") => (
             "MAX_GROUP_NAME_CHARS",
             as_i(sdk::MAX_GROUP_NAME_CHARS),
             as_i(sim::MAX_GROUP_NAME_CHARS),
         ),
-        ("members" | "add" | "remove", "maxItems") => (
-            "MAX_GROUP_MEMBERS",
-            as_i(sdk::MAX_GROUP_MEMBERS),
-            as_i(sim::MAX_GROUP_MEMBERS),
-        ),
-        ("child_groups", "maxItems") => (
-            "MAX_CHILD_GROUPS",
-            as_i(sdk::MAX_CHILD_GROUPS),
-            as_i(sim::MAX_CHILD_GROUPS),
-        ),
-        ("PageSize", "maximum") => (
-            "MAX_PAGE_SIZE",
-            xms::pagination::MAX_PAGE_SIZE.into(),
-            as_i(sim::MAX_PAGE_SIZE),
-        ),
+        ("members" | "add" | "remove", "maxItems") => {
+            ("MAX_GROUP_MEMBERS", as_i(sdk::MAX_GROUP_MEMBERS), as_i(sim::MAX_GROUP_MEMBERS))
+        }
+        ("child_groups", "maxItems") => {
+            ("MAX_CHILD_GROUPS", as_i(sdk::MAX_CHILD_GROUPS), as_i(sim::MAX_CHILD_GROUPS))
+        }
+        ("PageSize", "maximum") => {
+            ("MAX_PAGE_SIZE", xms::pagination::MAX_PAGE_SIZE.into(), as_i(sim::MAX_PAGE_SIZE))
+        }
         // The dry run's `number_of_recipients` query parameter.
         ("1", "maximum") if at.contains("dry_run") => (
             "MAX_DRY_RUN_RECIPIENTS",
@@ -164,9 +146,6 @@ fn the_sdk_and_the_simulator_have_every_limit_of_the_spec() {
 fn the_limits_the_spec_cannot_express_agree() {
     assert_eq!(sdk::MAX_BINARY_BYTES, sim::MAX_BINARY_BYTES);
     assert_eq!(sdk::MAX_PARAMETER_KEY_CHARS, sim::MAX_PARAMETER_KEY_CHARS);
-    assert_eq!(
-        sdk::MAX_PARAMETER_VALUE_CHARS,
-        sim::MAX_PARAMETER_VALUE_CHARS
-    );
+    assert_eq!(sdk::MAX_PARAMETER_VALUE_CHARS, sim::MAX_PARAMETER_VALUE_CHARS);
     assert_eq!(sdk::MAX_EXPIRY.num_days(), sim::MAX_EXPIRY_DAYS);
 }

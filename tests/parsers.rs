@@ -35,11 +35,8 @@ fn seeds() -> &'static [Value] {
 }
 
 fn read_seeds() -> Vec<Value> {
-    let mut out: Vec<Value> = xtask::examples::examples(SPEC)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.value)
-        .collect();
+    let mut out: Vec<Value> =
+        xtask::examples::examples(SPEC).unwrap().into_iter().map(|e| e.value).collect();
     let samples: Map<String, Value> = serde_json::from_str(SAMPLES).unwrap();
     out.extend(samples.into_iter().map(|(_, v)| v));
     out
@@ -105,9 +102,7 @@ fn scalar() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|n| json!(n)),
         any::<u64>().prop_map(|n| json!(n)),
-        any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(|f| json!(f)),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
         "[a-zA-Z0-9 ${}+:.-]{0,12}".prop_map(Value::String),
         prop::sample::select(TYPES).prop_map(|t| Value::String(t.into())),
         Just(json!("2014-10-02T09:30Z")),
@@ -123,10 +118,7 @@ fn value() -> impl Strategy<Value = Value> {
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::vec(
                 (
-                    prop_oneof![
-                        prop::sample::select(KEYS).prop_map(str::to_owned),
-                        "[a-z_]{1,8}"
-                    ],
+                    prop_oneof![prop::sample::select(KEYS).prop_map(str::to_owned), "[a-z_]{1,8}"],
                     inner
                 ),
                 0..8

@@ -27,11 +27,7 @@ pub struct Clock {
 
 impl Clock {
     pub fn new(mode: ClockMode) -> Self {
-        Clock {
-            mode,
-            at: Utc::now(),
-            since: Instant::now(),
-        }
+        Clock { mode, at: Utc::now(), since: Instant::now() }
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -38,16 +38,11 @@ impl Shared {
             .timeout(Duration::from_secs(5))
             .build()
             .expect("an HTTP client");
-        Arc::new(Shared {
-            state: Mutex::new(state),
-            http,
-        })
+        Arc::new(Shared { state: Mutex::new(state), http })
     }
 
     pub fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Move what simulated time has made due, then deliver the callbacks
@@ -120,12 +115,7 @@ impl Shared {
 
 fn nonce() -> String {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|t| t.as_nanos())
-            .unwrap_or(0),
-    );
+    h.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map(|t| t.as_nanos()).unwrap_or(0));
     let mut h2 = std::collections::hash_map::RandomState::new().build_hasher();
     h2.write_u64(h.finish());
     format!("{:016X}{:010X}", h.finish(), h2.finish() & 0xFF_FFFF_FFFF)
@@ -149,10 +139,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
 // --------------------------------------------------------------- XMS API
 
 fn api_error(e: ApiError) -> Response {
-    (
-        StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
-        axum::Json(e.body()),
-    )
+    (StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST), axum::Json(e.body()))
         .into_response()
 }
 
@@ -181,10 +168,7 @@ async fn xms(
             // without a complete answer.
             let broken = futures_util::stream::iter([
                 Ok(Bytes::from_static(b"{\"id\":")),
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "fault: dropped",
-                )),
+                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fault: dropped")),
             ]);
             return Response::builder()
                 .header(header::CONTENT_TYPE, "application/json")
@@ -214,10 +198,8 @@ async fn xms(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    let authorized = shared
-        .lock()
-        .plan_config(plan_id)
-        .is_some_and(|p| Some(p.token.as_str()) == token);
+    let authorized =
+        shared.lock().plan_config(plan_id).is_some_and(|p| Some(p.token.as_str()) == token);
     if !authorized {
         return (
             StatusCode::UNAUTHORIZED,
@@ -241,10 +223,7 @@ async fn xms(
     };
     if !allowed.contains(&method) {
         let allow: Vec<&str> = allowed.iter().map(Method::as_str).collect();
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, allow.join(", "))],
-        )
+        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, allow.join(", "))])
             .into_response();
     }
 
@@ -263,11 +242,7 @@ async fn xms(
         let json = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.trim()
-                    .to_ascii_lowercase()
-                    .starts_with("application/json")
-            });
+            .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("application/json"));
         if !json {
             return empty(StatusCode::UNSUPPORTED_MEDIA_TYPE);
         }
@@ -292,9 +267,7 @@ fn decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = text
-            .get(i + 1..i + 3)
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
         match (bytes[i], hex) {
             (b'%', Some(b)) => {
                 out.push(b);
@@ -339,10 +312,7 @@ fn handle(
         },
         (&Method::POST, ["batches", "dry_run"]) => {
             let per_recipient = query.get("per_recipient").is_some_and(|v| v == "true");
-            let max = match query
-                .get("number_of_recipients")
-                .map(|v| v.parse::<usize>())
-            {
+            let max = match query.get("number_of_recipients").map(|v| v.parse::<usize>()) {
                 None => 100,
                 Some(Ok(n)) if n <= crate::limits::MAX_DRY_RUN_RECIPIENTS => n,
                 Some(_) => {
@@ -352,10 +322,7 @@ fn handle(
                     )));
                 }
             };
-            respond(
-                state.dry_run(plan, body, per_recipient, max).map(Some),
-                StatusCode::OK,
-            )
+            respond(state.dry_run(plan, body, per_recipient, max).map(Some), StatusCode::OK)
         }
         (&Method::GET, ["batches", id]) => respond(Ok(state.get_batch(plan, id)), StatusCode::OK),
         (&Method::POST, ["batches", id]) => {
@@ -378,18 +345,16 @@ fn handle(
             Ok(q) => respond(state.batch_report(plan, id, &q), StatusCode::OK),
             Err(e) => api_error(e),
         },
-        (&Method::GET, ["batches", id, "delivery_report", recipient]) => respond(
-            Ok(state.recipient_report(plan, id, &decode(recipient))),
-            StatusCode::OK,
-        ),
+        (&Method::GET, ["batches", id, "delivery_report", recipient]) => {
+            respond(Ok(state.recipient_report(plan, id, &decode(recipient))), StatusCode::OK)
+        }
         (&Method::GET, ["delivery_reports"]) => match list(query) {
             Ok(q) => respond(state.list_reports(plan, &q).map(Some), StatusCode::OK),
             Err(e) => api_error(e),
         },
-        (&Method::POST, ["groups"]) => respond(
-            state.create_group(plan, body).map(Some),
-            StatusCode::CREATED,
-        ),
+        (&Method::POST, ["groups"]) => {
+            respond(state.create_group(plan, body).map(Some), StatusCode::CREATED)
+        }
         (&Method::GET, ["groups"]) => match list(query) {
             Ok(q) => ok(StatusCode::OK, state.list_groups(plan, &q)),
             Err(e) => api_error(e),
@@ -500,9 +465,7 @@ pub async fn advance_by(shared: &Arc<Shared>, by: Duration) {
             let mut state = shared.lock();
             let now = state.clock.now();
             if step_to > now {
-                state
-                    .clock
-                    .advance((step_to - now).to_std().unwrap_or_default());
+                state.clock.advance((step_to - now).to_std().unwrap_or_default());
             }
         }
         shared.settle().await;
@@ -516,14 +479,9 @@ async fn clock_mode(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> R
     let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let mode = match value["mode"].as_str() {
         Some("manual") => ClockMode::Manual,
-        Some("realtime") => ClockMode::Realtime {
-            speed: value["speed"].as_f64().unwrap_or(1.0),
-        },
+        Some("realtime") => ClockMode::Realtime { speed: value["speed"].as_f64().unwrap_or(1.0) },
         _ => {
-            return (
-                StatusCode::BAD_REQUEST,
-                r#"mode must be "manual" or "realtime""#,
-            )
+            return (StatusCode::BAD_REQUEST, r#"mode must be "manual" or "realtime""#)
                 .into_response();
         }
     };
@@ -555,12 +513,7 @@ async fn outbox(
     AxumState(shared): AxumState<Arc<Shared>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    ok(
-        StatusCode::OK,
-        shared
-            .lock()
-            .outbox(q.get("service_plan_id").map(String::as_str)),
-    )
+    ok(StatusCode::OK, shared.lock().outbox(q.get("service_plan_id").map(String::as_str)))
 }
 
 async fn callbacks(AxumState(shared): AxumState<Arc<Shared>>) -> Response {
@@ -603,10 +556,7 @@ async fn faults(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Respo
 async fn plans(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Response {
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let (Some(id), Some(token)) = (v["service_plan_id"].as_str(), v["api_token"].as_str()) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            "service_plan_id and api_token are required",
-        )
+        return (StatusCode::BAD_REQUEST, "service_plan_id and api_token are required")
             .into_response();
     };
     let text = |k: &str| v[k].as_str().map(str::to_owned);

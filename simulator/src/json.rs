@@ -17,32 +17,16 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn invalid_json(text: impl Into<String>) -> Self {
-        ApiError {
-            status: 400,
-            code: "syntax_invalid_json",
-            text: text.into(),
-        }
+        ApiError { status: 400, code: "syntax_invalid_json", text: text.into() }
     }
     pub fn format(text: impl Into<String>) -> Self {
-        ApiError {
-            status: 400,
-            code: "syntax_invalid_parameter_format",
-            text: text.into(),
-        }
+        ApiError { status: 400, code: "syntax_invalid_parameter_format", text: text.into() }
     }
     pub fn constraint(text: impl Into<String>) -> Self {
-        ApiError {
-            status: 400,
-            code: "syntax_constraint_violation",
-            text: text.into(),
-        }
+        ApiError { status: 400, code: "syntax_constraint_violation", text: text.into() }
     }
     pub fn forbidden(code: &'static str, text: impl Into<String>) -> Self {
-        ApiError {
-            status: 403,
-            code,
-            text: text.into(),
-        }
+        ApiError { status: 403, code, text: text.into() }
     }
 
     pub fn body(&self) -> Value {
@@ -56,12 +40,8 @@ pub type Res<T> = Result<T, ApiError>;
 pub fn object(body: &[u8]) -> Res<Map<String, Value>> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::invalid_json(
-            "The request body must be a JSON object",
-        )),
-        Err(e) => Err(ApiError::invalid_json(format!(
-            "The request body is not valid JSON: {e}"
-        ))),
+        Ok(_) => Err(ApiError::invalid_json("The request body must be a JSON object")),
+        Err(e) => Err(ApiError::invalid_json(format!("The request body is not valid JSON: {e}"))),
     }
 }
 
@@ -86,24 +66,19 @@ impl Fields<'_> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(ApiError::invalid_json(format!(
-                "Field '{key}' must be a string"
-            ))),
+            Some(_) => Err(ApiError::invalid_json(format!("Field '{key}' must be a string"))),
         }
     }
 
     pub fn required_string(&self, key: &str) -> Res<String> {
-        self.string(key)?
-            .ok_or_else(|| ApiError::constraint(format!("Field '{key}' is required")))
+        self.string(key)?.ok_or_else(|| ApiError::constraint(format!("Field '{key}' is required")))
     }
 
     pub fn bool(&self, key: &str) -> Res<Option<bool>> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(ApiError::invalid_json(format!(
-                "Field '{key}' must be a boolean"
-            ))),
+            Some(_) => Err(ApiError::invalid_json(format!("Field '{key}' must be a boolean"))),
         }
     }
 
@@ -114,9 +89,7 @@ impl Fields<'_> {
                 .as_i64()
                 .map(Some)
                 .ok_or_else(|| ApiError::invalid_json(format!("Field '{key}' must be an integer"))),
-            Some(_) => Err(ApiError::invalid_json(format!(
-                "Field '{key}' must be an integer"
-            ))),
+            Some(_) => Err(ApiError::invalid_json(format!("Field '{key}' must be an integer"))),
         }
     }
 
@@ -133,9 +106,7 @@ impl Fields<'_> {
                 })
                 .collect::<Res<Vec<_>>>()
                 .map(Some),
-            Some(_) => Err(ApiError::invalid_json(format!(
-                "Field '{key}' must be an array"
-            ))),
+            Some(_) => Err(ApiError::invalid_json(format!("Field '{key}' must be an array"))),
         }
     }
 
@@ -143,9 +114,7 @@ impl Fields<'_> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::Object(m)) => Ok(Some(m)),
-            Some(_) => Err(ApiError::invalid_json(format!(
-                "Field '{key}' must be an object"
-            ))),
+            Some(_) => Err(ApiError::invalid_json(format!("Field '{key}' must be an object"))),
         }
     }
 
@@ -153,9 +122,7 @@ impl Fields<'_> {
         match self.string(key)? {
             None => Ok(None),
             Some(text) => parse_time(&text).map(Some).ok_or_else(|| {
-                ApiError::format(format!(
-                    "Field '{key}' is not an ISO-8601 timestamp: {text}"
-                ))
+                ApiError::format(format!("Field '{key}' is not an ISO-8601 timestamp: {text}"))
             }),
         }
     }
@@ -202,14 +169,9 @@ pub fn time(t: DateTime<Utc>) -> Value {
 /// A phone number as XMS stores it: digits only, without `+` or `00`.
 /// `None` when it is not a phone number.
 pub fn msisdn(text: &str) -> Option<String> {
-    let cleaned: String = text
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
-        .collect();
-    let digits = cleaned
-        .strip_prefix('+')
-        .or_else(|| cleaned.strip_prefix("00"))
-        .unwrap_or(&cleaned);
+    let cleaned: String = text.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+    let digits =
+        cleaned.strip_prefix('+').or_else(|| cleaned.strip_prefix("00")).unwrap_or(&cleaned);
     (digits.len() >= 3 && digits.len() <= 15 && digits.chars().all(|c| c.is_ascii_digit()))
         .then(|| digits.to_string())
 }

@@ -212,46 +212,43 @@ impl SimulatorBuilder {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready, started) = std::sync::mpsc::channel();
         let served = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("xms-simulator".into())
-            .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                {
-                    Ok(runtime) => runtime,
+        let thread = std::thread::Builder::new().name("xms-simulator".into()).spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(e) => return ready.send(Err(e)).unwrap_or(()),
+            };
+            let listener =
+                match runtime.block_on(async { tokio::net::TcpListener::from_std(listener) }) {
+                    Ok(listener) => listener,
                     Err(e) => return ready.send(Err(e)).unwrap_or(()),
                 };
-                let listener =
-                    match runtime.block_on(async { tokio::net::TcpListener::from_std(listener) }) {
-                        Ok(listener) => listener,
-                        Err(e) => return ready.send(Err(e)).unwrap_or(()),
-                    };
-                let _ = ready.send(Ok(runtime.handle().clone()));
-                // In real time, things fall due without requests: look every 20 ms.
-                let ticker = served.clone();
-                runtime.spawn(async move {
-                    loop {
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                        if matches!(ticker.lock().clock.mode(), ClockMode::Realtime { .. }) {
-                            ticker.deliver_due().await;
-                        }
+            let _ = ready.send(Ok(runtime.handle().clone()));
+            // In real time, things fall due without requests: look every 20 ms.
+            let ticker = served.clone();
+            runtime.spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    if matches!(ticker.lock().clock.mode(), ClockMode::Realtime { .. }) {
+                        ticker.deliver_due().await;
                     }
-                });
-                let app = http::router(served);
-                runtime.block_on(async move {
-                    let _ = axum::serve(listener, app)
-                        .with_graceful_shutdown(async {
-                            let _ = stopped.await;
-                        })
-                        .await;
-                });
-                runtime.shutdown_timeout(Duration::from_secs(1));
-            })?;
-        let handle = started
-            .recv()
-            .map_err(|_| std::io::Error::other("the simulator thread stopped"))??;
+                }
+            });
+            let app = http::router(served);
+            runtime.block_on(async move {
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    })
+                    .await;
+            });
+            runtime.shutdown_timeout(Duration::from_secs(1));
+        })?;
+        let handle =
+            started.recv().map_err(|_| std::io::Error::other("the simulator thread stopped"))??;
         Ok(Simulator {
             url: format!("http://{addr}"),
             plans: self.plans,
@@ -322,8 +319,7 @@ impl Simulator {
     /// return when they are delivered.
     pub async fn advance(&self, by: Duration) {
         let shared = self.shared.clone();
-        self.on_runtime(async move { http::advance_by(&shared, by).await })
-            .await;
+        self.on_runtime(async move { http::advance_by(&shared, by).await }).await;
     }
 
     /// Wait until every callback that is due has been delivered.
@@ -358,11 +354,8 @@ impl Simulator {
     pub fn callback_counts(&self) -> (usize, usize) {
         let state = self.shared.lock();
         let delivered = state.deliveries.iter().filter(|d| d.delivered).count();
-        let waiting = state
-            .deliveries
-            .iter()
-            .filter(|d| !d.delivered && d.next_at.is_some())
-            .count();
+        let waiting =
+            state.deliveries.iter().filter(|d| !d.delivered && d.next_at.is_some()).count();
         (delivered, waiting)
     }
 

@@ -29,31 +29,24 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mut port = 8080u16;
     let mut host: IpAddr = [127, 0, 0, 1].into();
-    let (mut plan, mut token) = (
-        DEFAULT_SERVICE_PLAN_ID.to_string(),
-        DEFAULT_API_TOKEN.to_string(),
-    );
+    let (mut plan, mut token) =
+        (DEFAULT_SERVICE_PLAN_ID.to_string(), DEFAULT_API_TOKEN.to_string());
     let (mut callback, mut inbound, mut secret) = (None, None, None);
     let (mut manual, mut speed) = (false, 1.0f64);
     while let Some(arg) = args.next() {
-        let mut value = |name: &str| {
-            args.next()
-                .unwrap_or_else(|| fail(&format!("{name} takes a value")))
-        };
+        let mut value =
+            |name: &str| args.next().unwrap_or_else(|| fail(&format!("{name} takes a value")));
         match arg.as_str() {
             "-h" | "--help" => {
                 println!("{HELP}");
                 return;
             }
             "--port" => {
-                port = value("--port")
-                    .parse()
-                    .unwrap_or_else(|_| fail("--port takes a number"))
+                port = value("--port").parse().unwrap_or_else(|_| fail("--port takes a number"))
             }
             "--host" => {
-                host = value("--host")
-                    .parse()
-                    .unwrap_or_else(|_| fail("--host takes an IP address"))
+                host =
+                    value("--host").parse().unwrap_or_else(|_| fail("--host takes an IP address"))
             }
             "--service-plan" => plan = value("--service-plan"),
             "--token" => token = value("--token"),
@@ -66,9 +59,7 @@ fn main() {
                 _ => fail("--clock is manual or realtime"),
             },
             "--speed" => {
-                speed = value("--speed")
-                    .parse()
-                    .unwrap_or_else(|_| fail("--speed takes a number"))
+                speed = value("--speed").parse().unwrap_or_else(|_| fail("--speed takes a number"))
             }
             other => fail(&format!("unknown option {other}")),
         }
@@ -76,11 +67,7 @@ fn main() {
     let mut builder = Simulator::builder()
         .service_plan(&plan, &token)
         .bind(SocketAddr::new(host, port))
-        .clock(if manual {
-            ClockMode::Manual
-        } else {
-            ClockMode::Realtime { speed }
-        });
+        .clock(if manual { ClockMode::Manual } else { ClockMode::Realtime { speed } });
     if let Some(url) = callback {
         builder = builder.callback_url(url);
     }

@@ -64,15 +64,8 @@ impl Kind {
 #[derive(Clone, Debug)]
 enum Body {
     Text(String),
-    Binary {
-        body: String,
-        udh: String,
-    },
-    Media {
-        url: String,
-        message: Option<String>,
-        subject: Option<String>,
-    },
+    Binary { body: String, udh: String },
+    Media { url: String, message: Option<String>, subject: Option<String> },
 }
 
 #[derive(Clone, Debug)]
@@ -292,16 +285,11 @@ impl State {
         self.counter += 1;
         let millis = self.clock.now().timestamp_millis().max(0) as u128;
         let value = (millis << 80) | (u128::from(self.counter) << 16) | 0x5157;
-        (0..26)
-            .rev()
-            .map(|i| ALPHABET[((value >> (i * 5)) & 31) as usize] as char)
-            .collect()
+        (0..26).rev().map(|i| ALPHABET[((value >> (i * 5)) & 31) as usize] as char).collect()
     }
 
     fn plan(&mut self, id: &str) -> &mut Plan {
-        self.plans
-            .get_mut(id)
-            .expect("the HTTP layer checked the plan")
+        self.plans.get_mut(id).expect("the HTTP layer checked the plan")
     }
 
     // ------------------------------------------------------------ batches
@@ -353,11 +341,7 @@ impl State {
 
     pub fn get_batch(&mut self, plan_id: &str, id: &str) -> Option<Value> {
         self.process();
-        self.plan(plan_id)
-            .batches
-            .iter()
-            .find(|b| b.id == id)
-            .map(batch_json)
+        self.plan(plan_id).batches.iter().find(|b| b.id == id).map(batch_json)
     }
 
     pub fn replace_batch(
@@ -411,9 +395,7 @@ impl State {
             Some("mt_binary") => Kind::Binary,
             Some("mt_media") => Kind::Media,
             Some(other) => {
-                return Err(ApiError::constraint(format!(
-                    "Unknown batch type '{other}'"
-                )));
+                return Err(ApiError::constraint(format!("Unknown batch type '{other}'")));
             }
         };
         if kind != existing.fields.kind {
@@ -514,9 +496,7 @@ impl State {
             return Ok(None);
         };
         if !batch.fields.feedback_enabled {
-            return Err(ApiError::constraint(
-                "Feedback is not enabled for this batch",
-            ));
+            return Err(ApiError::constraint("Feedback is not enabled for this batch"));
         }
         let has_group = batch.fields.to.iter().any(|r| msisdn(r).is_none());
         if recipients.is_empty() && has_group {
@@ -536,14 +516,9 @@ impl State {
 
     pub fn list_batches(&mut self, plan_id: &str, q: &ListQuery) -> Value {
         self.process();
-        let since = q
-            .start_date
-            .unwrap_or_else(|| self.clock.now() - TimeDelta::hours(24));
-        let from: Vec<String> = q
-            .list("from")
-            .iter()
-            .map(|f| msisdn(f).unwrap_or_else(|| f.clone()))
-            .collect();
+        let since = q.start_date.unwrap_or_else(|| self.clock.now() - TimeDelta::hours(24));
+        let from: Vec<String> =
+            q.list("from").iter().map(|f| msisdn(f).unwrap_or_else(|| f.clone())).collect();
         let tags = q.list("tags");
         let plan = self.plan(plan_id);
         let matching: Vec<&Batch> = plan
@@ -565,10 +540,7 @@ impl State {
             })
             .filter(|b| {
                 tags.is_empty()
-                    || plan
-                        .tags
-                        .get(&b.id)
-                        .is_some_and(|t| t.iter().any(|x| tags.contains(x)))
+                    || plan.tags.get(&b.id).is_some_and(|t| t.iter().any(|x| tags.contains(x)))
             })
             .collect();
         paged(matching, q, "batches", batch_json)
@@ -587,14 +559,10 @@ impl State {
             Some("mt_binary") => Kind::Binary,
             Some("mt_media") => Kind::Media,
             Some(other) => {
-                return Err(ApiError::constraint(format!(
-                    "Unknown batch type '{other}'"
-                )));
+                return Err(ApiError::constraint(format!("Unknown batch type '{other}'")));
             }
         };
-        let to = f
-            .strings("to")?
-            .ok_or_else(|| ApiError::constraint("Field 'to' is required"))?;
+        let to = f.strings("to")?.ok_or_else(|| ApiError::constraint("Field 'to' is required"))?;
         if to.len() < limits::MIN_RECIPIENTS || to.len() > limits::MAX_RECIPIENTS {
             return Err(ApiError::constraint(format!(
                 "Field 'to' must hold {} to {} elements, not {}",
@@ -719,17 +687,9 @@ impl State {
                 }
             }
         }
-        let delivery_report = f
-            .string("delivery_report")?
-            .unwrap_or_else(|| "none".into());
-        if ![
-            "none",
-            "summary",
-            "full",
-            "per_recipient",
-            "per_recipient_final",
-        ]
-        .contains(&delivery_report.as_str())
+        let delivery_report = f.string("delivery_report")?.unwrap_or_else(|| "none".into());
+        if !["none", "summary", "full", "per_recipient", "per_recipient_final"]
+            .contains(&delivery_report.as_str())
         {
             return Err(ApiError::invalid_json(format!(
                 "Unknown delivery_report '{delivery_report}'"
@@ -740,9 +700,7 @@ impl State {
         if let (Some(s), Some(e)) = (send_at, expire_at)
             && e <= s
         {
-            return Err(ApiError::constraint(
-                "Field 'expire_at' must be after 'send_at'",
-            ));
+            return Err(ApiError::constraint("Field 'expire_at' must be after 'send_at'"));
         }
         if let Some(e) = expire_at
             && e > send_at.unwrap_or(now)
@@ -912,11 +870,8 @@ impl State {
         let plan = &self.plans[plan_id];
         let batch = &plan.batches[index];
         let m = &batch.messages[i];
-        let Some(url) = batch
-            .fields
-            .callback_url
-            .clone()
-            .or_else(|| plan.config.callback_url.clone())
+        let Some(url) =
+            batch.fields.callback_url.clone().or_else(|| plan.config.callback_url.clone())
         else {
             return;
         };
@@ -926,15 +881,7 @@ impl State {
             "summary" | "full"
                 if !batch.report_sent && batch.messages.iter().all(Message::is_final) =>
             {
-                (
-                    Some(batch_report(
-                        batch,
-                        batch.fields.delivery_report == "full",
-                        &[],
-                        &[],
-                    )),
-                    true,
-                )
+                (Some(batch_report(batch, batch.fields.delivery_report == "full", &[], &[])), true)
             }
             _ => (None, false),
         };
@@ -1032,9 +979,7 @@ impl State {
 
     pub fn list_reports(&mut self, plan_id: &str, q: &ListQuery) -> Res<Value> {
         self.process();
-        let since = q
-            .start_date
-            .unwrap_or_else(|| self.clock.now() - TimeDelta::hours(24));
+        let since = q.start_date.unwrap_or_else(|| self.clock.now() - TimeDelta::hours(24));
         let statuses = q.list("status");
         let codes = q.codes()?;
         let plan = self.plan(plan_id);
@@ -1056,12 +1001,9 @@ impl State {
             }
         }
         reports.sort_by_key(|r| std::cmp::Reverse(r.0));
-        Ok(paged(
-            reports.iter().map(|(_, v)| v).collect(),
-            q,
-            "delivery_reports",
-            |v: &Value| v.clone(),
-        ))
+        Ok(paged(reports.iter().map(|(_, v)| v).collect(), q, "delivery_reports", |v: &Value| {
+            v.clone()
+        }))
     }
 
     pub fn outbox(&mut self, plan_id: Option<&str>) -> Value {
@@ -1115,10 +1057,7 @@ impl State {
 
     pub fn get_group(&mut self, plan_id: &str, id: &str) -> Option<Value> {
         let plan = self.plan(plan_id);
-        plan.groups
-            .iter()
-            .find(|g| g.id == id)
-            .map(|g| group_json(plan, g))
+        plan.groups.iter().find(|g| g.id == id).map(|g| group_json(plan, g))
     }
 
     pub fn group_members(&mut self, plan_id: &str, id: &str) -> Option<Value> {
@@ -1140,16 +1079,9 @@ impl State {
             return Ok(None);
         }
         let f = Fields(body);
-        let add = numbers(
-            "add",
-            f.strings("add")?.unwrap_or_default(),
-            limits::MAX_GROUP_MEMBERS,
-        )?;
-        let remove = numbers(
-            "remove",
-            f.strings("remove")?.unwrap_or_default(),
-            limits::MAX_GROUP_MEMBERS,
-        )?;
+        let add = numbers("add", f.strings("add")?.unwrap_or_default(), limits::MAX_GROUP_MEMBERS)?;
+        let remove =
+            numbers("remove", f.strings("remove")?.unwrap_or_default(), limits::MAX_GROUP_MEMBERS)?;
         let children_add =
             self.check_children(plan_id, f.strings("child_groups_add")?.unwrap_or_default())?;
         let children_remove = f.strings("child_groups_remove")?.unwrap_or_default();
@@ -1157,15 +1089,10 @@ impl State {
             match f.string(key)? {
                 None => Ok(Vec::new()),
                 Some(g) => match self.plans[plan_id].groups.iter().any(|x| x.id == g) {
-                    true => Ok(group_members(
-                        &self.plans[plan_id],
-                        &g,
-                        &mut BTreeSet::new(),
-                    )),
-                    false => Err(ApiError::forbidden(
-                        "unknown_group",
-                        format!("Group '{g}' is unknown"),
-                    )),
+                    true => Ok(group_members(&self.plans[plan_id], &g, &mut BTreeSet::new())),
+                    false => {
+                        Err(ApiError::forbidden("unknown_group", format!("Group '{g}' is unknown")))
+                    }
                 },
             }
         };
@@ -1174,9 +1101,7 @@ impl State {
         let name = if f.is_null("name") {
             Some(None)
         } else {
-            f.string("name")?
-                .map(|n| self.check_name(plan_id, Some(n), Some(id)))
-                .transpose()?
+            f.string("name")?.map(|n| self.check_name(plan_id, Some(n), Some(id))).transpose()?
         };
         let auto = if f.is_null("auto_update") {
             Some(None)
@@ -1184,19 +1109,13 @@ impl State {
             auto_update(f.object("auto_update")?)?.map(Some)
         };
         let plan = self.plan(plan_id);
-        let group = plan
-            .groups
-            .iter_mut()
-            .find(|g| g.id == id)
-            .expect("checked above");
+        let group = plan.groups.iter_mut().find(|g| g.id == id).expect("checked above");
         for m in add.into_iter().chain(add_from) {
             if !group.members.contains(&m) {
                 group.members.push(m);
             }
         }
-        group
-            .members
-            .retain(|m| !remove.contains(m) && !remove_from.contains(m));
+        group.members.retain(|m| !remove.contains(m) && !remove_from.contains(m));
         for c in children_add {
             if !group.child_groups.contains(&c) {
                 group.child_groups.push(c);
@@ -1211,10 +1130,7 @@ impl State {
         }
         group.modified_at = now;
         let plan = &self.plans[plan_id];
-        Ok(Some(group_json(
-            plan,
-            plan.groups.iter().find(|g| g.id == id).expect("exists"),
-        )))
+        Ok(Some(group_json(plan, plan.groups.iter().find(|g| g.id == id).expect("exists"))))
     }
 
     pub fn replace_group(
@@ -1239,21 +1155,14 @@ impl State {
             self.check_children(plan_id, f.strings("child_groups")?.unwrap_or_default())?;
         let auto = auto_update(f.object("auto_update")?)?;
         let plan = self.plan(plan_id);
-        let group = plan
-            .groups
-            .iter_mut()
-            .find(|g| g.id == id)
-            .expect("checked above");
+        let group = plan.groups.iter_mut().find(|g| g.id == id).expect("checked above");
         group.members = members;
         group.name = name;
         group.child_groups = child_groups;
         group.auto_update = auto;
         group.modified_at = now;
         let plan = &self.plans[plan_id];
-        Ok(Some(group_json(
-            plan,
-            plan.groups.iter().find(|g| g.id == id).expect("exists"),
-        )))
+        Ok(Some(group_json(plan, plan.groups.iter().find(|g| g.id == id).expect("exists"))))
     }
 
     pub fn delete_group(&mut self, plan_id: &str, id: &str) -> bool {
@@ -1275,10 +1184,7 @@ impl State {
             .rev()
             .filter(|g| {
                 tags.is_empty()
-                    || plan
-                        .tags
-                        .get(&g.id)
-                        .is_some_and(|t| t.iter().any(|x| tags.contains(x)))
+                    || plan.tags.get(&g.id).is_some_and(|t| t.iter().any(|x| tags.contains(x)))
             })
             .collect();
         paged(groups, q, "groups", |g| group_json(plan, g))
@@ -1360,42 +1266,24 @@ impl State {
             }
             "mo_media" => {
                 let media = f.object("body")?.cloned().unwrap_or_default();
-                let text = media
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
+                let text = media.get("message").and_then(Value::as_str).map(str::to_owned);
                 json.insert("body".into(), Value::Object(media));
                 text
             }
             other => {
-                return Err(ApiError::constraint(format!(
-                    "Unknown inbound type '{other}'"
-                )));
+                return Err(ApiError::constraint(format!("Unknown inbound type '{other}'")));
             }
         };
-        put(
-            &mut json,
-            "operator_id",
-            f.string("operator_id")?.map(Value::from),
-        );
+        put(&mut json, "operator_id", f.string("operator_id")?.map(Value::from));
         put(&mut json, "sent_at", f.time("sent_at")?.map(time));
         json.insert("received_at".into(), time(now));
         let client_reference = f.string("client_reference")?;
-        put(
-            &mut json,
-            "client_reference",
-            client_reference.clone().map(Value::from),
-        );
+        put(&mut json, "client_reference", client_reference.clone().map(Value::from));
         let plan = self.plan(plan_id);
         if let Some(text) = &text {
             auto_update_groups(plan, &from, &to, text, now);
         }
-        plan.inbounds.push(Inbound {
-            json: json.clone(),
-            received_at: now,
-            to,
-            client_reference,
-        });
+        plan.inbounds.push(Inbound { json: json.clone(), received_at: now, to, client_reference });
         if let Some(url) = plan.config.inbound_url.clone() {
             self.queue(plan_id, url, &Value::Object(json.clone()));
         }
@@ -1411,14 +1299,9 @@ impl State {
     }
 
     pub fn list_inbounds(&mut self, plan_id: &str, q: &ListQuery) -> Value {
-        let since = q
-            .start_date
-            .unwrap_or_else(|| self.clock.now() - TimeDelta::hours(24));
-        let to: Vec<String> = q
-            .list("to")
-            .iter()
-            .map(|t| msisdn(t).unwrap_or_else(|| t.clone()))
-            .collect();
+        let since = q.start_date.unwrap_or_else(|| self.clock.now() - TimeDelta::hours(24));
+        let to: Vec<String> =
+            q.list("to").iter().map(|t| msisdn(t).unwrap_or_else(|| t.clone())).collect();
         let plan = &self.plans[plan_id];
         let inbounds: Vec<&Inbound> = plan
             .inbounds
@@ -1462,10 +1345,7 @@ impl State {
 pub enum TagChange {
     Get,
     Replace(Vec<String>),
-    Update {
-        add: Vec<String>,
-        remove: Vec<String>,
-    },
+    Update { add: Vec<String>, remove: Vec<String> },
 }
 
 /// The query string of a listing.
@@ -1524,34 +1404,22 @@ impl ListQuery {
     fn list(&self, key: &str) -> Vec<String> {
         self.raw
             .get(key)
-            .map(|v| {
-                v.split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
+            .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
             .unwrap_or_default()
     }
 
     fn codes(&self) -> Res<Vec<i64>> {
         self.list("code")
             .iter()
-            .map(|c| {
-                c.parse()
-                    .map_err(|_| ApiError::format(format!("Code '{c}' is not a number")))
-            })
+            .map(|c| c.parse().map_err(|_| ApiError::format(format!("Code '{c}' is not a number"))))
             .collect()
     }
 }
 
 fn paged<T>(items: Vec<T>, q: &ListQuery, key: &str, to_json: impl Fn(T) -> Value) -> Value {
     let count = items.len();
-    let page: Vec<Value> = items
-        .into_iter()
-        .skip(q.page * q.page_size)
-        .take(q.page_size)
-        .map(to_json)
-        .collect();
+    let page: Vec<Value> =
+        items.into_iter().skip(q.page * q.page_size).take(q.page_size).map(to_json).collect();
     json!({"page": q.page, "page_size": page.len(), "count": count, key: page})
 }
 
@@ -1647,12 +1515,7 @@ fn group_json(plan: &Plan, g: &Group) -> Value {
     let mut out = Map::new();
     out.insert("id".into(), g.id.clone().into());
     put(&mut out, "name", g.name.clone().map(Value::from));
-    out.insert(
-        "size".into(),
-        group_members(plan, &g.id, &mut BTreeSet::new())
-            .len()
-            .into(),
-    );
+    out.insert("size".into(), group_members(plan, &g.id, &mut BTreeSet::new()).len().into());
     out.insert("created_at".into(), time(g.created_at));
     out.insert("modified_at".into(), time(g.modified_at));
     if !g.child_groups.is_empty() {
@@ -1707,19 +1570,8 @@ fn render(fields: &BatchFields, recipient: &str, at: DateTime<Utc>) -> Message {
     let (parts, encoding) = match fields.body {
         Body::Text(_) => {
             let a = encoding::analyze(&body);
-            let parts = if fields.truncate_concat == Some(true) {
-                1
-            } else {
-                a.parts
-            };
-            (
-                parts,
-                if a.charset == encoding::Charset::Gsm7 {
-                    "GSM"
-                } else {
-                    "UNICODE"
-                },
-            )
+            let parts = if fields.truncate_concat == Some(true) { 1 } else { a.parts };
+            (parts, if a.charset == encoding::Charset::Gsm7 { "GSM" } else { "UNICODE" })
         }
         _ => (1, "GSM"),
     };
@@ -1731,11 +1583,7 @@ fn render(fields: &BatchFields, recipient: &str, at: DateTime<Utc>) -> Message {
     } else if fate == Fate::StaysQueued {
         ("Queued", 400, None)
     } else {
-        (
-            "Queued",
-            400,
-            Some((at + TimeDelta::seconds(1), "Dispatched", 401)),
-        )
+        ("Queued", 400, Some((at + TimeDelta::seconds(1), "Dispatched", 401)))
     };
     Message {
         recipient: recipient.to_string(),
@@ -1766,11 +1614,7 @@ fn batch_json(b: &Batch) -> Value {
             out.insert("body".into(), body.clone().into());
             out.insert("udh".into(), udh.clone().into());
         }
-        Body::Media {
-            url,
-            message,
-            subject,
-        } => {
+        Body::Media { url, message, subject } => {
             let mut m = Map::new();
             m.insert("url".into(), url.clone().into());
             put(&mut m, "message", message.clone().map(Value::from));
@@ -1778,11 +1622,7 @@ fn batch_json(b: &Batch) -> Value {
             out.insert("body".into(), Value::Object(m));
         }
     }
-    put(
-        &mut out,
-        "parameters",
-        f.parameters.clone().map(Value::Object),
-    );
+    put(&mut out, "parameters", f.parameters.clone().map(Value::Object));
     out.insert("canceled".into(), b.canceled.into());
     out.insert("created_at".into(), time(b.created_at));
     out.insert("modified_at".into(), time(b.modified_at));
@@ -1792,35 +1632,15 @@ fn batch_json(b: &Batch) -> Value {
         f.send_at.unwrap_or(b.created_at) + TimeDelta::days(limits::MAX_EXPIRY_DAYS)
     });
     out.insert("expire_at".into(), time(expire));
-    put(
-        &mut out,
-        "callback_url",
-        f.callback_url.clone().map(Value::from),
-    );
-    put(
-        &mut out,
-        "client_reference",
-        f.client_reference.clone().map(Value::from),
-    );
+    put(&mut out, "callback_url", f.callback_url.clone().map(Value::from));
+    put(&mut out, "client_reference", f.client_reference.clone().map(Value::from));
     out.insert("feedback_enabled".into(), f.feedback_enabled.into());
     if f.kind == Kind::Media {
-        put(
-            &mut out,
-            "strict_validation",
-            f.strict_validation.map(Value::from),
-        );
+        put(&mut out, "strict_validation", f.strict_validation.map(Value::from));
     } else {
         out.insert("flash_message".into(), f.flash_message.into());
-        put(
-            &mut out,
-            "truncate_concat",
-            f.truncate_concat.map(Value::from),
-        );
-        put(
-            &mut out,
-            "max_number_of_message_parts",
-            f.max_parts.map(Value::from),
-        );
+        put(&mut out, "truncate_concat", f.truncate_concat.map(Value::from));
+        put(&mut out, "max_number_of_message_parts", f.max_parts.map(Value::from));
         put(&mut out, "from_ton", f.from_ton.map(Value::from));
         put(&mut out, "from_npi", f.from_npi.map(Value::from));
     }
@@ -1858,10 +1678,7 @@ fn batch_report(b: &Batch, full: bool, statuses: &[String], codes: &[i64]) -> Va
         if (statuses.is_empty() || statuses.iter().any(|s| s == m.status))
             && (codes.is_empty() || codes.contains(&m.code))
         {
-            groups
-                .entry((m.code, m.status))
-                .or_default()
-                .push(&m.recipient);
+            groups.entry((m.code, m.status)).or_default().push(&m.recipient);
         }
     }
     let statuses: Vec<Value> = groups
@@ -1897,16 +1714,8 @@ fn recipient_report(b: &Batch, m: &Message) -> Value {
     out.insert("code".into(), m.code.into());
     out.insert("status".into(), m.status.into());
     out.insert("at".into(), time(m.at));
-    put(
-        &mut out,
-        "operator_status_at",
-        m.operator_status_at.map(time),
-    );
-    put(
-        &mut out,
-        "client_reference",
-        b.fields.client_reference.clone().map(Value::from),
-    );
+    put(&mut out, "operator_status_at", m.operator_status_at.map(time));
+    put(&mut out, "client_reference", b.fields.client_reference.clone().map(Value::from));
     if b.fields.max_parts.is_some() {
         out.insert("number_of_message_parts".into(), m.parts.into());
     }

@@ -20,10 +20,7 @@ struct Api {
 
 impl Api {
     fn new(sim: Simulator) -> Api {
-        Api {
-            sim,
-            http: reqwest::Client::new(),
-        }
+        Api { sim, http: reqwest::Client::new() }
     }
 
     fn start() -> Api {
@@ -37,26 +34,18 @@ impl Api {
             .request(method.parse().unwrap(), url)
             .header("authorization", format!("Bearer {TOKEN}"));
         if let Some(body) = body {
-            request = request
-                .header("content-type", "application/json")
-                .body(body.to_string());
+            request = request.header("content-type", "application/json").body(body.to_string());
         }
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
         let text = response.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
     async fn control(&self, method: &str, path: &str, body: Value) -> Value {
         let response = self
             .http
-            .request(
-                method.parse().unwrap(),
-                format!("{}/_sim{path}", self.sim.url()),
-            )
+            .request(method.parse().unwrap(), format!("{}/_sim{path}", self.sim.url()))
             .body(body.to_string())
             .send()
             .await
@@ -65,8 +54,7 @@ impl Api {
     }
 
     async fn advance(&self, seconds: f64) {
-        self.control("POST", "/clock/advance", json!({"seconds": seconds}))
-            .await;
+        self.control("POST", "/clock/advance", json!({"seconds": seconds})).await;
     }
 
     async fn send(&self, body: Value) -> Value {
@@ -97,10 +85,10 @@ async fn receiver(statuses: Vec<u16>) -> Receiver {
             let record = record.clone();
             let script = script.clone();
             async move {
-                record.lock().unwrap().push((
-                    headers,
-                    serde_json::from_slice(&body).unwrap_or(Value::Null),
-                ));
+                record
+                    .lock()
+                    .unwrap()
+                    .push((headers, serde_json::from_slice(&body).unwrap_or(Value::Null)));
                 let status = script.lock().unwrap().next().unwrap_or(200);
                 axum::http::StatusCode::from_u16(status).unwrap()
             }
@@ -114,12 +102,7 @@ async fn receiver(statuses: Vec<u16>) -> Receiver {
 
 impl Receiver {
     fn bodies(&self) -> Vec<Value> {
-        self.seen
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(_, b)| b.clone())
-            .collect()
+        self.seen.lock().unwrap().iter().map(|(_, b)| b.clone()).collect()
     }
 }
 
@@ -130,50 +113,21 @@ async fn authentication_paths_methods_and_content_types() {
     let api = Api::start();
     let url = format!("{}/xms/v1/{PLAN}/batches", api.sim.url());
     let status = |r: reqwest::Response| r.status().as_u16();
+    assert_eq!(status(api.http.get(&url).send().await.unwrap()), 401, "no token");
     assert_eq!(
-        status(api.http.get(&url).send().await.unwrap()),
-        401,
-        "no token"
-    );
-    assert_eq!(
-        status(
-            api.http
-                .get(&url)
-                .bearer_auth("wrong")
-                .send()
-                .await
-                .unwrap()
-        ),
+        status(api.http.get(&url).bearer_auth("wrong").send().await.unwrap()),
         401,
         "wrong token"
     );
     let other_plan = format!("{}/xms/v1/other-plan/batches", api.sim.url());
     assert_eq!(
-        status(
-            api.http
-                .get(&other_plan)
-                .bearer_auth(TOKEN)
-                .send()
-                .await
-                .unwrap()
-        ),
+        status(api.http.get(&other_plan).bearer_auth(TOKEN).send().await.unwrap()),
         401,
         "unknown plan"
     );
     assert_eq!(api.call("GET", "/nothing_here", None).await.0, 404);
-    assert_eq!(
-        api.call("GET", "/batches/b1/delivery_report/1/2", None)
-            .await
-            .0,
-        404
-    );
-    let response = api
-        .http
-        .patch(&url)
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(api.call("GET", "/batches/b1/delivery_report/1/2", None).await.0, 404);
+    let response = api.http.patch(&url).bearer_auth(TOKEN).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 405);
     assert_eq!(response.headers()["allow"], "GET, POST");
     let response = api
@@ -196,10 +150,7 @@ async fn a_sent_batch_looks_like_the_reference_says() {
         .await;
     let id = batch["id"].as_str().unwrap();
     assert_eq!(id.len(), 26);
-    assert!(
-        id.chars()
-            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
-    );
+    assert!(id.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
     assert_eq!(
         batch["to"],
         json!(["46701234567", "46707654321"]),
@@ -211,26 +162,14 @@ async fn a_sent_batch_looks_like_the_reference_says() {
     );
     assert_eq!(batch["delivery_report"], "none");
     let created = batch["created_at"].as_str().unwrap();
-    assert!(
-        created.ends_with('Z') && created.len() == 24,
-        "UTC with milliseconds: {created}"
-    );
+    assert!(created.ends_with('Z') && created.len() == 24, "UTC with milliseconds: {created}");
     let created = chrono::DateTime::parse_from_rfc3339(created).unwrap();
     let expire =
         chrono::DateTime::parse_from_rfc3339(batch["expire_at"].as_str().unwrap()).unwrap();
-    assert_eq!(
-        expire - created,
-        chrono::TimeDelta::days(3),
-        "expire_at defaults to 3 days later"
-    );
+    assert_eq!(expire - created, chrono::TimeDelta::days(3), "expire_at defaults to 3 days later");
     let (status, got) = api.call("GET", &format!("/batches/{id}"), None).await;
     assert_eq!((status, got["body"].as_str()), (200, Some("Hi")));
-    assert_eq!(
-        api.call("GET", "/batches/01NOPE00000000000000000000", None)
-            .await
-            .0,
-        404
-    );
+    assert_eq!(api.call("GET", "/batches/01NOPE00000000000000000000", None).await.0, 404);
 }
 
 #[tokio::test]
@@ -254,22 +193,10 @@ async fn invalid_requests_get_the_reference_codes() {
     };
     for (body, status, expected) in [
         ("{not json", 400, "syntax_invalid_json"),
-        (
-            r#"{"to": "46701234567", "body": "x"}"#,
-            400,
-            "syntax_invalid_json",
-        ),
+        (r#"{"to": "46701234567", "body": "x"}"#, 400, "syntax_invalid_json"),
         (r#"{"body": "x"}"#, 400, "syntax_constraint_violation"),
-        (
-            r#"{"to": [], "body": "x"}"#,
-            400,
-            "syntax_constraint_violation",
-        ),
-        (
-            r#"{"to": ["46701234567"]}"#,
-            400,
-            "syntax_constraint_violation",
-        ),
+        (r#"{"to": [], "body": "x"}"#, 400, "syntax_constraint_violation"),
+        (r#"{"to": ["46701234567"]}"#, 400, "syntax_constraint_violation"),
         (
             r#"{"type": "mt_binary", "to": ["46701234567"], "body": "AA==", "udh": "zz"}"#,
             400,
@@ -285,11 +212,7 @@ async fn invalid_requests_get_the_reference_codes() {
             400,
             "syntax_constraint_violation",
         ),
-        (
-            r#"{"to": ["01NOTAGROUP0000000000000000"], "body": "x"}"#,
-            403,
-            "unknown_group",
-        ),
+        (r#"{"to": ["01NOTAGROUP0000000000000000"], "body": "x"}"#, 403, "unknown_group"),
         (
             r#"{"to": ["46701234567"], "body": "x", "delivery_report": "summary"}"#,
             403,
@@ -313,33 +236,19 @@ impl Api {
 #[tokio::test]
 async fn messages_move_through_the_statuses_on_the_clock() {
     let api = Api::start();
-    let recipients = [
-        "46701000000",
-        "46701000991",
-        "46701000992",
-        "46701000993",
-        "46701000994",
-        "46701000995",
-    ];
-    let batch = api
-        .send(json!({"from": "12345", "to": recipients, "body": "Hi"}))
-        .await;
+    let recipients =
+        ["46701000000", "46701000991", "46701000992", "46701000993", "46701000994", "46701000995"];
+    let batch = api.send(json!({"from": "12345", "to": recipients, "body": "Hi"})).await;
     let id = batch["id"].as_str().unwrap();
     let report = |full: bool| {
-        let path = format!(
-            "/batches/{id}/delivery_report{}",
-            if full { "?type=full" } else { "" }
-        );
+        let path = format!("/batches/{id}/delivery_report{}", if full { "?type=full" } else { "" });
         let api = &api;
         async move { api.call("GET", &path, None).await.1 }
     };
     let summary = report(false).await;
     assert_eq!(summary["type"], "delivery_report_sms");
     assert_eq!(summary["total_message_count"], 6);
-    assert_eq!(
-        summary["statuses"],
-        json!([{"code": 400, "status": "Queued", "count": 6}])
-    );
+    assert_eq!(summary["statuses"], json!([{"code": 400, "status": "Queued", "count": 6}]));
 
     api.advance(1.0).await;
     let statuses = report(false).await["statuses"].clone();
@@ -361,11 +270,7 @@ async fn messages_move_through_the_statuses_on_the_clock() {
                 .iter()
                 .map(|r| r.as_str().unwrap().to_string())
                 .collect();
-            (
-                s["code"].as_i64().unwrap(),
-                s["status"].as_str().unwrap().to_string(),
-                recipients,
-            )
+            (s["code"].as_i64().unwrap(), s["status"].as_str().unwrap().to_string(), recipients)
         })
         .collect();
     assert_eq!(
@@ -379,70 +284,38 @@ async fn messages_move_through_the_statuses_on_the_clock() {
             (401, "Dispatched".into(), vec!["46701000995".into()]),
         ]
     );
-    let (status, one) = api
-        .call(
-            "GET",
-            &format!("/batches/{id}/delivery_report/+46701000000"),
-            None,
-        )
-        .await;
+    let (status, one) =
+        api.call("GET", &format!("/batches/{id}/delivery_report/+46701000000"), None).await;
     assert_eq!(status, 200);
     assert_eq!(
-        (
-            one["type"].as_str(),
-            one["status"].as_str(),
-            one["code"].as_i64()
-        ),
-        (
-            Some("recipient_delivery_report_sms"),
-            Some("Delivered"),
-            Some(0)
-        )
+        (one["type"].as_str(), one["status"].as_str(), one["code"].as_i64()),
+        (Some("recipient_delivery_report_sms"), Some("Delivered"), Some(0))
     );
     assert!(one["at"].is_string() && one["operator_status_at"].is_string());
     assert_eq!(
-        api.call(
-            "GET",
-            &format!("/batches/{id}/delivery_report/46709999999"),
-            None
-        )
-        .await
-        .0,
+        api.call("GET", &format!("/batches/{id}/delivery_report/46709999999"), None).await.0,
         404
     );
     // Filters.
     let failed = api
-        .call(
-            "GET",
-            &format!("/batches/{id}/delivery_report?status=Failed,Rejected&code=8"),
-            None,
-        )
+        .call("GET", &format!("/batches/{id}/delivery_report?status=Failed,Rejected&code=8"), None)
         .await
         .1;
-    assert_eq!(
-        failed["statuses"],
-        json!([{"code": 8, "status": "Rejected", "count": 1}])
-    );
+    assert_eq!(failed["statuses"], json!([{"code": 8, "status": "Rejected", "count": 1}]));
 }
 
 #[tokio::test]
 async fn scheduled_batches_can_change_until_dispatched() {
     let api = Api::start();
     let now = chrono::DateTime::parse_from_rfc3339(
-        api.control("GET", "/clock", Value::Null).await["now"]
-            .as_str()
-            .unwrap(),
+        api.control("GET", "/clock", Value::Null).await["now"].as_str().unwrap(),
     )
     .unwrap();
     let send_at = (now + chrono::TimeDelta::hours(1)).to_rfc3339();
-    let batch = api
-        .send(json!({"to": ["46701234567"], "body": "Later", "send_at": send_at}))
-        .await;
+    let batch = api.send(json!({"to": ["46701234567"], "body": "Later", "send_at": send_at})).await;
     let id = batch["id"].as_str().unwrap().to_string();
     assert_eq!(
-        api.call("GET", &format!("/batches/{id}/delivery_report"), None)
-            .await
-            .1["statuses"],
+        api.call("GET", &format!("/batches/{id}/delivery_report"), None).await.1["statuses"],
         json!([])
     );
 
@@ -465,20 +338,11 @@ async fn scheduled_batches_can_change_until_dispatched() {
     assert_eq!((status, replaced["id"].as_str()), (200, Some(id.as_str())));
 
     api.advance(3601.0).await;
-    let (status, refused) = api
-        .call(
-            "POST",
-            &format!("/batches/{id}"),
-            Some(json!({"body": "Too late"})),
-        )
-        .await;
+    let (status, refused) =
+        api.call("POST", &format!("/batches/{id}"), Some(json!({"body": "Too late"}))).await;
     assert_eq!((status, code(&refused)), (403, "batch_already_dispatched"));
     let (status, refused) = api
-        .call(
-            "PUT",
-            &format!("/batches/{id}"),
-            Some(json!({"to": ["1234567"], "body": "x"})),
-        )
+        .call("PUT", &format!("/batches/{id}"), Some(json!({"to": ["1234567"], "body": "x"})))
         .await;
     assert_eq!((status, code(&refused)), (403, "batch_already_dispatched"));
     let outbox = api.sim.outbox();
@@ -490,32 +354,25 @@ async fn scheduled_batches_can_change_until_dispatched() {
 async fn cancel_before_and_after_dispatch() {
     let api = Api::start();
     let now = chrono::Utc::now() + chrono::TimeDelta::hours(1);
-    let scheduled = api
-        .send(json!({"to": ["46701234567"], "body": "x", "send_at": now.to_rfc3339()}))
-        .await;
+    let scheduled =
+        api.send(json!({"to": ["46701234567"], "body": "x", "send_at": now.to_rfc3339()})).await;
     let id = scheduled["id"].as_str().unwrap();
     let (status, canceled) = api.call("DELETE", &format!("/batches/{id}"), None).await;
     assert_eq!((status, canceled["canceled"].as_bool()), (200, Some(true)));
     api.advance(7200.0).await;
     assert_eq!(
-        api.call("GET", &format!("/batches/{id}/delivery_report"), None)
-            .await
-            .1["statuses"],
+        api.call("GET", &format!("/batches/{id}/delivery_report"), None).await.1["statuses"],
         json!([])
     );
 
-    let sent = api
-        .send(json!({"to": ["46701234567", "46701000994"], "body": "x"}))
-        .await;
+    let sent = api.send(json!({"to": ["46701234567", "46701000994"], "body": "x"})).await;
     let id = sent["id"].as_str().unwrap();
     api.advance(1.0).await;
     api.call("DELETE", &format!("/batches/{id}"), None).await;
     api.advance(5.0).await;
-    let statuses = api
-        .call("GET", &format!("/batches/{id}/delivery_report"), None)
-        .await
-        .1["statuses"]
-        .clone();
+    let statuses =
+        api.call("GET", &format!("/batches/{id}/delivery_report"), None).await.1["statuses"]
+            .clone();
     assert_eq!(
         statuses,
         json!([{"code": 0, "status": "Delivered", "count": 1}, {"code": 407, "status": "Aborted", "count": 1}])
@@ -536,18 +393,10 @@ async fn parameters_encodings_and_parts() {
         json!({"to": ["46704444444"], "body": "€".repeat(81), "max_number_of_message_parts": 1}),
     )
     .await;
-    api.send(json!({"to": ["46705555555"], "body": "€".repeat(80)}))
-        .await;
+    api.send(json!({"to": ["46705555555"], "body": "€".repeat(80)})).await;
     let outbox = api.sim.outbox();
-    let by_number = |n: &str| {
-        outbox
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["to"] == n)
-            .unwrap()
-            .clone()
-    };
+    let by_number =
+        |n: &str| outbox.as_array().unwrap().iter().find(|m| m["to"] == n).unwrap().clone();
     let ada = by_number("46701111111");
     assert_eq!(
         (
@@ -558,10 +407,7 @@ async fn parameters_encodings_and_parts() {
         (true, Some(1), Some("GSM"))
     );
     let omega = by_number("46702222222");
-    assert_eq!(
-        (omega["parts"].as_u64(), omega["encoding"].as_str()),
-        (Some(3), Some("UNICODE"))
-    );
+    assert_eq!((omega["parts"].as_u64(), omega["encoding"].as_str()), (Some(3), Some("UNICODE")));
     let missing = by_number("46703333333");
     assert_eq!(
         (missing["status"].as_str(), missing["code"].as_i64()),
@@ -569,18 +415,10 @@ async fn parameters_encodings_and_parts() {
     );
     let too_long = by_number("46704444444");
     assert_eq!(
-        (
-            too_long["status"].as_str(),
-            too_long["code"].as_i64(),
-            too_long["parts"].as_u64()
-        ),
+        (too_long["status"].as_str(), too_long["code"].as_i64(), too_long["parts"].as_u64()),
         (Some("Aborted"), Some(411), Some(2))
     );
-    assert_eq!(
-        by_number("46705555555")["parts"],
-        1,
-        "80 euro signs are 160 septets"
-    );
+    assert_eq!(by_number("46705555555")["parts"], 1, "80 euro signs are 160 septets");
 }
 
 #[tokio::test]
@@ -602,43 +440,27 @@ async fn dry_run_and_delivery_feedback() {
     let result: Value = result.json().await.unwrap();
     assert_eq!(status, 200);
     assert_eq!(
-        (
-            result["number_of_recipients"].as_u64(),
-            result["number_of_messages"].as_u64()
-        ),
+        (result["number_of_recipients"].as_u64(), result["number_of_messages"].as_u64()),
         (Some(2), Some(4))
     );
     assert_eq!(result["per_recipient"].as_array().unwrap().len(), 1);
-    assert!(
-        api.sim.outbox().as_array().unwrap().is_empty(),
-        "a dry run sends nothing"
-    );
+    assert!(api.sim.outbox().as_array().unwrap().is_empty(), "a dry run sends nothing");
 
     let plain = api.send(json!({"to": ["46701111111"], "body": "x"})).await;
     let (status, refused) = api
         .call(
             "POST",
-            &format!(
-                "/batches/{}/delivery_feedback",
-                plain["id"].as_str().unwrap()
-            ),
+            &format!("/batches/{}/delivery_feedback", plain["id"].as_str().unwrap()),
             Some(json!({"recipients": []})),
         )
         .await;
-    assert_eq!(
-        (status, code(&refused)),
-        (400, "syntax_constraint_violation")
-    );
-    let with = api
-        .send(json!({"to": ["46701111111"], "body": "x", "feedback_enabled": true}))
-        .await;
+    assert_eq!((status, code(&refused)), (400, "syntax_constraint_violation"));
+    let with =
+        api.send(json!({"to": ["46701111111"], "body": "x", "feedback_enabled": true})).await;
     let (status, _) = api
         .call(
             "POST",
-            &format!(
-                "/batches/{}/delivery_feedback",
-                with["id"].as_str().unwrap()
-            ),
+            &format!("/batches/{}/delivery_feedback", with["id"].as_str().unwrap()),
             Some(json!({"recipients": ["46701111111"]})),
         )
         .await;
@@ -655,13 +477,8 @@ async fn groups_members_auto_update_and_sending_to_a_group() {
         .await;
     assert_eq!(status, 201, "{group}");
     let id = group["id"].as_str().unwrap().to_string();
-    assert_eq!(
-        (group["size"].as_u64(), group["name"].as_str()),
-        (Some(1), Some("Club"))
-    );
-    let (status, conflict) = api
-        .call("POST", "/groups", Some(json!({"name": "Club"})))
-        .await;
+    assert_eq!((group["size"].as_u64(), group["name"].as_str()), (Some(1), Some("Club")));
+    let (status, conflict) = api.call("POST", "/groups", Some(json!({"name": "Club"}))).await;
     assert_eq!((status, code(&conflict)), (403, "conflict_group_name"));
 
     // Phones text JOIN and STOP to 12345.
@@ -673,23 +490,14 @@ async fn groups_members_auto_update_and_sending_to_a_group() {
         .inject_inbound(json!({"from": "46701111111", "to": "12345", "body": "STOP"}))
         .await
         .unwrap();
-    let (_, members) = api
-        .call("GET", &format!("/groups/{id}/members"), None)
-        .await;
+    let (_, members) = api.call("GET", &format!("/groups/{id}/members"), None).await;
     assert_eq!(members, json!(["46702222222"]));
 
     let (status, updated) = api
-        .call(
-            "POST",
-            &format!("/groups/{id}"),
-            Some(json!({"add": ["46703333333"], "name": null})),
-        )
+        .call("POST", &format!("/groups/{id}"), Some(json!({"add": ["46703333333"], "name": null})))
         .await;
     assert_eq!(status, 200);
-    assert!(
-        updated.get("name").is_none(),
-        "the name was removed: {updated}"
-    );
+    assert!(updated.get("name").is_none(), "the name was removed: {updated}");
     assert_eq!(updated["size"], 2);
 
     api.send(json!({"to": [id], "body": "Hello members"})).await;
@@ -703,14 +511,10 @@ async fn groups_members_auto_update_and_sending_to_a_group() {
         .collect();
     assert_eq!(sent, ["46702222222", "46703333333"]);
 
-    assert_eq!(
-        api.call("DELETE", &format!("/groups/{id}"), None).await.0,
-        200
-    );
+    assert_eq!(api.call("DELETE", &format!("/groups/{id}"), None).await.0, 200);
     assert_eq!(api.call("GET", &format!("/groups/{id}"), None).await.0, 404);
-    let (status, unknown) = api
-        .call("POST", "/batches", Some(json!({"to": [id], "body": "x"})))
-        .await;
+    let (status, unknown) =
+        api.call("POST", "/batches", Some(json!({"to": [id], "body": "x"}))).await;
     assert_eq!((status, code(&unknown)), (403, "unknown_group"));
 }
 
@@ -725,25 +529,14 @@ async fn listings_are_paged_counted_filtered_and_newest_first() {
     let (status, page) = api.call("GET", "/batches?page=1&page_size=3", None).await;
     assert_eq!(status, 200);
     assert_eq!(
-        (
-            page["page"].as_u64(),
-            page["page_size"].as_u64(),
-            page["count"].as_u64()
-        ),
+        (page["page"].as_u64(), page["page_size"].as_u64(), page["count"].as_u64()),
         (Some(1), Some(3), Some(7))
     );
-    let bodies: Vec<&str> = page["batches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["body"].as_str().unwrap())
-        .collect();
+    let bodies: Vec<&str> =
+        page["batches"].as_array().unwrap().iter().map(|b| b["body"].as_str().unwrap()).collect();
     assert_eq!(bodies, ["n3", "n2", "n1"], "newest first");
     let last = api.call("GET", "/batches?page=2&page_size=3", None).await.1;
-    assert_eq!(
-        last["page_size"], 1,
-        "page_size is the number of items on the page"
-    );
+    assert_eq!(last["page_size"], 1, "page_size is the number of items on the page");
     let filtered = api.call("GET", "/batches?from=54321", None).await.1;
     assert_eq!(filtered["count"], 3);
     let (status, error) = api.call("GET", "/batches?page_size=101", None).await;
@@ -751,12 +544,7 @@ async fn listings_are_paged_counted_filtered_and_newest_first() {
     // Older than 24 hours: out of the default window, in an explicit one.
     api.advance(25.0 * 3600.0).await;
     assert_eq!(api.call("GET", "/batches", None).await.1["count"], 0);
-    assert_eq!(
-        api.call("GET", "/batches?start_date=2000-01-01", None)
-            .await
-            .1["count"],
-        7
-    );
+    assert_eq!(api.call("GET", "/batches?start_date=2000-01-01", None).await.1["count"], 7);
 }
 
 // -------------------------------------------------------------- callbacks
@@ -770,8 +558,7 @@ async fn delivery_report_callbacks_signed_and_retried() {
         .signing_secret("s3cret")
         .start();
     let api = Api::new(sim);
-    api.send(json!({"to": ["46701234567"], "body": "x", "delivery_report": "per_recipient"}))
-        .await;
+    api.send(json!({"to": ["46701234567"], "body": "x", "delivery_report": "per_recipient"})).await;
     api.sim.settle().await;
     // Queued was refused with 500: the retry is due 5 s later.
     assert_eq!(receiver.bodies().len(), 1);
@@ -779,20 +566,10 @@ async fn delivery_report_callbacks_signed_and_retried() {
     // Dispatched (503 refused) and Delivered arrived meanwhile; the retries are later.
     api.advance(60.0).await;
     let bodies = receiver.bodies();
-    let delivered: Vec<&str> = bodies
-        .iter()
-        .map(|b| b["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        delivered.len(),
-        5,
-        "3 callbacks, 2 of them retried once: {delivered:?}"
-    );
+    let delivered: Vec<&str> = bodies.iter().map(|b| b["status"].as_str().unwrap()).collect();
+    assert_eq!(delivered.len(), 5, "3 callbacks, 2 of them retried once: {delivered:?}");
     for status in ["Queued", "Dispatched", "Delivered"] {
-        assert!(
-            delivered.contains(&status),
-            "{status} missing from {delivered:?}"
-        );
+        assert!(delivered.contains(&status), "{status} missing from {delivered:?}");
     }
     assert_eq!(api.sim.callback_counts(), (3, 0));
     // Each one is signed: HMAC-SHA256 of body.nonce.timestamp, base64.
@@ -821,10 +598,7 @@ async fn delivery_report_callbacks_signed_and_retried() {
 async fn summary_callbacks_come_once_when_every_message_is_final() {
     let receiver = receiver(vec![]).await;
     let api = Api::new(
-        Simulator::builder()
-            .service_plan(PLAN, TOKEN)
-            .callback_url(&receiver.url)
-            .start(),
+        Simulator::builder().service_plan(PLAN, TOKEN).callback_url(&receiver.url).start(),
     );
     let batch = api.send(json!({"to": ["46701111111", "46701111991"], "body": "x", "delivery_report": "full", "client_reference": "r1"})).await;
     api.advance(1.0).await;
@@ -835,21 +609,14 @@ async fn summary_callbacks_come_once_when_every_message_is_final() {
     assert_eq!(bodies[0]["type"], "delivery_report_sms");
     assert_eq!(bodies[0]["batch_id"], batch["id"]);
     assert_eq!(bodies[0]["client_reference"], "r1");
-    assert_eq!(
-        bodies[0]["statuses"][1]["recipients"],
-        json!(["46701111991"])
-    );
+    assert_eq!(bodies[0]["statuses"][1]["recipients"], json!(["46701111991"]));
 }
 
 #[tokio::test]
 async fn inbound_messages_are_listed_and_posted() {
     let receiver = receiver(vec![]).await;
-    let api = Api::new(
-        Simulator::builder()
-            .service_plan(PLAN, TOKEN)
-            .inbound_url(&receiver.url)
-            .start(),
-    );
+    let api =
+        Api::new(Simulator::builder().service_plan(PLAN, TOKEN).inbound_url(&receiver.url).start());
     let injected = api
         .control(
             "POST",
@@ -858,13 +625,8 @@ async fn inbound_messages_are_listed_and_posted() {
         )
         .await;
     assert_eq!(injected["type"], "mo_text");
-    let (status, got) = api
-        .call(
-            "GET",
-            &format!("/inbounds/{}", injected["id"].as_str().unwrap()),
-            None,
-        )
-        .await;
+    let (status, got) =
+        api.call("GET", &format!("/inbounds/{}", injected["id"].as_str().unwrap()), None).await;
     assert_eq!(
         (status, got["from"].as_str(), got["to"].as_str()),
         (200, Some("46701234567"), Some("12345"))
@@ -879,26 +641,11 @@ async fn inbound_messages_are_listed_and_posted() {
 #[tokio::test]
 async fn faults_reset_and_tags() {
     let api = Api::start();
-    api.sim.fail_next(
-        1,
-        Fault {
-            status: Some(503),
-            body: "busy".into(),
-            ..Fault::default()
-        },
-    );
-    assert_eq!(
-        api.call("GET", "/batches", None).await,
-        (503, Value::String("busy".into()))
-    );
-    assert_eq!(
-        api.call("GET", "/batches", None).await.0,
-        200,
-        "one fault only"
-    );
+    api.sim.fail_next(1, Fault { status: Some(503), body: "busy".into(), ..Fault::default() });
+    assert_eq!(api.call("GET", "/batches", None).await, (503, Value::String("busy".into())));
+    assert_eq!(api.call("GET", "/batches", None).await.0, 200, "one fault only");
 
-    api.control("POST", "/faults", json!({"count": 1, "drop": true}))
-        .await;
+    api.control("POST", "/faults", json!({"count": 1, "drop": true})).await;
     let dropped = match api
         .http
         .get(format!("{}/xms/v1/{PLAN}/batches", api.sim.url()))
@@ -914,15 +661,11 @@ async fn faults_reset_and_tags() {
     let batch = api.send(json!({"to": ["46701234567"], "body": "x"})).await;
     let tags = format!("/batches/{}/tags", batch["id"].as_str().unwrap());
     assert_eq!(
-        api.call("PUT", &tags, Some(json!({"tags": ["a", "b"]})))
-            .await
-            .1,
+        api.call("PUT", &tags, Some(json!({"tags": ["a", "b"]}))).await.1,
         json!({"tags": ["a", "b"]})
     );
     assert_eq!(
-        api.call("POST", &tags, Some(json!({"add": ["c"], "remove": ["a"]})))
-            .await
-            .1,
+        api.call("POST", &tags, Some(json!({"add": ["c"], "remove": ["a"]}))).await.1,
         json!({"tags": ["b", "c"]})
     );
     assert_eq!(api.call("GET", "/batches?tags=c", None).await.1["count"], 1);
@@ -938,35 +681,19 @@ async fn the_clock_can_run_in_real_time() {
     let batch = api.send(json!({"to": ["46701234567"], "body": "x"})).await;
     tokio::time::sleep(Duration::from_millis(400)).await; // 8 simulated seconds
     let report = api
-        .call(
-            "GET",
-            &format!("/batches/{}/delivery_report", batch["id"].as_str().unwrap()),
-            None,
-        )
+        .call("GET", &format!("/batches/{}/delivery_report", batch["id"].as_str().unwrap()), None)
         .await
         .1;
-    assert_eq!(
-        report["statuses"],
-        json!([{"code": 0, "status": "Delivered", "count": 1}])
-    );
+    assert_eq!(report["statuses"], json!([{"code": 0, "status": "Delivered", "count": 1}]));
 }
 
 #[test]
 fn the_binary_prints_help_and_serves() {
     let exe = env!("CARGO_BIN_EXE_xms-simulator");
-    let help = std::process::Command::new(exe)
-        .arg("--help")
-        .output()
-        .unwrap();
+    let help = std::process::Command::new(exe).arg("--help").output().unwrap();
     let text = String::from_utf8_lossy(&help.stdout);
-    assert!(
-        help.status.success() && text.contains("--port") && text.contains("--clock"),
-        "{text}"
-    );
-    let wrong = std::process::Command::new(exe)
-        .arg("--bogus")
-        .output()
-        .unwrap();
+    assert!(help.status.success() && text.contains("--port") && text.contains("--clock"), "{text}");
+    let wrong = std::process::Command::new(exe).arg("--bogus").output().unwrap();
     assert_eq!(wrong.status.code(), Some(2));
 
     use std::io::BufRead;
@@ -976,13 +703,8 @@ fn the_binary_prints_help_and_serves() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(
-        line.starts_with("XMS simulator listening on http://127.0.0.1:"),
-        "{line}"
-    );
+    assert!(line.starts_with("XMS simulator listening on http://127.0.0.1:"), "{line}");
 }

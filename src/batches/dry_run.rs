@@ -14,18 +14,16 @@ pub struct DryRun<H = Client> {
 }
 
 impl<H: AnyClient> DryRun<H> {
-    /// Include the body, parts and encoding of each recipient's message.
-    pub fn per_recipient(mut self, include: bool) -> Self {
-        self.per_recipient = Some(include);
-        self
-    }
+    crate::client::setters! {
+        /// Include the body, parts and encoding of each recipient's message.
+        fn per_recipient(mut self, include: bool) { self.per_recipient = Some(include); }
 
-    /// Give details for at most this many recipients (100 by default, at
-    /// most 1000). Implies [`DryRun::per_recipient`](super::DryRun::per_recipient).
-    pub fn number_of_recipients(mut self, count: u32) -> Self {
-        self.per_recipient = Some(true);
-        self.number_of_recipients = Some(count);
-        self
+        /// Give details for at most this many recipients (100 by default, at
+        /// most 1000). Implies [`DryRun::per_recipient`](super::DryRun::per_recipient).
+        fn number_of_recipients(mut self, count: u32) {
+            self.per_recipient = Some(true);
+            self.number_of_recipients = Some(count);
+        }
     }
 }
 

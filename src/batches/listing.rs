@@ -7,7 +7,7 @@ use crate::{
     Client, Result,
     client::AnyClient,
     convert::times,
-    pagination::{ListQuery, Page, listing},
+    pagination::{ListQuery, Page, listing, optional},
     validate,
 };
 
@@ -25,35 +25,28 @@ pub struct ListBatches<H = Client> {
 }
 
 impl<H: AnyClient> ListBatches<H> {
-    /// Only batches from these senders (sent comma-separated, so a sender
-    /// must not contain a comma).
-    pub fn senders(mut self, senders: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.senders.extend(senders.into_iter().map(Into::into));
-        self
-    }
+    crate::client::setters! {
+        /// Only batches from these senders (sent comma-separated, so a sender
+        /// must not contain a comma).
+        fn senders(mut self, senders: impl IntoIterator<Item = impl Into<String>>) {
+            self.senders.extend(senders.into_iter().map(Into::into));
+        }
 
-    /// Only batches created at or after this time.
-    pub fn start_date(mut self, at: DateTime<Utc>) -> Self {
-        self.query.start_date = Some(at);
-        self
-    }
+        /// Only batches created at or after this time.
+        fn start_date(mut self, at: DateTime<Utc>) { self.query.start_date = Some(at); }
 
-    /// Only batches created before this time.
-    pub fn end_date(mut self, at: DateTime<Utc>) -> Self {
-        self.query.end_date = Some(at);
-        self
-    }
+        /// Only batches created before this time.
+        fn end_date(mut self, at: DateTime<Utc>) { self.query.end_date = Some(at); }
 
-    /// Only batches with this client reference.
-    pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
-        self.query.client_reference = Some(reference.into());
-        self
-    }
+        /// Only batches with this client reference.
+        fn client_reference(mut self, reference: impl Into<String>) {
+            self.query.client_reference = Some(reference.into());
+        }
 
-    /// Only batches with one of these legacy CLX tags.
-    pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.tags.extend(tags.into_iter().map(Into::into));
-        self
+        /// Only batches with one of these legacy CLX tags.
+        fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) {
+            self.tags.extend(tags.into_iter().map(Into::into));
+        }
     }
 
     async fn fetch(&self, page: u32) -> Result<Page<Batch>> {
@@ -65,26 +58,16 @@ impl<H: AnyClient> ListBatches<H> {
             .handle
             .client()
             .call(|raw, plan| {
-                let mut call = raw.list_batches().service_plan_id(plan).page(page as i32);
-                if let Some(size) = query.page_size {
-                    call = call.page_size(size as i32);
-                }
-                if let Some(senders) = senders {
-                    call = call.from(senders);
-                }
-                if let Some(at) = times(query.start_date) {
-                    call = call.start_date(at);
-                }
-                if let Some(at) = times(query.end_date) {
-                    call = call.end_date(at);
-                }
-                if let Some(reference) = &query.client_reference {
-                    call = call.client_reference(reference.as_str());
-                }
-                if let Some(tags) = tags {
-                    call = call.tags(tags);
-                }
-                call.send()
+                optional!(
+                    raw.list_batches().service_plan_id(plan).page(page as i32),
+                    page_size = query.page_size.map(|size| size as i32),
+                    from = senders,
+                    start_date = times(query.start_date),
+                    end_date = times(query.end_date),
+                    client_reference = query.client_reference.as_deref(),
+                    tags = tags,
+                )
+                .send()
             })
             .await?;
         Ok(list)

@@ -110,38 +110,26 @@ pub(crate) fn expect_kind<K: BatchKind>(
     })
 }
 
-impl BatchKind for Text {
-    type Output = TextBatch;
-    const TYPE: BatchType = BatchType::Text;
-    fn expect(batch: Batch) -> std::result::Result<TextBatch, Box<Batch>> {
-        match batch {
-            Batch::Text(b) => Ok(b),
-            other => Err(Box::new(other)),
+/// A kind: its output type, its wire type and the variant of [`Batch`] it
+/// reads.
+macro_rules! batch_kind {
+    ($kind:ident => $output:ident, $variant:ident) => {
+        impl BatchKind for $kind {
+            type Output = $output;
+            const TYPE: BatchType = BatchType::$variant;
+            fn expect(batch: Batch) -> std::result::Result<$output, Box<Batch>> {
+                match batch {
+                    Batch::$variant(b) => Ok(b),
+                    other => Err(Box::new(other)),
+                }
+            }
         }
-    }
+    };
 }
 
-impl BatchKind for Binary {
-    type Output = BinaryBatch;
-    const TYPE: BatchType = BatchType::Binary;
-    fn expect(batch: Batch) -> std::result::Result<BinaryBatch, Box<Batch>> {
-        match batch {
-            Batch::Binary(b) => Ok(b),
-            other => Err(Box::new(other)),
-        }
-    }
-}
-
-impl BatchKind for Media {
-    type Output = MediaBatch;
-    const TYPE: BatchType = BatchType::Media;
-    fn expect(batch: Batch) -> std::result::Result<MediaBatch, Box<Batch>> {
-        match batch {
-            Batch::Media(b) => Ok(b),
-            other => Err(Box::new(other)),
-        }
-    }
-}
+batch_kind!(Text => TextBatch, Text);
+batch_kind!(Binary => BinaryBatch, Binary);
+batch_kind!(Media => MediaBatch, Media);
 
 /// The batch operations; see [`Client::batches`].
 #[derive(Clone, Debug)]
@@ -212,10 +200,7 @@ impl<H: AnyClient> Batches<H> {
             self.handle.clone(),
             sender.into(),
             recipients.into_iter().map(Into::into).collect(),
-            Body::Binary {
-                body: body_base64.into(),
-                udh: udh_hex.into(),
-            },
+            Body::Binary { body: body_base64.into(), udh: udh_hex.into() },
         )
     }
 
@@ -241,12 +226,7 @@ impl<H: AnyClient> Batches<H> {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.binary(
-            sender,
-            recipients,
-            validate::encode_base64(body),
-            validate::encode_hex(udh),
-        )
+        self.binary(sender, recipients, validate::encode_base64(body), validate::encode_hex(udh))
     }
 
     /// An MMS batch of the media at `url` (US only). Add text with
@@ -367,12 +347,7 @@ impl<H: AnyClient> Batches<H> {
         let batch = self
             .handle
             .client()
-            .call(|raw, plan| {
-                raw.get_batch()
-                    .service_plan_id(plan)
-                    .batch_id(id.as_str())
-                    .send()
-            })
+            .call(|raw, plan| raw.get_batch().service_plan_id(plan).batch_id(id.as_str()).send())
             .await?;
         Ok(batch)
     }
@@ -383,12 +358,7 @@ impl<H: AnyClient> Batches<H> {
         let batch = self
             .handle
             .client()
-            .call(|raw, plan| {
-                raw.cancel_batch()
-                    .service_plan_id(plan)
-                    .batch_id(id.as_str())
-                    .send()
-            })
+            .call(|raw, plan| raw.cancel_batch().service_plan_id(plan).batch_id(id.as_str()).send())
             .await?;
         Ok(batch)
     }
@@ -421,9 +391,7 @@ impl<H: AnyClient> Batches<H> {
         recipient: impl Into<String>,
         body: impl Into<String>,
     ) -> Result<TextBatch> {
-        self.text(sender, [recipient.into()], body)
-            .send_inner()
-            .await
+        self.text(sender, [recipient.into()], body).send_inner().await
     }
 
     async fn create_binary_message_inner(
@@ -433,9 +401,7 @@ impl<H: AnyClient> Batches<H> {
         body: &[u8],
         udh: &[u8],
     ) -> Result<BinaryBatch> {
-        self.binary_bytes(sender, [recipient.into()], body, udh)
-            .send_inner()
-            .await
+        self.binary_bytes(sender, [recipient.into()], body, udh).send_inner().await
     }
 }
 

@@ -56,7 +56,7 @@ pub struct TextBatch {
         rename = "from",
         default,
         deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "wire::none"
     )]
     pub sender: Option<String>,
     /// The phone numbers and group ids it goes to (`to`). XMS answers with
@@ -78,49 +78,25 @@ pub struct TextBatch {
     #[serde(default, deserialize_with = "wire::boolean")]
     pub canceled: bool,
     /// When it was created.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub created_at: Option<DateTime<Utc>>,
     /// When it last changed.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub modified_at: Option<DateTime<Utc>>,
     /// The delivery report callbacks it asks for.
     #[serde(default = "no_reports")]
     pub delivery_report: DeliveryReportType,
     /// When it is or was sent.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub send_at: Option<DateTime<Utc>>,
     /// When delivery attempts stop.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub expire_at: Option<DateTime<Utc>>,
     /// Its own callback URL, if it has one.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub callback_url: Option<String>,
     /// The caller's reference.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub client_reference: Option<String>,
     /// Whether delivery feedback is expected.
     #[serde(default, deserialize_with = "wire::boolean")]
@@ -132,25 +108,13 @@ pub struct TextBatch {
     #[serde(default, deserialize_with = "wire::boolean")]
     pub truncate_concat: bool,
     /// The most parts a message may take.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_int", skip_serializing_if = "wire::none")]
     pub max_number_of_message_parts: Option<u32>,
     /// The sender's type of number.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_int", skip_serializing_if = "wire::none")]
     pub from_ton: Option<u8>,
     /// The sender's numbering plan.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_int", skip_serializing_if = "wire::none")]
     pub from_npi: Option<u8>,
 }
 
@@ -168,7 +132,7 @@ pub struct BinaryBatch {
         rename = "from",
         default,
         deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "wire::none"
     )]
     pub sender: Option<String>,
     /// The phone numbers and group ids it goes to (`to`). XMS answers with
@@ -180,59 +144,31 @@ pub struct BinaryBatch {
     #[serde(deserialize_with = "wire::string")]
     pub body: String,
     /// The user data header, hex; see [`BinaryBatch::udh_bytes`].
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub udh: Option<String>,
     /// Whether it was canceled.
     #[serde(default, deserialize_with = "wire::boolean")]
     pub canceled: bool,
     /// When it was created.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub created_at: Option<DateTime<Utc>>,
     /// When it last changed.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub modified_at: Option<DateTime<Utc>>,
     /// The delivery report callbacks it asks for.
     #[serde(default = "no_reports")]
     pub delivery_report: DeliveryReportType,
     /// When it is or was sent.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub send_at: Option<DateTime<Utc>>,
     /// When delivery attempts stop.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub expire_at: Option<DateTime<Utc>>,
     /// Its own callback URL, if it has one.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub callback_url: Option<String>,
     /// The caller's reference.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub client_reference: Option<String>,
     /// Whether delivery feedback is expected.
     #[serde(default, deserialize_with = "wire::boolean")]
@@ -244,25 +180,13 @@ pub struct BinaryBatch {
     #[serde(default, deserialize_with = "wire::boolean")]
     pub truncate_concat: bool,
     /// The most parts a message may take.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_int", skip_serializing_if = "wire::none")]
     pub max_number_of_message_parts: Option<u32>,
     /// The sender's type of number.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_int", skip_serializing_if = "wire::none")]
     pub from_ton: Option<u8>,
     /// The sender's numbering plan.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_int", skip_serializing_if = "wire::none")]
     pub from_npi: Option<u8>,
 }
 
@@ -274,9 +198,7 @@ impl BinaryBatch {
 
     /// The user data header, decoded (empty when there is none).
     pub fn udh_bytes(&self) -> Result<Vec<u8>> {
-        self.udh
-            .as_deref()
-            .map_or(Ok(Vec::new()), |udh| validate::hex("udh", udh))
+        self.udh.as_deref().map_or(Ok(Vec::new()), |udh| validate::hex("udh", udh))
     }
 }
 
@@ -294,7 +216,7 @@ pub struct MediaBatch {
         rename = "from",
         default,
         deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "wire::none"
     )]
     pub sender: Option<String>,
     /// The phone numbers and group ids it goes to (`to`). XMS answers with
@@ -315,49 +237,25 @@ pub struct MediaBatch {
     #[serde(default, deserialize_with = "wire::boolean")]
     pub canceled: bool,
     /// When it was created.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub created_at: Option<DateTime<Utc>>,
     /// When it last changed.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub modified_at: Option<DateTime<Utc>>,
     /// The delivery report callbacks it asks for.
     #[serde(default = "no_reports")]
     pub delivery_report: DeliveryReportType,
     /// When it is or was sent.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub send_at: Option<DateTime<Utc>>,
     /// When delivery attempts stop.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub expire_at: Option<DateTime<Utc>>,
     /// Its own callback URL, if it has one.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub callback_url: Option<String>,
     /// The caller's reference.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub client_reference: Option<String>,
     /// Whether delivery feedback is expected.
     #[serde(default, deserialize_with = "wire::boolean")]
@@ -375,41 +273,25 @@ pub struct MediaBody {
     #[serde(deserialize_with = "wire::string")]
     pub url: String,
     /// The text shown with it.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub message: Option<String>,
     /// The subject line.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub subject: Option<String>,
 }
 
 impl MediaBody {
     /// A media body with only the URL.
     pub fn new(url: impl Into<String>) -> Self {
-        MediaBody {
-            url: url.into(),
-            message: None,
-            subject: None,
-        }
+        MediaBody { url: url.into(), message: None, subject: None }
     }
 
-    /// Add the text shown with the media.
-    pub fn message(mut self, message: impl Into<String>) -> Self {
-        self.message = Some(message.into());
-        self
-    }
+    crate::client::setters! {
+        /// Add the text shown with the media.
+        fn message(mut self, message: impl Into<String>) { self.message = Some(message.into()); }
 
-    /// Add a subject line.
-    pub fn subject(mut self, subject: impl Into<String>) -> Self {
-        self.subject = Some(subject.into());
-        self
+        /// Add a subject line.
+        fn subject(mut self, subject: impl Into<String>) { self.subject = Some(subject.into()); }
     }
 }
 
@@ -477,11 +359,7 @@ impl Batch {
             Batch::Text(b) => b.canceled,
             Batch::Binary(b) => b.canceled,
             Batch::Media(b) => b.canceled,
-            Batch::Other(b) => b
-                .raw
-                .get("canceled")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
+            Batch::Other(b) => b.raw.get("canceled").and_then(Value::as_bool).unwrap_or(false),
         }
     }
 

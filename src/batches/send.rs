@@ -9,7 +9,7 @@ use super::{BatchKind, Binary, DryRun, Media, MediaBody, Text, expect_kind};
 use crate::{
     Client, Result,
     client::AnyClient,
-    convert::{constrained, parameters_to_raw, times},
+    convert::{constrained, constrained_opt, parameters_to_raw, times},
     model::{BatchId, DeliveryReportType, Parameters},
     raw::types as rt,
     validate,
@@ -142,17 +142,15 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
         }
     }
 
-    /// Leave the sender out, so XMS picks one from the account's default
-    /// originator pool per recipient.
-    pub fn without_sender(mut self) -> Self {
-        self.sender = None;
-        self
-    }
+    crate::client::setters! {
+        /// Leave the sender out, so XMS picks one from the account's default
+        /// originator pool per recipient.
+        fn without_sender(mut self) { self.sender = None; }
 
-    /// Add a recipient: a phone number or a group id.
-    pub fn recipient(mut self, recipient: impl Into<String>) -> Self {
-        self.recipients.push(recipient.into());
-        self
+        /// Add a recipient: a phone number or a group id.
+        fn recipient(mut self, recipient: impl Into<String>) {
+            self.recipients.push(recipient.into());
+        }
     }
 
     /// Add recipients.
@@ -161,50 +159,37 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.recipients
-            .extend(recipients.into_iter().map(Into::into));
+        self.recipients.extend(recipients.into_iter().map(Into::into));
         self
     }
 
-    /// Which delivery report callbacks to get (none when not set).
-    pub fn delivery_report(mut self, kind: DeliveryReportType) -> Self {
-        self.delivery_report = Some(kind);
-        self
-    }
+    crate::client::setters! {
+        /// Which delivery report callbacks to get (none when not set).
+        fn delivery_report(mut self, kind: DeliveryReportType) {
+            self.delivery_report = Some(kind);
+        }
 
-    /// Send at this time instead of now.
-    pub fn send_at(mut self, at: DateTime<Utc>) -> Self {
-        self.send_at = Some(at);
-        self
-    }
+        /// Send at this time instead of now.
+        fn send_at(mut self, at: DateTime<Utc>) { self.send_at = Some(at); }
 
-    /// Give up delivering at this time: after `send_at`, at most 3 days
-    /// later (the default).
-    pub fn expire_at(mut self, at: DateTime<Utc>) -> Self {
-        self.expire_at = Some(at);
-        self
-    }
+        /// Give up delivering at this time: after `send_at`, at most 3 days
+        /// later (the default).
+        fn expire_at(mut self, at: DateTime<Utc>) { self.expire_at = Some(at); }
 
-    /// Send this batch's delivery report callbacks here instead of to the
-    /// service plan's callback URL.
-    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
-        self.callback_url = Some(url.into());
-        self
-    }
+        /// Send this batch's delivery report callbacks here instead of to the
+        /// service plan's callback URL.
+        fn callback_url(mut self, url: impl Into<String>) { self.callback_url = Some(url.into()); }
 
-    /// A reference of yours (at most 2048 characters), echoed in delivery
-    /// reports and callbacks. Also the way to find a batch again after a send
-    /// whose answer was lost.
-    pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
-        self.client_reference = Some(reference.into());
-        self
-    }
+        /// A reference of yours (at most 2048 characters), echoed in delivery
+        /// reports and callbacks. Also the way to find a batch again after a send
+        /// whose answer was lost.
+        fn client_reference(mut self, reference: impl Into<String>) {
+            self.client_reference = Some(reference.into());
+        }
 
-    /// Whether you will report delivery with
-    /// [`Batches::delivery_feedback`](super::Batches::delivery_feedback).
-    pub fn feedback_enabled(mut self, enabled: bool) -> Self {
-        self.feedback_enabled = Some(enabled);
-        self
+        /// Whether you will report delivery with
+        /// [`Batches::delivery_feedback`](super::Batches::delivery_feedback).
+        fn feedback_enabled(mut self, enabled: bool) { self.feedback_enabled = Some(enabled); }
     }
 
     fn check(&self) -> Result<()> {
@@ -229,101 +214,97 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
         .run()
     }
 
-    fn to_raw(&self) -> Result<rt::SendBatchRequest> {
+    /// The checked request, built by moving the builder's values.
+    fn into_raw(self) -> Result<(H, rt::SendBatchRequest)> {
         self.check()?;
-        let parameters = (!self.parameters.is_empty()).then(|| parameters_to_raw(&self.parameters));
-        let parts = self
-            .max_number_of_message_parts
-            .and_then(std::num::NonZeroU32::new);
-        let ton = self.from_ton.map(i32::from);
-        let npi = self.from_npi.map(i32::from);
-        Ok(match &self.body {
+        let SendBatch {
+            handle,
+            kind: _,
+            sender,
+            recipients,
+            body,
+            parameters,
+            delivery_report,
+            send_at,
+            expire_at,
+            callback_url,
+            client_reference,
+            feedback_enabled,
+            flash_message,
+            truncate_concat,
+            max_number_of_message_parts,
+            from_ton,
+            from_npi,
+            strict_validation,
+        } = self;
+        let parameters = (!parameters.is_empty()).then(|| parameters_to_raw(parameters));
+        let parts = max_number_of_message_parts.and_then(std::num::NonZeroU32::new);
+        let (from_ton, from_npi) = (from_ton.map(i32::from), from_npi.map(i32::from));
+        let (send_at, expire_at) = (times(send_at), times(expire_at));
+        let request = match body {
             Body::Text(text) => rt::TextBatchRequest {
                 type_: Some(rt::TextBatchType::MtText),
-                to: self.recipients.clone(),
-                from: self.sender.clone(),
-                body: constrained("body", text.clone())?,
+                to: recipients,
+                from: sender,
+                body: constrained("body", text)?,
                 parameters,
-                delivery_report: self.delivery_report.clone(),
-                send_at: times(self.send_at),
-                expire_at: times(self.expire_at),
-                callback_url: self
-                    .callback_url
-                    .clone()
-                    .map(|u| constrained("callback_url", u))
-                    .transpose()?,
-                client_reference: self
-                    .client_reference
-                    .clone()
-                    .map(|r| constrained("client_reference", r))
-                    .transpose()?,
-                feedback_enabled: self.feedback_enabled,
-                flash_message: self.flash_message,
-                truncate_concat: self.truncate_concat,
+                delivery_report,
+                send_at,
+                expire_at,
+                callback_url: constrained_opt("callback_url", callback_url)?,
+                client_reference: constrained_opt("client_reference", client_reference)?,
+                feedback_enabled,
+                flash_message,
+                truncate_concat,
                 max_number_of_message_parts: parts,
-                from_ton: ton,
-                from_npi: npi,
+                from_ton,
+                from_npi,
             }
             .into(),
             Body::Binary { body, udh } => rt::BinaryBatchRequest {
                 type_: rt::BinaryBatchType::MtBinary,
-                to: self.recipients.clone(),
-                from: self.sender.clone(),
-                body: body.clone(),
-                udh: udh.clone(),
-                delivery_report: self.delivery_report.clone(),
-                send_at: times(self.send_at),
-                expire_at: times(self.expire_at),
-                callback_url: self
-                    .callback_url
-                    .clone()
-                    .map(|u| constrained("callback_url", u))
-                    .transpose()?,
-                client_reference: self
-                    .client_reference
-                    .clone()
-                    .map(|r| constrained("client_reference", r))
-                    .transpose()?,
-                feedback_enabled: self.feedback_enabled,
-                flash_message: self.flash_message,
-                truncate_concat: self.truncate_concat,
+                to: recipients,
+                from: sender,
+                body,
+                udh,
+                delivery_report,
+                send_at,
+                expire_at,
+                callback_url: constrained_opt("callback_url", callback_url)?,
+                client_reference: constrained_opt("client_reference", client_reference)?,
+                feedback_enabled,
+                flash_message,
+                truncate_concat,
                 max_number_of_message_parts: parts,
-                from_ton: ton,
-                from_npi: npi,
+                from_ton,
+                from_npi,
             }
             .into(),
             Body::Media(media) => rt::MediaBatchRequest {
                 type_: rt::MediaBatchType::MtMedia,
-                to: self.recipients.clone(),
-                from: self.sender.clone(),
-                body: media.clone(),
+                to: recipients,
+                from: sender,
+                body: media,
                 parameters,
-                delivery_report: self.delivery_report.clone(),
-                send_at: times(self.send_at),
-                expire_at: times(self.expire_at),
-                callback_url: self
-                    .callback_url
-                    .clone()
-                    .map(|u| constrained("callback_url", u))
-                    .transpose()?,
-                client_reference: self
-                    .client_reference
-                    .clone()
-                    .map(|r| constrained("client_reference", r))
-                    .transpose()?,
-                feedback_enabled: self.feedback_enabled,
-                strict_validation: self.strict_validation,
+                delivery_report,
+                send_at,
+                expire_at,
+                callback_url: constrained_opt("callback_url", callback_url)?,
+                client_reference: constrained_opt("client_reference", client_reference)?,
+                feedback_enabled,
+                strict_validation,
             }
             .into(),
-        })
+        };
+        Ok((handle, request))
     }
 
     /// Dry run this batch instead of sending it: how many parts and which
     /// encoding each recipient's message would take.
     pub fn dry_run(self) -> DryRun<H> {
         DryRun {
-            request: self.to_raw(),
-            handle: self.handle,
+            handle: self.handle.clone(),
+            request: self.into_raw().map(|(_, request)| request),
             per_recipient: None,
             number_of_recipients: None,
         }
@@ -359,10 +340,7 @@ macro_rules! parameter_methods {
             {
                 let key = key.into();
                 let mut this = self.parameter_without_default(key.clone(), values);
-                this.parameters
-                    .entry(key)
-                    .or_default()
-                    .insert("default".into(), default.into());
+                this.parameters.entry(key).or_default().insert("default".into(), default.into());
                 this
             }
 
@@ -399,35 +377,26 @@ parameter_methods!(Media);
 macro_rules! sms_methods {
     ($kind:ty) => {
         impl<H: AnyClient> SendBatch<$kind, H> {
-            /// Show the message at once without storing it on the phone.
-            pub fn flash_message(mut self, flash: bool) -> Self {
-                self.flash_message = Some(flash);
-                self
-            }
+            $crate::client::setters! {
+                /// Show the message at once without storing it on the phone.
+                fn flash_message(mut self, flash: bool) { self.flash_message = Some(flash); }
 
-            /// Cut the message to one part instead of splitting it.
-            pub fn truncate_concat(mut self, truncate: bool) -> Self {
-                self.truncate_concat = Some(truncate);
-                self
-            }
+                /// Cut the message to one part instead of splitting it.
+                fn truncate_concat(mut self, truncate: bool) {
+                    self.truncate_concat = Some(truncate);
+                }
 
-            /// Do not send a message that needs more parts than this (it
-            /// fails with code 411).
-            pub fn max_number_of_message_parts(mut self, parts: u32) -> Self {
-                self.max_number_of_message_parts = Some(parts);
-                self
-            }
+                /// Do not send a message that needs more parts than this (it
+                /// fails with code 411).
+                fn max_number_of_message_parts(mut self, parts: u32) {
+                    self.max_number_of_message_parts = Some(parts);
+                }
 
-            /// The sender's type of number (0 to 6), overriding XMS's guess.
-            pub fn from_ton(mut self, ton: u8) -> Self {
-                self.from_ton = Some(ton);
-                self
-            }
+                /// The sender's type of number (0 to 6), overriding XMS's guess.
+                fn from_ton(mut self, ton: u8) { self.from_ton = Some(ton); }
 
-            /// The sender's numbering plan (0 to 18), overriding XMS's guess.
-            pub fn from_npi(mut self, npi: u8) -> Self {
-                self.from_npi = Some(npi);
-                self
+                /// The sender's numbering plan (0 to 18), overriding XMS's guess.
+                fn from_npi(mut self, npi: u8) { self.from_npi = Some(npi); }
             }
         }
     };
@@ -437,34 +406,31 @@ sms_methods!(Text);
 sms_methods!(Binary);
 
 impl<H: AnyClient> SendBatch<Media, H> {
-    /// The text shown with the media.
-    pub fn message(mut self, message: impl Into<String>) -> Self {
-        if let Body::Media(media) = &mut self.body {
-            media.message = Some(message.into());
+    crate::client::setters! {
+        /// The text shown with the media.
+        fn message(mut self, message: impl Into<String>) {
+            if let Body::Media(media) = &mut self.body {
+                media.message = Some(message.into());
+            }
         }
-        self
-    }
 
-    /// The subject line.
-    pub fn subject(mut self, subject: impl Into<String>) -> Self {
-        if let Body::Media(media) = &mut self.body {
-            media.subject = Some(subject.into());
+        /// The subject line.
+        fn subject(mut self, subject: impl Into<String>) {
+            if let Body::Media(media) = &mut self.body {
+                media.subject = Some(subject.into());
+            }
         }
-        self
-    }
 
-    /// Refuse media that does not follow the MMS best practices instead of
-    /// sending it anyway.
-    pub fn strict_validation(mut self, strict: bool) -> Self {
-        self.strict_validation = Some(strict);
-        self
+        /// Refuse media that does not follow the MMS best practices instead of
+        /// sending it anyway.
+        fn strict_validation(mut self, strict: bool) { self.strict_validation = Some(strict); }
     }
 }
 
 impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
     pub(super) async fn send_inner(self) -> Result<K::Output> {
-        let request = self.to_raw()?;
-        let client = self.handle.client();
+        let (handle, request) = self.into_raw()?;
+        let client = handle.client();
         let (batch, answer) = client
             .call_with_response(|raw, plan| {
                 raw.send_batch().service_plan_id(plan).body(request).send()
@@ -476,15 +442,11 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
     async fn replace_inner(self, id: impl Into<BatchId>) -> Result<K::Output> {
         let id = id.into();
         validate::id("batch_id", id.as_str())?;
-        let request = self.to_raw()?;
-        let client = self.handle.client();
+        let (handle, request) = self.into_raw()?;
+        let client = handle.client();
         let (batch, answer) = client
             .call_with_response(|raw, plan| {
-                raw.replace_batch()
-                    .service_plan_id(plan)
-                    .batch_id(id.as_str())
-                    .body(request)
-                    .send()
+                raw.replace_batch().service_plan_id(plan).batch_id(&id).body(request).send()
             })
             .await?;
         expect_kind::<K>(batch, answer, client)

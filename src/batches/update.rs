@@ -11,7 +11,7 @@ use super::{
 use crate::{
     Client, Result,
     client::AnyClient,
-    convert::{Field, constrained, parameters_to_raw},
+    convert::{Field, constrained, constrained_opt, parameters_to_raw},
     model::{BatchId, DeliveryReportType, Parameters},
     raw::{self, types as rt},
     validate,
@@ -104,91 +104,55 @@ impl<K: BatchKind, H: AnyClient> UpdateBatch<K, H> {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.to_remove
-            .extend(recipients.into_iter().map(Into::into));
+        self.to_remove.extend(recipients.into_iter().map(Into::into));
         self
     }
 
-    /// Change the sender.
-    pub fn sender(mut self, sender: impl Into<String>) -> Self {
-        self.sender = Some(sender.into());
-        self
-    }
+    crate::client::setters! {
+        /// Change the sender.
+        fn sender(mut self, sender: impl Into<String>) { self.sender = Some(sender.into()); }
 
-    /// Change the delivery report callbacks.
-    pub fn delivery_report(mut self, kind: DeliveryReportType) -> Self {
-        self.delivery_report = Field::Set(kind);
-        self
-    }
+        /// Change the delivery report callbacks.
+        fn delivery_report(mut self, kind: DeliveryReportType) {
+            self.delivery_report = Field::Set(kind);
+        }
 
-    /// Put the delivery report callbacks back to the default (none).
-    pub fn reset_delivery_report(mut self) -> Self {
-        self.delivery_report = Field::Reset;
-        self
-    }
+        /// Put the delivery report callbacks back to the default (none).
+        fn reset_delivery_report(mut self) { self.delivery_report = Field::Reset; }
 
-    /// Change when the batch is sent.
-    pub fn send_at(mut self, at: DateTime<Utc>) -> Self {
-        self.send_at = Field::Set(at);
-        self
-    }
+        /// Change when the batch is sent.
+        fn send_at(mut self, at: DateTime<Utc>) { self.send_at = Field::Set(at); }
 
-    /// Remove the scheduled time: send now.
-    pub fn reset_send_at(mut self) -> Self {
-        self.send_at = Field::Reset;
-        self
-    }
+        /// Remove the scheduled time: send now.
+        fn reset_send_at(mut self) { self.send_at = Field::Reset; }
 
-    /// Change when delivery attempts stop.
-    pub fn expire_at(mut self, at: DateTime<Utc>) -> Self {
-        self.expire_at = Field::Set(at);
-        self
-    }
+        /// Change when delivery attempts stop.
+        fn expire_at(mut self, at: DateTime<Utc>) { self.expire_at = Field::Set(at); }
 
-    /// Put the expiry back to the default (3 days after sending).
-    pub fn reset_expire_at(mut self) -> Self {
-        self.expire_at = Field::Reset;
-        self
-    }
+        /// Put the expiry back to the default (3 days after sending).
+        fn reset_expire_at(mut self) { self.expire_at = Field::Reset; }
 
-    /// Change the batch's callback URL.
-    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
-        self.callback_url = Field::Set(url.into());
-        self
-    }
+        /// Change the batch's callback URL.
+        fn callback_url(mut self, url: impl Into<String>) {
+            self.callback_url = Field::Set(url.into());
+        }
 
-    /// Use the service plan's callback URL again.
-    pub fn reset_callback_url(mut self) -> Self {
-        self.callback_url = Field::Reset;
-        self
-    }
+        /// Use the service plan's callback URL again.
+        fn reset_callback_url(mut self) { self.callback_url = Field::Reset; }
 
-    /// Change the client reference.
-    pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
-        self.client_reference = Some(reference.into());
-        self
-    }
+        /// Change the client reference.
+        fn client_reference(mut self, reference: impl Into<String>) {
+            self.client_reference = Some(reference.into());
+        }
 
-    /// Change whether delivery feedback is expected.
-    pub fn feedback_enabled(mut self, enabled: bool) -> Self {
-        self.feedback_enabled = Some(enabled);
-        self
+        /// Change whether delivery feedback is expected.
+        fn feedback_enabled(mut self, enabled: bool) { self.feedback_enabled = Some(enabled); }
     }
 
     fn check(&self) -> Result<()> {
         validate::id("batch_id", self.id.as_str())?;
-        validate::list(
-            "add_recipients",
-            &self.to_add,
-            0,
-            validate::MAX_UPDATE_RECIPIENTS,
-        )?;
-        validate::list(
-            "remove_recipients",
-            &self.to_remove,
-            0,
-            validate::MAX_UPDATE_RECIPIENTS,
-        )?;
+        validate::list("add_recipients", &self.to_add, 0, validate::MAX_UPDATE_RECIPIENTS)?;
+        validate::list("remove_recipients", &self.to_remove, 0, validate::MAX_UPDATE_RECIPIENTS)?;
         Checks {
             sender: self.sender.as_deref(),
             body: self.body.as_ref(),
@@ -211,18 +175,10 @@ impl<K: BatchKind, H: AnyClient> UpdateBatch<K, H> {
             to_remove: self.to_remove,
             sender: self.sender,
             body: self.body,
-            parameters: self
-                .parameters
-                .map(|p| parameters_to_raw(&p), rt::ResettableParameters),
-            delivery_report: self
-                .delivery_report
-                .map(|d| d, rt::ResettableDeliveryReportType),
-            send_at: self
-                .send_at
-                .map(raw::Timestamp::from, rt::ResettableDateTime),
-            expire_at: self
-                .expire_at
-                .map(raw::Timestamp::from, rt::ResettableDateTime),
+            parameters: self.parameters.map(parameters_to_raw, rt::ResettableParameters),
+            delivery_report: self.delivery_report.map(|d| d, rt::ResettableDeliveryReportType),
+            send_at: self.send_at.map(raw::Timestamp::from, rt::ResettableDateTime),
+            expire_at: self.expire_at.map(raw::Timestamp::from, rt::ResettableDateTime),
             callback_url: self.callback_url.map(|u| u, rt::ResettableUrl),
             client_reference: self.client_reference,
             feedback_enabled: self.feedback_enabled,
@@ -261,16 +217,6 @@ pub struct Parts {
     pub(super) strict_validation: Option<bool>,
 }
 
-/// Into the generated type of `client_reference`, which checks its length.
-fn reference<T>(reference: Option<String>) -> Result<Option<T>>
-where
-    T: TryFrom<String, Error = rt::error::ConversionError>,
-{
-    reference
-        .map(|r| constrained("client_reference", r))
-        .transpose()
-}
-
 impl Parts {
     pub(super) fn text(self) -> Result<rt::UpdateBatchRequest> {
         Ok(rt::UpdateTextBatch {
@@ -287,7 +233,7 @@ impl Parts {
             send_at: self.send_at,
             expire_at: self.expire_at,
             callback_url: self.callback_url,
-            client_reference: reference(self.client_reference)?,
+            client_reference: constrained_opt("client_reference", self.client_reference)?,
             feedback_enabled: self.feedback_enabled,
             flash_message: self.flash_message,
             truncate_concat: self.truncate_concat,
@@ -314,7 +260,7 @@ impl Parts {
             send_at: self.send_at,
             expire_at: self.expire_at,
             callback_url: self.callback_url,
-            client_reference: reference(self.client_reference)?,
+            client_reference: constrained_opt("client_reference", self.client_reference)?,
             feedback_enabled: self.feedback_enabled,
             from_ton: self.from_ton,
             from_npi: self.from_npi,
@@ -337,7 +283,7 @@ impl Parts {
             send_at: self.send_at,
             expire_at: self.expire_at,
             callback_url: self.callback_url,
-            client_reference: reference(self.client_reference)?,
+            client_reference: constrained_opt("client_reference", self.client_reference)?,
             feedback_enabled: self.feedback_enabled,
             strict_validation: self.strict_validation,
         }
@@ -346,101 +292,67 @@ impl Parts {
 }
 
 impl<H: AnyClient> UpdateBatch<Text, H> {
-    /// Change the text.
-    pub fn body(mut self, body: impl Into<String>) -> Self {
-        self.body = Some(Body::Text(body.into()));
-        self
-    }
+    crate::client::setters! {
+        /// Change the text.
+        fn body(mut self, body: impl Into<String>) { self.body = Some(Body::Text(body.into())); }
 
-    /// Replace the parameters.
-    pub fn parameters(mut self, parameters: Parameters) -> Self {
-        self.parameters = Field::Set(parameters);
-        self
-    }
+        /// Replace the parameters.
+        fn parameters(mut self, parameters: Parameters) {
+            self.parameters = Field::Set(parameters);
+        }
 
-    /// Remove all parameters.
-    pub fn reset_parameters(mut self) -> Self {
-        self.parameters = Field::Reset;
-        self
-    }
+        /// Remove all parameters.
+        fn reset_parameters(mut self) { self.parameters = Field::Reset; }
 
-    /// Change whether it is a flash message.
-    pub fn flash_message(mut self, flash: bool) -> Self {
-        self.flash_message = Some(flash);
-        self
-    }
+        /// Change whether it is a flash message.
+        fn flash_message(mut self, flash: bool) { self.flash_message = Some(flash); }
 
-    /// Change whether long text is cut to one part.
-    pub fn truncate_concat(mut self, truncate: bool) -> Self {
-        self.truncate_concat = Some(truncate);
-        self
-    }
+        /// Change whether long text is cut to one part.
+        fn truncate_concat(mut self, truncate: bool) { self.truncate_concat = Some(truncate); }
 
-    /// Change the most parts a message may take.
-    pub fn max_number_of_message_parts(mut self, parts: u32) -> Self {
-        self.max_number_of_message_parts = Some(parts);
-        self
-    }
+        /// Change the most parts a message may take.
+        fn max_number_of_message_parts(mut self, parts: u32) {
+            self.max_number_of_message_parts = Some(parts);
+        }
 
-    /// Change the sender's type of number (0 to 6).
-    pub fn from_ton(mut self, ton: u8) -> Self {
-        self.from_ton = Some(ton);
-        self
-    }
+        /// Change the sender's type of number (0 to 6).
+        fn from_ton(mut self, ton: u8) { self.from_ton = Some(ton); }
 
-    /// Change the sender's numbering plan (0 to 18).
-    pub fn from_npi(mut self, npi: u8) -> Self {
-        self.from_npi = Some(npi);
-        self
+        /// Change the sender's numbering plan (0 to 18).
+        fn from_npi(mut self, npi: u8) { self.from_npi = Some(npi); }
     }
 }
 
 impl<H: AnyClient> UpdateBatch<Binary, H> {
-    /// Change the payload (base64) and header (hex).
-    pub fn body(mut self, body_base64: impl Into<String>, udh_hex: impl Into<String>) -> Self {
-        self.body = Some(Body::Binary {
-            body: body_base64.into(),
-            udh: udh_hex.into(),
-        });
-        self
-    }
+    crate::client::setters! {
+        /// Change the payload (base64) and header (hex).
+        fn body(mut self, body_base64: impl Into<String>, udh_hex: impl Into<String>) {
+            self.body = Some(Body::Binary { body: body_base64.into(), udh: udh_hex.into() });
+        }
 
-    /// Change the sender's type of number (0 to 6).
-    pub fn from_ton(mut self, ton: u8) -> Self {
-        self.from_ton = Some(ton);
-        self
-    }
+        /// Change the sender's type of number (0 to 6).
+        fn from_ton(mut self, ton: u8) { self.from_ton = Some(ton); }
 
-    /// Change the sender's numbering plan (0 to 18).
-    pub fn from_npi(mut self, npi: u8) -> Self {
-        self.from_npi = Some(npi);
-        self
+        /// Change the sender's numbering plan (0 to 18).
+        fn from_npi(mut self, npi: u8) { self.from_npi = Some(npi); }
     }
 }
 
 impl<H: AnyClient> UpdateBatch<Media, H> {
-    /// Change the media and its text.
-    pub fn body(mut self, body: MediaBody) -> Self {
-        self.body = Some(Body::Media(body));
-        self
-    }
+    crate::client::setters! {
+        /// Change the media and its text.
+        fn body(mut self, body: MediaBody) { self.body = Some(Body::Media(body)); }
 
-    /// Replace the parameters.
-    pub fn parameters(mut self, parameters: Parameters) -> Self {
-        self.parameters = Field::Set(parameters);
-        self
-    }
+        /// Replace the parameters.
+        fn parameters(mut self, parameters: Parameters) {
+            self.parameters = Field::Set(parameters);
+        }
 
-    /// Remove all parameters.
-    pub fn reset_parameters(mut self) -> Self {
-        self.parameters = Field::Reset;
-        self
-    }
+        /// Remove all parameters.
+        fn reset_parameters(mut self) { self.parameters = Field::Reset; }
 
-    /// Change whether the media is checked against the MMS best practices.
-    pub fn strict_validation(mut self, strict: bool) -> Self {
-        self.strict_validation = Some(strict);
-        self
+        /// Change whether the media is checked against the MMS best practices.
+        fn strict_validation(mut self, strict: bool) { self.strict_validation = Some(strict); }
     }
 }
 
@@ -452,11 +364,7 @@ impl<K: BatchKind, H: AnyClient> UpdateBatch<K, H> {
         let client = handle.client();
         let (batch, answer) = client
             .call_with_response(|raw, plan| {
-                raw.update_batch()
-                    .service_plan_id(plan)
-                    .batch_id(id.as_str())
-                    .body(request)
-                    .send()
+                raw.update_batch().service_plan_id(plan).batch_id(id.as_str()).body(request).send()
             })
             .await?;
         expect_kind::<K>(batch, answer, client)

@@ -17,7 +17,7 @@ use crate::{
     client::AnyClient,
     convert::Field,
     model::GroupId,
-    pagination::{ListQuery, Page, listing},
+    pagination::{ListQuery, Page, listing, optional},
     validate,
 };
 
@@ -135,11 +135,7 @@ impl<H: AnyClient> Groups<H> {
     /// # Ok(()) }
     /// ```
     pub fn list(&self) -> ListGroups<H> {
-        ListGroups {
-            handle: self.handle.clone(),
-            query: ListQuery::default(),
-            tags: Vec::new(),
-        }
+        ListGroups { handle: self.handle.clone(), query: ListQuery::default(), tags: Vec::new() }
     }
 }
 
@@ -168,14 +164,12 @@ impl<H: AnyClient> ListGroups<H> {
             .handle
             .client()
             .call(|raw, plan| {
-                let mut call = raw.list_groups().service_plan_id(plan).page(page as i32);
-                if let Some(size) = size {
-                    call = call.page_size(size as i32);
-                }
-                if let Some(tags) = tags {
-                    call = call.tags(tags);
-                }
-                call.send()
+                optional!(
+                    raw.list_groups().service_plan_id(plan).page(page as i32),
+                    page_size = size.map(|size| size as i32),
+                    tags = tags,
+                )
+                .send()
             })
             .await?;
         Ok(list)
@@ -191,12 +185,7 @@ impl<H: AnyClient> Groups<H> {
         let group = self
             .handle
             .client()
-            .call(|raw, plan| {
-                raw.get_group()
-                    .service_plan_id(plan)
-                    .group_id(id.as_str())
-                    .send()
-            })
+            .call(|raw, plan| raw.get_group().service_plan_id(plan).group_id(id.as_str()).send())
             .await?;
         Ok(group)
     }
@@ -206,12 +195,7 @@ impl<H: AnyClient> Groups<H> {
         validate::id("group_id", id.as_str())?;
         self.handle
             .client()
-            .call(|raw, plan| {
-                raw.delete_group()
-                    .service_plan_id(plan)
-                    .group_id(id.as_str())
-                    .send()
-            })
+            .call(|raw, plan| raw.delete_group().service_plan_id(plan).group_id(id.as_str()).send())
             .await
     }
 
@@ -222,10 +206,7 @@ impl<H: AnyClient> Groups<H> {
             .handle
             .client()
             .call(|raw, plan| {
-                raw.list_group_members()
-                    .service_plan_id(plan)
-                    .group_id(id.as_str())
-                    .send()
+                raw.list_group_members().service_plan_id(plan).group_id(id.as_str()).send()
             })
             .await?;
         Ok(members.0)

@@ -15,34 +15,22 @@ pub struct Group {
     /// The group's id; usable as a batch recipient.
     pub id: GroupId,
     /// Its name, if it has one.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub name: Option<String>,
     /// How many members it has.
     #[serde(default, deserialize_with = "wire::int")]
     pub size: u64,
     /// When it was created.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub created_at: Option<DateTime<Utc>>,
     /// When it last changed.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub modified_at: Option<DateTime<Utc>>,
     /// Groups whose members are members of this one too.
     #[serde(default, deserialize_with = "null_is_empty")]
     pub child_groups: Vec<GroupId>,
     /// The keywords that let phones join and leave it, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "wire::none")]
     pub auto_update: Option<AutoUpdate>,
 }
 
@@ -68,10 +56,10 @@ pub struct AutoUpdate {
     #[serde(rename = "to", deserialize_with = "wire::string")]
     pub recipient: String,
     /// The words that add the sender to the group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "wire::none")]
     pub add: Option<Keywords>,
     /// The words that remove the sender from the group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "wire::none")]
     pub remove: Option<Keywords>,
 }
 
@@ -83,58 +71,38 @@ pub struct Keywords {
     #[serde(deserialize_with = "wire::string")]
     pub first_word: String,
     /// The second word, on shared short codes.
-    #[serde(
-        default,
-        deserialize_with = "wire::opt_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
     pub second_word: Option<String>,
 }
 
 impl AutoUpdate {
     /// Auto update on messages to `recipient` (a number or short code).
     pub fn new(recipient: impl Into<String>) -> Self {
-        AutoUpdate {
-            recipient: recipient.into(),
-            add: None,
-            remove: None,
+        AutoUpdate { recipient: recipient.into(), add: None, remove: None }
+    }
+
+    crate::client::setters! {
+        /// Phones that text this word join the group.
+        fn add_keyword(mut self, word: impl Into<String>) {
+            self.add = Some(Keywords { first_word: word.into(), second_word: None });
         }
-    }
 
-    /// Phones that text this word join the group.
-    pub fn add_keyword(mut self, word: impl Into<String>) -> Self {
-        self.add = Some(Keywords {
-            first_word: word.into(),
-            second_word: None,
-        });
-        self
-    }
+        /// Phones that text these two words (brand, keyword) join the group.
+        fn add_keywords(mut self, first: impl Into<String>, second: impl Into<String>) {
+            let (first_word, second_word) = (first.into(), Some(second.into()));
+            self.add = Some(Keywords { first_word, second_word });
+        }
 
-    /// Phones that text these two words (brand, keyword) join the group.
-    pub fn add_keywords(mut self, first: impl Into<String>, second: impl Into<String>) -> Self {
-        self.add = Some(Keywords {
-            first_word: first.into(),
-            second_word: Some(second.into()),
-        });
-        self
-    }
+        /// Phones that text this word leave the group.
+        fn remove_keyword(mut self, word: impl Into<String>) {
+            self.remove = Some(Keywords { first_word: word.into(), second_word: None });
+        }
 
-    /// Phones that text this word leave the group.
-    pub fn remove_keyword(mut self, word: impl Into<String>) -> Self {
-        self.remove = Some(Keywords {
-            first_word: word.into(),
-            second_word: None,
-        });
-        self
-    }
-
-    /// Phones that text these two words (brand, keyword) leave the group.
-    pub fn remove_keywords(mut self, first: impl Into<String>, second: impl Into<String>) -> Self {
-        self.remove = Some(Keywords {
-            first_word: first.into(),
-            second_word: Some(second.into()),
-        });
-        self
+        /// Phones that text these two words (brand, keyword) leave the group.
+        fn remove_keywords(mut self, first: impl Into<String>, second: impl Into<String>) {
+            let (first_word, second_word) = (first.into(), Some(second.into()));
+            self.remove = Some(Keywords { first_word, second_word });
+        }
     }
 
     fn check(&self) -> Result<()> {

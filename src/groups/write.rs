@@ -44,28 +44,22 @@ pub struct GroupRequest<H = Client> {
 }
 
 impl<H: AnyClient> GroupRequest<H> {
-    /// Name it (at most 20 characters).
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
+    crate::client::setters! {
+        /// Name it (at most 20 characters).
+        fn name(mut self, name: impl Into<String>) { self.name = Some(name.into()); }
 
-    /// Add members (at most 10,000 in all).
-    pub fn members(mut self, members: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.members.extend(members.into_iter().map(Into::into));
-        self
-    }
+        /// Add members (at most 10,000 in all).
+        fn members(mut self, members: impl IntoIterator<Item = impl Into<String>>) {
+            self.members.extend(members.into_iter().map(Into::into));
+        }
 
-    /// Groups whose members belong to this one too (at most 10).
-    pub fn child_groups(mut self, groups: impl IntoIterator<Item = impl Into<GroupId>>) -> Self {
-        self.child_groups.extend(groups.into_iter().map(Into::into));
-        self
-    }
+        /// Groups whose members belong to this one too (at most 10).
+        fn child_groups(mut self, groups: impl IntoIterator<Item = impl Into<GroupId>>) {
+            self.child_groups.extend(groups.into_iter().map(Into::into));
+        }
 
-    /// Keywords that let phones join and leave it.
-    pub fn auto_update(mut self, auto_update: AutoUpdate) -> Self {
-        self.auto_update = Some(auto_update);
-        self
+        /// Keywords that let phones join and leave it.
+        fn auto_update(mut self, auto_update: AutoUpdate) { self.auto_update = Some(auto_update); }
     }
 
     async fn send_inner(self) -> Result<Group> {
@@ -74,16 +68,8 @@ impl<H: AnyClient> GroupRequest<H> {
         }
         check_name(&self.name)?;
         validate::list("members", &self.members, 0, validate::MAX_GROUP_MEMBERS)?;
-        let child_groups = ids(
-            "child_groups",
-            &self.child_groups,
-            validate::MAX_CHILD_GROUPS,
-        )?;
-        let auto_update = self
-            .auto_update
-            .as_ref()
-            .map(AutoUpdate::to_raw)
-            .transpose()?;
+        let child_groups = ids("child_groups", &self.child_groups, validate::MAX_CHILD_GROUPS)?;
+        let auto_update = self.auto_update.as_ref().map(AutoUpdate::to_raw).transpose()?;
         let name = self.name;
         let client = self.handle.client();
         match self.replaces {
@@ -95,12 +81,7 @@ impl<H: AnyClient> GroupRequest<H> {
                     auto_update,
                 };
                 client
-                    .call(|raw, plan| {
-                        raw.create_group()
-                            .service_plan_id(plan)
-                            .body(request)
-                            .send()
-                    })
+                    .call(|raw, plan| raw.create_group().service_plan_id(plan).body(request).send())
                     .await
             }
             Some(id) => {
@@ -185,28 +166,22 @@ pub struct UpdateGroup<H = Client> {
 }
 
 impl<H: AnyClient> UpdateGroup<H> {
-    /// Rename it (at most 20 characters).
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Field::Set(name.into());
-        self
-    }
+    crate::client::setters! {
+        /// Rename it (at most 20 characters).
+        fn name(mut self, name: impl Into<String>) { self.name = Field::Set(name.into()); }
 
-    /// Remove its name (sends `"name": null`).
-    pub fn reset_name(mut self) -> Self {
-        self.name = Field::Reset;
-        self
-    }
+        /// Remove its name (sends `"name": null`).
+        fn reset_name(mut self) { self.name = Field::Reset; }
 
-    /// Add these members.
-    pub fn add_members(mut self, members: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.add.extend(members.into_iter().map(Into::into));
-        self
-    }
+        /// Add these members.
+        fn add_members(mut self, members: impl IntoIterator<Item = impl Into<String>>) {
+            self.add.extend(members.into_iter().map(Into::into));
+        }
 
-    /// Remove these members.
-    pub fn remove_members(mut self, members: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.remove.extend(members.into_iter().map(Into::into));
-        self
+        /// Remove these members.
+        fn remove_members(mut self, members: impl IntoIterator<Item = impl Into<String>>) {
+            self.remove.extend(members.into_iter().map(Into::into));
+        }
     }
 
     /// Add these child groups.
@@ -214,8 +189,7 @@ impl<H: AnyClient> UpdateGroup<H> {
         mut self,
         groups: impl IntoIterator<Item = impl Into<GroupId>>,
     ) -> Self {
-        self.child_groups_add
-            .extend(groups.into_iter().map(Into::into));
+        self.child_groups_add.extend(groups.into_iter().map(Into::into));
         self
     }
 
@@ -224,45 +198,35 @@ impl<H: AnyClient> UpdateGroup<H> {
         mut self,
         groups: impl IntoIterator<Item = impl Into<GroupId>>,
     ) -> Self {
-        self.child_groups_remove
-            .extend(groups.into_iter().map(Into::into));
+        self.child_groups_remove.extend(groups.into_iter().map(Into::into));
         self
     }
 
-    /// Copy the members of another group into this one.
-    pub fn add_from_group(mut self, group: impl Into<GroupId>) -> Self {
-        self.add_from_group = Some(group.into());
-        self
-    }
+    crate::client::setters! {
+        /// Copy the members of another group into this one.
+        fn add_from_group(mut self, group: impl Into<GroupId>) {
+            self.add_from_group = Some(group.into());
+        }
 
-    /// Remove the members of another group from this one.
-    pub fn remove_from_group(mut self, group: impl Into<GroupId>) -> Self {
-        self.remove_from_group = Some(group.into());
-        self
-    }
+        /// Remove the members of another group from this one.
+        fn remove_from_group(mut self, group: impl Into<GroupId>) {
+            self.remove_from_group = Some(group.into());
+        }
 
-    /// Replace its auto update keywords.
-    pub fn auto_update(mut self, auto_update: AutoUpdate) -> Self {
-        self.auto_update = Field::Set(auto_update);
-        self
-    }
+        /// Replace its auto update keywords.
+        fn auto_update(mut self, auto_update: AutoUpdate) {
+            self.auto_update = Field::Set(auto_update);
+        }
 
-    /// Remove its auto update keywords (sends `"auto_update": null`).
-    pub fn reset_auto_update(mut self) -> Self {
-        self.auto_update = Field::Reset;
-        self
+        /// Remove its auto update keywords (sends `"auto_update": null`).
+        fn reset_auto_update(mut self) { self.auto_update = Field::Reset; }
     }
 
     fn to_raw(&self) -> Result<rt::UpdateGroupRequest> {
         validate::id("group_id", self.id.as_str())?;
         check_name(&self.name.get().cloned())?;
         validate::list("add_members", &self.add, 0, validate::MAX_GROUP_MEMBERS)?;
-        validate::list(
-            "remove_members",
-            &self.remove,
-            0,
-            validate::MAX_GROUP_MEMBERS,
-        )?;
+        validate::list("remove_members", &self.remove, 0, validate::MAX_GROUP_MEMBERS)?;
         let single = |field: &str, id: &Option<GroupId>| -> Result<Option<String>> {
             id.as_ref()
                 .map(|id| validate::id(field, id.as_str()).map(|_| id.as_str().to_string()))
@@ -293,11 +257,7 @@ impl<H: AnyClient> UpdateGroup<H> {
             .handle
             .client()
             .call(|raw, plan| {
-                raw.update_group()
-                    .service_plan_id(plan)
-                    .group_id(id.as_str())
-                    .body(request)
-                    .send()
+                raw.update_group().service_plan_id(plan).group_id(id.as_str()).body(request).send()
             })
             .await?;
         Ok(group)

@@ -107,11 +107,7 @@ async fn send_text_batch_with_every_setting() {
         batch.feedback_enabled && batch.truncate_concat && !batch.flash_message && !batch.canceled
     );
     assert_eq!(
-        (
-            batch.max_number_of_message_parts,
-            batch.from_ton,
-            batch.from_npi
-        ),
+        (batch.max_number_of_message_parts, batch.from_ton, batch.from_npi),
         (Some(3), Some(3), Some(1))
     );
 }
@@ -151,10 +147,7 @@ async fn send_binary_batch_from_bytes() {
         json!({"type": "mt_binary", "from": "12345", "to": ["46701234567"], "body": "AAECAw==", "udh": "050003cc0201"})
     );
     assert_eq!(batch.body_bytes().unwrap(), [0, 1, 2, 3]);
-    assert_eq!(
-        batch.udh_bytes().unwrap(),
-        [0x05, 0x00, 0x03, 0xcc, 0x02, 0x01]
-    );
+    assert_eq!(batch.udh_bytes().unwrap(), [0x05, 0x00, 0x03, 0xcc, 0x02, 0x01]);
     assert_eq!(batch.delivery_report, DeliveryReportType::None);
 }
 
@@ -177,19 +170,11 @@ async fn send_media_batch() {
     let batch = server
         .client()
         .batches()
-        .media(
-            "15559876543",
-            ["15551231234"],
-            "https://media.example.com/cat.jpg",
-        )
+        .media("15559876543", ["15551231234"], "https://media.example.com/cat.jpg")
         .message("Look, ${name}")
         .subject("Cats")
         .parameters(
-            [(
-                "name".to_string(),
-                [("default".to_string(), "friend".to_string())].into(),
-            )]
-            .into(),
+            [("name".to_string(), [("default".to_string(), "friend".to_string())].into())].into(),
         )
         .delivery_report(DeliveryReportType::PerRecipientFinal)
         .strict_validation(true)
@@ -220,11 +205,8 @@ async fn single_recipient_shortcuts() {
     let server = Server::start().await;
     server.respond(201, json!({"id": "b1", "type": "mt_text", "from": "12345", "to": ["46701234567"], "body": "Hello"})).await;
     let client = server.client();
-    let batch = client
-        .batches()
-        .create_text_message("12345", "46701234567", "Hello")
-        .await
-        .unwrap();
+    let batch =
+        client.batches().create_text_message("12345", "46701234567", "Hello").await.unwrap();
     assert_eq!(batch.body, "Hello");
     assert_eq!(
         server.only_request().json(),
@@ -252,12 +234,7 @@ async fn single_recipient_shortcuts() {
 async fn get_returns_whichever_type_the_batch_has() {
     let server = Server::start().await;
     server.respond(200, text_batch_response()).await;
-    let batch = server
-        .client()
-        .batches()
-        .get("01FC66621XXXXX119Z8PMV1QPQ")
-        .await
-        .unwrap();
+    let batch = server.client().batches().get("01FC66621XXXXX119Z8PMV1QPQ").await.unwrap();
     let req = server.only_request();
     req.assert_line("GET", &path("/batches/01FC66621XXXXX119Z8PMV1QPQ"), None);
     req.assert_headers(false);
@@ -271,10 +248,7 @@ async fn get_returns_whichever_type_the_batch_has() {
     // A type the SDK does not know yet is kept, not an error.
     let server = Server::start().await;
     server
-        .respond(
-            200,
-            json!({"id": "b9", "type": "mt_rcs", "to": ["1"], "card": {"title": "x"}}),
-        )
+        .respond(200, json!({"id": "b9", "type": "mt_rcs", "to": ["1"], "card": {"title": "x"}}))
         .await;
     let batch = server.client().batches().get("b9").await.unwrap();
     match &batch {
@@ -338,14 +312,7 @@ async fn update_binary_and_media() {
             json!({"id": "b2", "type": "mt_binary", "to": ["1"], "body": "AA==", "udh": "01"}),
         )
         .await;
-    server
-        .client()
-        .batches()
-        .update_binary("b2")
-        .body("AA==", "01")
-        .send()
-        .await
-        .unwrap();
+    server.client().batches().update_binary("b2").body("AA==", "01").send().await.unwrap();
     assert_eq!(
         server.only_request().json(),
         json!({"type": "mt_binary", "body": "AA==", "udh": "01"})
@@ -398,12 +365,7 @@ async fn cancel() {
     let mut response = text_batch_response();
     response["canceled"] = json!(true);
     server.respond(200, response).await;
-    let batch = server
-        .client()
-        .batches()
-        .cancel("01FC66621XXXXX119Z8PMV1QPQ")
-        .await
-        .unwrap();
+    let batch = server.client().batches().cancel("01FC66621XXXXX119Z8PMV1QPQ").await.unwrap();
     let req = server.only_request();
     req.assert_line("DELETE", &path("/batches/01FC66621XXXXX119Z8PMV1QPQ"), None);
     req.assert_headers(false);
@@ -447,10 +409,7 @@ async fn dry_run_with_per_recipient_details() {
         req.json()["parameters"],
         json!({"name": {"46701234567": "Mary", "default": "Ωmega…"}})
     );
-    assert_eq!(
-        (result.number_of_recipients, result.number_of_messages),
-        (2, 3)
-    );
+    assert_eq!((result.number_of_recipients, result.number_of_messages), (2, 3));
     assert_eq!(result.per_recipient[1].encoding, Encoding::Unicode);
     assert_eq!(result.per_recipient[1].number_of_parts, 2);
 }
@@ -459,12 +418,7 @@ async fn dry_run_with_per_recipient_details() {
 async fn delivery_feedback_is_accepted_with_an_empty_body() {
     let server = Server::start().await;
     server.respond_with(202, &[], Vec::new(), None).await;
-    server
-        .client()
-        .batches()
-        .delivery_feedback("b1", ["46701234567"])
-        .await
-        .unwrap();
+    server.client().batches().delivery_feedback("b1", ["46701234567"]).await.unwrap();
     let req = server.only_request();
     req.assert_line("POST", &path("/batches/b1/delivery_feedback"), None);
     req.assert_headers(true);
@@ -473,11 +427,6 @@ async fn delivery_feedback_is_accepted_with_an_empty_body() {
     // Feedback for every recipient: the key is still sent, with an empty list.
     let server = Server::start().await;
     server.respond_with(202, &[], Vec::new(), None).await;
-    server
-        .client()
-        .batches()
-        .delivery_feedback("b1", Vec::<String>::new())
-        .await
-        .unwrap();
+    server.client().batches().delivery_feedback("b1", Vec::<String>::new()).await.unwrap();
     assert_eq!(server.only_request().json(), json!({"recipients": []}));
 }

@@ -20,8 +20,7 @@ fn main_flows_without_async() {
         then.status(201).json_body(batch_json());
     });
     let got = server.mock(|when, then| {
-        when.method("GET")
-            .path(format!("/xms/v1/{PLAN}/batches/b1"));
+        when.method("GET").path(format!("/xms/v1/{PLAN}/batches/b1"));
         then.status(200).json_body(batch_json());
     });
     let report_mock = server.mock(|when, then| {
@@ -35,50 +34,27 @@ fn main_flows_without_async() {
         when.method("POST")
             .path(format!("/xms/v1/{PLAN}/groups"))
             .json_body(json!({"name": "Team", "members": ["46701234567"]}));
-        then.status(201)
-            .json_body(json!({"id": "g1", "name": "Team", "size": 1}));
+        then.status(201).json_body(json!({"id": "g1", "name": "Team", "size": 1}));
     });
     let missing = server.mock(|when, then| {
-        when.method("GET")
-            .path(format!("/xms/v1/{PLAN}/inbounds/nope"));
+        when.method("GET").path(format!("/xms/v1/{PLAN}/inbounds/nope"));
         then.status(404);
     });
 
     let client = xms::blocking::Client::from_builder(
-        xms::Client::builder()
-            .service_plan(PLAN, TOKEN)
-            .endpoint(server.base_url()),
+        xms::Client::builder().service_plan(PLAN, TOKEN).endpoint(server.base_url()),
     )
     .unwrap();
-    let batch = client
-        .batches()
-        .text("12345", ["46701234567"], "Hello")
-        .send()
-        .unwrap();
+    let batch = client.batches().text("12345", ["46701234567"], "Hello").send().unwrap();
     assert_eq!(batch.id, "b1");
     assert_eq!(client.batches().get(&batch.id).unwrap().id(), "b1");
-    let report = client
-        .delivery_reports()
-        .for_batch(&batch.id)
-        .full()
-        .send()
-        .unwrap();
+    let report = client.delivery_reports().for_batch(&batch.id).full().send().unwrap();
     assert_eq!(report.count(&DeliveryStatus::Delivered), 1);
     assert_eq!(
-        client
-            .groups()
-            .create()
-            .name("Team")
-            .members(["46701234567"])
-            .send()
-            .unwrap()
-            .size,
+        client.groups().create().name("Team").members(["46701234567"]).send().unwrap().size,
         1
     );
-    assert!(matches!(
-        client.inbounds().get("nope"),
-        Err(Error::NotFound { .. })
-    ));
+    assert!(matches!(client.inbounds().get("nope"), Err(Error::NotFound { .. })));
     for mock in [sent, got, report_mock, group, missing] {
         mock.assert_calls(1);
     }
@@ -88,14 +64,11 @@ fn main_flows_without_async() {
 fn works_from_many_plain_threads_at_once() {
     let server = httpmock::MockServer::start();
     let got = server.mock(|when, then| {
-        when.method("GET")
-            .path(format!("/xms/v1/{PLAN}/batches/b1"));
+        when.method("GET").path(format!("/xms/v1/{PLAN}/batches/b1"));
         then.status(200).json_body(batch_json());
     });
     let client = xms::blocking::Client::from_builder(
-        xms::Client::builder()
-            .service_plan(PLAN, TOKEN)
-            .endpoint(server.base_url()),
+        xms::Client::builder().service_plan(PLAN, TOKEN).endpoint(server.base_url()),
     )
     .unwrap();
     let threads: Vec<_> = (0..8)
@@ -115,15 +88,12 @@ async fn inside_async_code_it_works_in_spawn_blocking_and_even_on_the_task_threa
     let server = httpmock::MockServer::start_async().await;
     let got = server
         .mock_async(|when, then| {
-            when.method("GET")
-                .path(format!("/xms/v1/{PLAN}/batches/b1"));
+            when.method("GET").path(format!("/xms/v1/{PLAN}/batches/b1"));
             then.status(200).json_body(batch_json());
         })
         .await;
     let client = xms::blocking::Client::from_builder(
-        xms::Client::builder()
-            .service_plan(PLAN, TOKEN)
-            .endpoint(server.base_url()),
+        xms::Client::builder().service_plan(PLAN, TOKEN).endpoint(server.base_url()),
     )
     .unwrap();
     // The documented way.

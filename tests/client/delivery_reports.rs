@@ -105,19 +105,10 @@ async fn recipient_report() {
             }),
         )
         .await;
-    let report = server
-        .client()
-        .delivery_reports()
-        .for_recipient("b1", "46701234567")
-        .send()
-        .await
-        .unwrap();
+    let report =
+        server.client().delivery_reports().for_recipient("b1", "46701234567").send().await.unwrap();
     let req = server.only_request();
-    req.assert_line(
-        "GET",
-        &path("/batches/b1/delivery_report/46701234567"),
-        None,
-    );
+    req.assert_line("GET", &path("/batches/b1/delivery_report/46701234567"), None);
     req.assert_headers(false);
     assert_eq!(report.status, DeliveryStatus::Delivered);
     assert_eq!(report.code, DeliveryCode::DELIVERED);

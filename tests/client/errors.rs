@@ -9,23 +9,13 @@ use crate::support::{Scripted, Server, Step, path};
 
 async fn send_with(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Error {
     let server = Server::start().await;
-    server
-        .respond_with(status, headers, body.to_vec(), None)
-        .await;
-    server
-        .client()
-        .batches()
-        .text("12345", ["46701234567"], "Hi")
-        .send()
-        .await
-        .unwrap_err()
+    server.respond_with(status, headers, body.to_vec(), None).await;
+    server.client().batches().text("12345", ["46701234567"], "Hi").send().await.unwrap_err()
 }
 
 async fn get_with(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Error {
     let server = Server::start().await;
-    server
-        .respond_with(status, headers, body.to_vec(), None)
-        .await;
+    server.respond_with(status, headers, body.to_vec(), None).await;
     server.client().batches().get("b1").await.unwrap_err()
 }
 
@@ -35,34 +25,17 @@ const JSON: &[(&str, &str)] = &[("content-type", "application/json")];
 async fn xms_error_codes_are_typed() {
     for (status, code, expected) in [
         (400, "syntax_invalid_json", ErrorCode::SyntaxInvalidJson),
-        (
-            400,
-            "syntax_invalid_parameter_format",
-            ErrorCode::SyntaxInvalidParameterFormat,
-        ),
-        (
-            400,
-            "syntax_constraint_violation",
-            ErrorCode::SyntaxConstraintViolation,
-        ),
+        (400, "syntax_invalid_parameter_format", ErrorCode::SyntaxInvalidParameterFormat),
+        (400, "syntax_constraint_violation", ErrorCode::SyntaxConstraintViolation),
         (403, "unknown_group", ErrorCode::UnknownGroup),
         (403, "missing_callback_url", ErrorCode::MissingCallbackUrl),
         (403, "blocked_account", ErrorCode::BlockedAccount),
-        (
-            403,
-            "brand_new_code",
-            ErrorCode::Other("brand_new_code".into()),
-        ),
+        (403, "brand_new_code", ErrorCode::Other("brand_new_code".into())),
     ] {
         let body = json!({"code": code, "text": "explanation"}).to_string();
         let error = send_with(status, JSON, body.as_bytes()).await;
         match &error {
-            Error::Api {
-                code: c,
-                text,
-                response,
-                ..
-            } => {
+            Error::Api { code: c, text, response, .. } => {
                 assert_eq!(
                     (response.status(), c, text.as_str()),
                     (status, &expected, "explanation")
@@ -121,27 +94,14 @@ async fn rate_limited_with_and_without_retry_after() {
     assert!(error.is_retryable());
     assert_eq!(error.retry_after(), Some(Duration::from_secs(7)));
 
-    let later = (chrono::Utc::now() + chrono::TimeDelta::seconds(120))
-        .to_rfc2822()
-        .replace("+0000", "GMT");
+    let later =
+        (chrono::Utc::now() + chrono::TimeDelta::seconds(120)).to_rfc2822().replace("+0000", "GMT");
     let error = get_with(429, &[("retry-after", &later)], b"").await;
     let wait = error.retry_after().expect("an HTTP date is read");
-    assert!(
-        wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
-        "{wait:?}"
-    );
+    assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120), "{wait:?}");
 
     let error = get_with(429, &[], b"").await;
-    assert!(
-        matches!(
-            error,
-            Error::RateLimited {
-                retry_after: None,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert!(matches!(error, Error::RateLimited { retry_after: None, .. }), "{error:?}");
 }
 
 #[tokio::test]
@@ -151,10 +111,7 @@ async fn server_errors_keep_status_headers_and_body() {
         Error::UnexpectedResponse { response, .. } => {
             assert_eq!(response.status(), 500);
             assert_eq!(response.body(), br#"{"oops": true}"#);
-            assert_eq!(
-                response.headers().get("content-type").unwrap(),
-                "application/json"
-            );
+            assert_eq!(response.headers().get("content-type").unwrap(), "application/json");
         }
         other => panic!("expected UnexpectedResponse, got {other:?}"),
     }
@@ -167,12 +124,7 @@ async fn server_errors_keep_status_headers_and_body() {
         "{error:?}"
     );
     assert!(error.is_retryable());
-    assert!(
-        error
-            .to_string()
-            .contains("503 Service Temporarily Unavailable"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("503 Service Temporarily Unavailable"), "{error}");
 }
 
 #[tokio::test]
@@ -182,12 +134,7 @@ async fn spring_style_400_on_an_operation_that_documents_400() {
     let body = json!({"timestamp": "2026-02-27T10:15:22.118+00:00", "status": 400, "error": "Bad Request", "path": "/xms/v1/plan123/batches"});
     let error = send_with(400, JSON, body.to_string().as_bytes()).await;
     match &error {
-        Error::Rejected {
-            error,
-            message,
-            response,
-            ..
-        } => {
+        Error::Rejected { error, message, response, .. } => {
             assert_eq!(response.status(), 400);
             assert_eq!(error, "Bad Request");
             assert_eq!(message.as_deref(), Some("at /xms/v1/plan123/batches"));
@@ -200,9 +147,7 @@ async fn spring_style_400_on_an_operation_that_documents_400() {
 async fn a_400_whose_body_is_not_json() {
     let error = send_with(400, &[("content-type", "text/plain")], b"bad").await;
     match &error {
-        Error::UnexpectedResponse {
-            response, source, ..
-        } => {
+        Error::UnexpectedResponse { response, source, .. } => {
             assert_eq!((response.status(), response.body()), (400, &b"bad"[..]));
             assert!(source.is_some(), "the parse error is kept");
         }
@@ -213,18 +158,14 @@ async fn a_400_whose_body_is_not_json() {
 
 #[tokio::test]
 async fn success_with_a_body_that_is_not_a_batch() {
-    for body in [
-        &b"not json"[..],
-        b"",
-        br#"{"id": "b1", "to": ["1"], "body": "x", "created_at": 12}"#,
-    ] {
+    for body in
+        [&b"not json"[..], b"", br#"{"id": "b1", "to": ["1"], "body": "x", "created_at": 12}"#]
+    {
         let error = get_with(200, JSON, body).await;
         match &error {
-            Error::UnexpectedResponse {
-                response,
-                source: Some(_),
-                ..
-            } => assert_eq!((response.status(), response.body()), (200, body)),
+            Error::UnexpectedResponse { response, source: Some(_), .. } => {
+                assert_eq!((response.status(), response.body()), (200, body))
+            }
             other => panic!(
                 "{:?}: expected UnexpectedResponse with a source, got {other:?}",
                 String::from_utf8_lossy(body)
@@ -236,18 +177,9 @@ async fn success_with_a_body_that_is_not_a_batch() {
 #[tokio::test]
 async fn a_truncated_body_and_a_dropped_connection() {
     // The body is cut short of its Content-Length: the connection broke.
-    let server = Scripted::start(vec![Step::Truncate(
-        200,
-        500,
-        br#"{"id": "b1", "to": ["#.to_vec(),
-    )])
-    .await;
-    let error = server
-        .client(xms::RetryPolicy::none())
-        .batches()
-        .get("b1")
-        .await
-        .unwrap_err();
+    let server =
+        Scripted::start(vec![Step::Truncate(200, 500, br#"{"id": "b1", "to": ["#.to_vec())]).await;
+    let error = server.client(xms::RetryPolicy::none()).batches().get("b1").await.unwrap_err();
     assert!(matches!(error, Error::Transport { .. }), "{error:?}");
     assert!(error.source().is_some());
     assert!(error.is_retryable());
@@ -260,12 +192,7 @@ async fn a_truncated_body_and_a_dropped_connection() {
         cut.to_vec(),
     )])
     .await;
-    let error = server
-        .client(xms::RetryPolicy::none())
-        .batches()
-        .get("b1")
-        .await
-        .unwrap_err();
+    let error = server.client(xms::RetryPolicy::none()).batches().get("b1").await.unwrap_err();
     assert!(
         matches!(error, Error::UnexpectedResponse { .. }) && error.status() == Some(200),
         "{error:?}"
@@ -286,9 +213,7 @@ async fn a_truncated_body_and_a_dropped_connection() {
 #[tokio::test]
 async fn timeouts_and_refused_connections() {
     let server = Server::start().await;
-    server
-        .respond_with(200, JSON, b"{}".to_vec(), Some(Duration::from_secs(3)))
-        .await;
+    server.respond_with(200, JSON, b"{}".to_vec(), Some(Duration::from_secs(3))).await;
     let client = xms::Client::builder()
         .service_plan("plan123", "tok")
         .endpoint(server.url())
@@ -298,10 +223,7 @@ async fn timeouts_and_refused_connections() {
         .unwrap();
     let error = client.batches().get("b1").await.unwrap_err();
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
-    assert!(
-        error.source().is_some(),
-        "the reqwest error is kept as the source"
-    );
+    assert!(error.source().is_some(), "the reqwest error is kept as the source");
     assert!(error.is_retryable());
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -321,21 +243,8 @@ async fn timeouts_and_refused_connections() {
 async fn an_undocumented_success_status_is_accepted_when_the_body_is_right() {
     // 200 where the spec says 201.
     let server = Server::start().await;
-    server
-        .respond(
-            200,
-            json!({"id": "b1", "type": "mt_text", "to": ["1"], "body": "x"}),
-        )
-        .await;
-    let batch = server
-        .client()
-        .batches()
-        .text("12345", ["1"], "x")
-        .send()
-        .await
-        .unwrap();
+    server.respond(200, json!({"id": "b1", "type": "mt_text", "to": ["1"], "body": "x"})).await;
+    let batch = server.client().batches().text("12345", ["1"], "x").send().await.unwrap();
     assert_eq!(batch.id, "b1");
-    server
-        .only_request()
-        .assert_line("POST", &path("/batches"), None);
+    server.only_request().assert_line("POST", &path("/batches"), None);
 }

@@ -53,10 +53,7 @@ async fn create() {
     assert_eq!(group.child_groups[0], "01FC66621XXXXX119Z8PMV1QPS");
     let auto = group.auto_update.unwrap();
     assert_eq!(
-        (
-            auto.recipient.as_str(),
-            auto.add.unwrap().second_word.as_deref()
-        ),
+        (auto.recipient.as_str(), auto.add.unwrap().second_word.as_deref()),
         ("54321", Some("JOIN"))
     );
 }
@@ -72,13 +69,9 @@ async fn get_and_members_and_delete() {
     assert_eq!(group.name.as_deref(), Some("Newsletter"));
 
     let server = Server::start().await;
-    server
-        .respond(200, json!(["46701234567", "46707654321"]))
-        .await;
+    server.respond(200, json!(["46701234567", "46707654321"])).await;
     let members = server.client().groups().members("g1").await.unwrap();
-    server
-        .only_request()
-        .assert_line("GET", &path("/groups/g1/members"), None);
+    server.only_request().assert_line("GET", &path("/groups/g1/members"), None);
     assert_eq!(members, ["46701234567", "46707654321"]);
 
     let server = Server::start().await;
@@ -146,19 +139,9 @@ async fn update_with_every_change_and_name_removal() {
 async fn replace() {
     let server = Server::start().await;
     server.respond(200, group_response()).await;
-    server
-        .client()
-        .groups()
-        .replace("g1", ["46701234567"])
-        .name("Regulars")
-        .send()
-        .await
-        .unwrap();
+    server.client().groups().replace("g1", ["46701234567"]).name("Regulars").send().await.unwrap();
     let req = server.only_request();
     req.assert_line("PUT", &path("/groups/g1"), None);
     req.assert_headers(true);
-    assert_eq!(
-        req.json(),
-        json!({"name": "Regulars", "members": ["46701234567"]})
-    );
+    assert_eq!(req.json(), json!({"name": "Regulars", "members": ["46701234567"]}));
 }

@@ -11,9 +11,7 @@ use crate::support::{PLAN, Scripted, Server, Step, TOKEN, path};
 #[tokio::test]
 async fn redirects_are_refused_and_never_followed() {
     let elsewhere = Server::start().await;
-    elsewhere
-        .respond(201, json!({"id": "b1", "to": ["1"], "body": "x"}))
-        .await;
+    elsewhere.respond(201, json!({"id": "b1", "to": ["1"], "body": "x"})).await;
     for status in [301, 302, 303, 307, 308] {
         let location = format!("{}/xms/v1/{PLAN}/batches", elsewhere.url());
         let server = Scripted::start(vec![Step::Reply(
@@ -30,11 +28,7 @@ async fn redirects_are_refused_and_never_followed() {
             .await
             .unwrap_err();
         match &error {
-            Error::Redirected {
-                location: Some(l),
-                response,
-                ..
-            } => {
+            Error::Redirected { location: Some(l), response, .. } => {
                 assert_eq!(l, &location);
                 assert_eq!(response.status(), status);
             }
@@ -42,18 +36,13 @@ async fn redirects_are_refused_and_never_followed() {
         }
         assert!(error.to_string().contains(&location), "{error}");
     }
-    assert!(
-        elsewhere.requests().is_empty(),
-        "the SMS body went to another host"
-    );
+    assert!(elsewhere.requests().is_empty(), "the SMS body went to another host");
 }
 
 #[tokio::test]
 async fn a_callers_client_that_follows_redirects_is_caught() {
     let elsewhere = Server::start().await;
-    elsewhere
-        .respond(201, json!({"id": "b1", "to": ["1"], "body": "x"}))
-        .await;
+    elsewhere.respond(201, json!({"id": "b1", "to": ["1"], "body": "x"})).await;
     let server = Scripted::start(vec![Step::Reply(
         307,
         vec![("location", format!("{}/other", elsewhere.url()))],
@@ -66,12 +55,7 @@ async fn a_callers_client_that_follows_redirects_is_caught() {
         .http_client(reqwest::Client::new()) // follows up to 10 redirects
         .build()
         .unwrap();
-    let error = client
-        .batches()
-        .text("1", ["2"], "x")
-        .send()
-        .await
-        .unwrap_err();
+    let error = client.batches().text("1", ["2"], "x").send().await.unwrap_err();
     assert!(
         matches!(&error, Error::Redirected { location: Some(l), .. } if l.ends_with("/other")),
         "{error:?}"
@@ -88,60 +72,20 @@ async fn dot_segments_as_ids_are_refused_before_sending() {
         let results: Vec<(&str, xms::Result<()>)> = vec![
             ("batch_id", client.batches().get(id).await.map(drop)),
             ("batch_id", client.batches().cancel(id).await.map(drop)),
+            ("batch_id", client.batches().update_text(id).body("x").send().await.map(drop)),
+            ("batch_id", client.batches().text("1", ["2"], "x").replace(id).await.map(drop)),
             (
                 "batch_id",
-                client
-                    .batches()
-                    .update_text(id)
-                    .body("x")
-                    .send()
-                    .await
-                    .map(drop),
-            ),
-            (
-                "batch_id",
-                client
-                    .batches()
-                    .text("1", ["2"], "x")
-                    .replace(id)
-                    .await
-                    .map(drop),
-            ),
-            (
-                "batch_id",
-                client
-                    .batches()
-                    .delivery_feedback(id, Vec::<String>::new())
-                    .await
-                    .map(drop),
+                client.batches().delivery_feedback(id, Vec::<String>::new()).await.map(drop),
             ),
             ("batch_id", client.batches().tags(id).get().await.map(drop)),
             ("inbound_id", client.inbounds().get(id).await.map(drop)),
             ("group_id", client.groups().get(id).await.map(drop)),
             ("group_id", client.groups().delete(id).await.map(drop)),
             ("group_id", client.groups().members(id).await.map(drop)),
-            (
-                "group_id",
-                client.groups().update(id).name("x").send().await.map(drop),
-            ),
-            (
-                "batch_id",
-                client
-                    .delivery_reports()
-                    .for_batch(id)
-                    .send()
-                    .await
-                    .map(drop),
-            ),
-            (
-                "recipient",
-                client
-                    .delivery_reports()
-                    .for_recipient("b1", id)
-                    .send()
-                    .await
-                    .map(drop),
-            ),
+            ("group_id", client.groups().update(id).name("x").send().await.map(drop)),
+            ("batch_id", client.delivery_reports().for_batch(id).send().await.map(drop)),
+            ("recipient", client.delivery_reports().for_recipient("b1", id).send().await.map(drop)),
         ];
         for (field, result) in results {
             match result {
@@ -155,10 +99,7 @@ async fn dot_segments_as_ids_are_refused_before_sending() {
     }
     assert!(server.requests().is_empty(), "{:?}", server.requests());
     // The plan id goes into every path too.
-    let error = xms::Client::builder()
-        .service_plan("..", TOKEN)
-        .build()
-        .unwrap_err();
+    let error = xms::Client::builder().service_plan("..", TOKEN).build().unwrap_err();
     assert!(matches!(error, Error::Config { .. }), "{error:?}");
 }
 
@@ -217,24 +158,14 @@ async fn oauth_secrets_echoed_by_the_token_endpoint_or_the_api_are_redacted() {
     assert!(matches!(error, Error::TokenEndpoint { .. }), "{error:?}");
     assert!(error.to_string().contains("token endpoint"), "{error}");
     let text = format!("{error} {error:?}");
-    assert!(
-        !text.contains(KEY_SECRET) && !text.contains(&basic),
-        "{text}"
-    );
+    assert!(!text.contains(KEY_SECRET) && !text.contains(&basic), "{text}");
     assert!(api.requests().is_empty());
 
     // The API refuses the access token and echoes it.
     let auth = Server::start().await;
-    auth.respond(200, json!({"access_token": ACCESS, "expires_in": 3600}))
-        .await;
+    auth.respond(200, json!({"access_token": ACCESS, "expires_in": 3600})).await;
     let api = Server::start().await;
-    api.respond_with(
-        401,
-        &[],
-        format!("token {ACCESS} is not valid").into_bytes(),
-        None,
-    )
-    .await;
+    api.respond_with(401, &[], format!("token {ACCESS} is not valid").into_bytes(), None).await;
     let client = xms::Client::builder()
         .project("proj1", "key1", KEY_SECRET)
         .endpoint(api.url())
@@ -255,10 +186,7 @@ async fn a_send_answered_with_an_unknown_batch_type_keeps_the_batch() {
     server
         .respond_with(
             201,
-            &[
-                ("content-type", "application/json"),
-                ("x-request-id", "req-77"),
-            ],
+            &[("content-type", "application/json"), ("x-request-id", "req-77")],
             json!({"id": "b-new", "type": "mt_rcs", "to": ["46701234567"], "card": {}})
                 .to_string()
                 .into_bytes(),
@@ -266,12 +194,7 @@ async fn a_send_answered_with_an_unknown_batch_type_keeps_the_batch() {
         )
         .await;
     let client = server.client();
-    let error = client
-        .batches()
-        .text("1", ["46701234567"], "x")
-        .send()
-        .await
-        .unwrap_err();
+    let error = client.batches().text("1", ["46701234567"], "x").send().await.unwrap_err();
     match &error {
         Error::UnexpectedResponse { response, .. } => {
             assert_eq!(response.status(), 201);
@@ -303,22 +226,13 @@ async fn a_send_answered_with_an_unreadable_body_keeps_status_headers_and_body()
             None,
         )
         .await;
-    let error = server
-        .client()
-        .batches()
-        .text("1", ["2"], "x")
-        .send()
-        .await
-        .unwrap_err();
+    let error = server.client().batches().text("1", ["2"], "x").send().await.unwrap_err();
     assert_eq!(error.status(), Some(201), "{error:?}");
     let response = error.response().unwrap();
     assert_eq!(response.body(), br#"{"id": "b-9", "to": "not a list"}"#);
     assert!(response.headers().contains_key("content-type"));
     let text = error.to_string();
-    assert!(
-        text.contains("created the batch") && text.contains("b-9"),
-        "{text}"
-    );
+    assert!(text.contains("created the batch") && text.contains("b-9"), "{text}");
     assert!(text.contains("`to`"), "the field is named: {text}");
 }
 
@@ -333,13 +247,7 @@ async fn a_delivery_report_of_a_new_channel_is_read() {
                 "statuses": [{"code": 0, "status": "Delivered", "count": 1}]}),
         )
         .await;
-    let report = server
-        .client()
-        .delivery_reports()
-        .for_batch("b1")
-        .send()
-        .await
-        .unwrap();
+    let report = server.client().delivery_reports().for_batch("b1").send().await.unwrap();
     assert_eq!(report.channel, Channel::Other("delivery_report_rcs".into()));
 
     let server = Server::start().await;
@@ -351,17 +259,9 @@ async fn a_delivery_report_of_a_new_channel_is_read() {
                 "at": "2026-02-27T10:15:22Z", "encoding": "RCS"}),
         )
         .await;
-    let report = server
-        .client()
-        .delivery_reports()
-        .for_recipient("b1", "46701234567")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        report.channel,
-        Channel::Other("recipient_delivery_report_rcs".into())
-    );
+    let report =
+        server.client().delivery_reports().for_recipient("b1", "46701234567").send().await.unwrap();
+    assert_eq!(report.channel, Channel::Other("recipient_delivery_report_rcs".into()));
     assert_eq!(report.status.as_str(), "Read_by_user");
     assert_eq!(report.encoding.unwrap().as_str(), "RCS");
 }
@@ -377,26 +277,12 @@ async fn negative_counts_are_refused_naming_the_field() {
                 "statuses": []}),
         )
         .await;
-    let error = server
-        .client()
-        .delivery_reports()
-        .for_batch("b1")
-        .send()
-        .await
-        .unwrap_err();
+    let error = server.client().delivery_reports().for_batch("b1").send().await.unwrap_err();
     let text = error.to_string();
-    assert!(
-        text.contains("total_message_count") && text.contains("-5"),
-        "{text}"
-    );
+    assert!(text.contains("total_message_count") && text.contains("-5"), "{text}");
 
     let server = Server::start().await;
-    server
-        .respond(
-            200,
-            json!({"page": 0, "page_size": -1, "count": 0, "batches": []}),
-        )
-        .await;
+    server.respond(200, json!({"page": 0, "page_size": -1, "count": 0, "batches": []})).await;
     let error = server.client().batches().list().page(0).await.unwrap_err();
     let text = error.to_string();
     assert!(text.contains("page_size") && text.contains("-1"), "{text}");
@@ -423,16 +309,8 @@ async fn negative_counts_are_refused_naming_the_field() {
 #[tokio::test]
 async fn error_bodies_of_every_sinch_shape() {
     let cases = [
-        (
-            403,
-            json!({"code": "unknown_group", "description": "Group x is unknown"}),
-            "Api",
-        ),
-        (
-            400,
-            json!({"code": "syntax_constraint_violation"}),
-            "Unexpected",
-        ),
+        (403, json!({"code": "unknown_group", "description": "Group x is unknown"}), "Api"),
+        (400, json!({"code": "syntax_constraint_violation"}), "Unexpected"),
         (
             400,
             json!({"timestamp": "2026-01-01T00:00:00Z", "status": 400, "error": "Bad Request",
@@ -449,13 +327,7 @@ async fn error_bodies_of_every_sinch_shape() {
     for (status, body, kind) in cases {
         let server = Server::start().await;
         server.respond(status, body.clone()).await;
-        let error = server
-            .client()
-            .batches()
-            .text("1", ["2"], "x")
-            .send()
-            .await
-            .unwrap_err();
+        let error = server.client().batches().text("1", ["2"], "x").send().await.unwrap_err();
         let text = error.to_string();
         match (kind, &error) {
             ("Api", Error::Api { code, text: t, .. }) => {
@@ -483,31 +355,17 @@ async fn errors_without_an_answer_have_no_status() {
         json!({"page": 3, "page_size": 1, "count": 10, "batches": [{"id": "b", "to": ["1"], "body": "x"}]}),
     )])
     .await;
-    let mut items = server
-        .client(xms::RetryPolicy::none())
-        .batches()
-        .list()
-        .items();
+    let mut items = server.client(xms::RetryPolicy::none()).batches().list().items();
     let error = items.try_next().await.unwrap_err();
     assert!(matches!(error, Error::Protocol { .. }), "{error:?}");
     assert_eq!(error.status(), None);
     assert!(error.response().is_none());
     // A not-found keeps the answer too.
     let server = Server::start().await;
-    server
-        .respond_with(
-            404,
-            &[("x-request-id", "r-404")],
-            b"no such batch".to_vec(),
-            None,
-        )
-        .await;
+    server.respond_with(404, &[("x-request-id", "r-404")], b"no such batch".to_vec(), None).await;
     let error = server.client().batches().get("b1").await.unwrap_err();
     let response = error.response().unwrap();
-    assert_eq!(
-        (response.status(), response.request_id()),
-        (404, Some("r-404"))
-    );
+    assert_eq!((response.status(), response.request_id()), (404, Some("r-404")));
 }
 
 // The loose forms XMS, its documentation and the official SDKs use.
@@ -543,24 +401,13 @@ async fn tolerant_readers() {
                 "created_at": "2014-10-02T09:30Z", "send_at": "2014-10-02T09:30:05.5"}),
         )
         .await;
-    let Batch::Text(batch) = server.client().batches().get("b1").await.unwrap() else {
-        panic!()
-    };
+    let Batch::Text(batch) = server.client().batches().get("b1").await.unwrap() else { panic!() };
     assert_eq!(batch.recipients, ["46701234567"]);
     assert_eq!(batch.sender.as_deref(), Some("12345"));
     assert!(!batch.canceled && batch.flash_message);
-    assert_eq!(
-        (batch.max_number_of_message_parts, batch.from_ton),
-        (Some(3), Some(1))
-    );
-    assert_eq!(
-        batch.created_at.unwrap().to_rfc3339(),
-        "2014-10-02T09:30:00+00:00"
-    );
-    assert_eq!(
-        batch.send_at.unwrap().to_rfc3339(),
-        "2014-10-02T09:30:05.500+00:00"
-    );
+    assert_eq!((batch.max_number_of_message_parts, batch.from_ton), (Some(3), Some(1)));
+    assert_eq!(batch.created_at.unwrap().to_rfc3339(), "2014-10-02T09:30:00+00:00");
+    assert_eq!(batch.send_at.unwrap().to_rfc3339(), "2014-10-02T09:30:05.500+00:00");
 
     let server = Server::start().await;
     server
@@ -571,24 +418,13 @@ async fn tolerant_readers() {
                 "statuses": [{"code": "0", "status": "Delivered", "count": "20000"}]}),
         )
         .await;
-    let report = server
-        .client()
-        .delivery_reports()
-        .for_batch("b1")
-        .send()
-        .await
-        .unwrap();
+    let report = server.client().delivery_reports().for_batch("b1").send().await.unwrap();
     assert_eq!(report.total_message_count, 20000);
     assert_eq!(report.statuses[0].code, DeliveryCode(0));
 
     // What is not one of these forms is an error naming the field.
     let server = Server::start().await;
-    server
-        .respond(
-            200,
-            json!({"id": "b1", "to": ["1"], "body": "x", "canceled": "maybe"}),
-        )
-        .await;
+    server.respond(200, json!({"id": "b1", "to": ["1"], "body": "x", "canceled": "maybe"})).await;
     let error = server.client().batches().get("b1").await.unwrap_err();
     assert!(error.to_string().contains("`canceled`"), "{error}");
     let _ = path("");

@@ -20,9 +20,7 @@ async fn get_text_binary_media_and_unknown() {
     let req = server.only_request();
     req.assert_line("GET", &path("/inbounds/i1"), None);
     req.assert_headers(false);
-    let Inbound::Text(mo) = inbound else {
-        panic!("expected text, got {inbound:?}")
-    };
+    let Inbound::Text(mo) = inbound else { panic!("expected text, got {inbound:?}") };
     assert_eq!(
         (mo.sender.as_str(), mo.recipient.as_str(), mo.body.as_str()),
         ("46701234567", "12345", "JOIN")
@@ -41,9 +39,7 @@ async fn get_text_binary_media_and_unknown() {
                    "udh": "050003cc0201", "received_at": "2016-07-19T13:09:02Z", "sent_at": "2016-07-19T13:09:01Z"}),
         )
         .await;
-    let Inbound::Binary(mo) = server.client().inbounds().get("i2").await.unwrap() else {
-        panic!()
-    };
+    let Inbound::Binary(mo) = server.client().inbounds().get("i2").await.unwrap() else { panic!() };
     assert_eq!(mo.udh.as_deref(), Some("050003cc0201"));
     assert!(mo.sent_at.is_some());
 
@@ -59,20 +55,13 @@ async fn get_text_binary_media_and_unknown() {
                    "received_at": "2026-02-28T09:12:02.1Z"}),
         )
         .await;
-    let Inbound::Media(mo) = server.client().inbounds().get("i3").await.unwrap() else {
-        panic!()
-    };
+    let Inbound::Media(mo) = server.client().inbounds().get("i3").await.unwrap() else { panic!() };
     assert_eq!(mo.body.subject.as_deref(), Some("Dinner"));
     assert_eq!(mo.body.media[0].status, MediaUploadStatus::Uploaded);
     assert_eq!(mo.body.media[1].url, None);
 
     let server = Server::start().await;
-    server
-        .respond(
-            200,
-            json!({"type": "mo_rcs", "id": "i4", "from": "1", "to": "2"}),
-        )
-        .await;
+    server.respond(200, json!({"type": "mo_rcs", "id": "i4", "from": "1", "to": "2"})).await;
     let inbound = server.client().inbounds().get("i4").await.unwrap();
     assert_eq!(inbound.inbound_type(), InboundType::Other("mo_rcs".into()));
     assert_eq!((inbound.sender(), inbound.id().as_str()), ("1", "i4"));

@@ -50,10 +50,7 @@ fn client(api: &str, auth: &MockServer) -> xms::Client {
 }
 
 fn batch() -> Step {
-    Step::json(
-        200,
-        json!({"id": "b1", "type": "mt_text", "to": ["1"], "body": "x"}),
-    )
+    Step::json(200, json!({"id": "b1", "type": "mt_text", "to": ["1"], "body": "x"}))
 }
 
 #[tokio::test]
@@ -72,11 +69,7 @@ async fn one_token_for_many_concurrent_calls() {
     for call in calls {
         call.await.unwrap().unwrap();
     }
-    assert_eq!(
-        tokens.calls_async().await,
-        1,
-        "one token fetch shared by all"
-    );
+    assert_eq!(tokens.calls_async().await, 1, "one token fetch shared by all");
     let requests = api.requests();
     assert_eq!(requests.len(), 20);
     for r in &requests {
@@ -119,11 +112,7 @@ async fn an_expired_token_401_is_refreshed_once_and_the_call_repeated() {
     let client = client(&api.url, &auth);
     let result = client.batches().text("1", ["2"], "x").send().await;
     assert!(result.is_ok(), "{result:?}");
-    assert_eq!(
-        tokens.calls_async().await,
-        2,
-        "the first token and one refresh"
-    );
+    assert_eq!(tokens.calls_async().await, 2, "the first token and one refresh");
     assert_eq!(api.requests().len(), 2);
 }
 
@@ -140,21 +129,13 @@ async fn refresh_never_loops() {
         Vec::new(),
     );
     let api = Scripted::start(vec![expired]).await;
-    let error = client(&api.url, &auth)
-        .batches()
-        .get("b1")
-        .await
-        .unwrap_err();
+    let error = client(&api.url, &auth).batches().get("b1").await.unwrap_err();
     assert!(
         matches!(error, Error::Unauthorized { .. }) && error.status() == Some(401),
         "{error:?}"
     );
     assert_eq!(tokens.calls_async().await, 2);
-    assert_eq!(
-        api.requests().len(),
-        2,
-        "one call, one repeat after the refresh, no more"
-    );
+    assert_eq!(api.requests().len(), 2, "one call, one repeat after the refresh, no more");
 }
 
 #[tokio::test]
@@ -162,11 +143,7 @@ async fn a_401_that_does_not_say_expired_is_not_retried() {
     let auth = MockServer::start_async().await;
     let tokens = token_endpoint(&auth, "tok-D", 3600, Duration::ZERO).await;
     let api = Scripted::start(vec![Step::empty(401)]).await;
-    let error = client(&api.url, &auth)
-        .batches()
-        .get("b1")
-        .await
-        .unwrap_err();
+    let error = client(&api.url, &auth).batches().get("b1").await.unwrap_err();
     assert!(matches!(error, Error::Unauthorized { .. }), "{error:?}");
     assert_eq!((tokens.calls_async().await, api.requests().len()), (1, 1));
 }
@@ -176,17 +153,13 @@ async fn refused_credentials_fail_before_any_api_request() {
     let auth = MockServer::start_async().await;
     auth.mock_async(|when, then| {
         when.path("/oauth2/token");
-        then.status(401)
-            .header("content-type", "application/json")
-            .json_body(json!({"error": {"code": 401, "message": "Invalid key", "status": "UNAUTHENTICATED"}}));
+        then.status(401).header("content-type", "application/json").json_body(
+            json!({"error": {"code": 401, "message": "Invalid key", "status": "UNAUTHENTICATED"}}),
+        );
     })
     .await;
     let api = Scripted::start(vec![batch()]).await;
-    let error = client(&api.url, &auth)
-        .batches()
-        .get("b1")
-        .await
-        .unwrap_err();
+    let error = client(&api.url, &auth).batches().get("b1").await.unwrap_err();
     assert!(
         matches!(&error, Error::TokenEndpoint { reason, .. } if reason.contains("Invalid key")),
         "{error:?}"
@@ -208,21 +181,14 @@ async fn a_token_answer_without_a_token_does_not_leak_the_body() {
     })
     .await;
     let api = Scripted::start(vec![batch()]).await;
-    let error = client(&api.url, &auth)
-        .batches()
-        .get("b1")
-        .await
-        .unwrap_err();
+    let error = client(&api.url, &auth).batches().get("b1").await.unwrap_err();
     assert!(matches!(error, Error::TokenEndpoint { .. }), "{error:?}");
     assert!(!format!("{error:?}{error}").contains("leaked-token-value"));
 }
 
 #[test]
 fn project_credentials_pick_the_project_host_and_refuse_other_regions() {
-    let us = xms::Client::builder()
-        .project(PROJECT, KEY_ID, KEY_SECRET)
-        .build()
-        .unwrap();
+    let us = xms::Client::builder().project(PROJECT, KEY_ID, KEY_SECRET).build().unwrap();
     assert_eq!(us.endpoint(), "https://zt.us.sms.api.sinch.com");
     let eu = xms::Client::builder()
         .project(PROJECT, KEY_ID, KEY_SECRET)
@@ -249,8 +215,5 @@ fn project_credentials_pick_the_project_host_and_refuse_other_regions() {
         .region(Region::Au)
         .build()
         .unwrap();
-    assert_eq!(
-        (both.endpoint(), both.service_plan_id()),
-        ("https://au.sms.api.sinch.com", "plan")
-    );
+    assert_eq!((both.endpoint(), both.service_plan_id()), ("https://au.sms.api.sinch.com", "plan"));
 }

@@ -22,9 +22,8 @@ struct Listing {
 impl Listing {
     async fn batches(total: usize, size: usize) -> Listing {
         Self::with(total, size, |page| {
-            let items: Vec<Value> = (page * size..((page + 1) * size).min(total))
-                .map(text_batch)
-                .collect();
+            let items: Vec<Value> =
+                (page * size..((page + 1) * size).min(total)).map(text_batch).collect();
             json!({"page": page, "page_size": items.len(), "count": total, "batches": items})
         })
         .await
@@ -49,22 +48,18 @@ impl Listing {
                     when.method("GET")
                         .path(format!("/xms/v1/{PLAN}/batches"))
                         .query_param("page", page.to_string());
-                    then.status(200)
-                        .header("content-type", "application/json")
-                        .json_body(body);
+                    then.status(200).header("content-type", "application/json").json_body(body);
                 })
                 .await;
             mocks.push(mock);
         }
         let beyond = server
             .mock_async(move |when, then| {
-                when.method("GET")
-                    .path(format!("/xms/v1/{PLAN}/batches"))
-                    .is_true(move |req| {
-                        req.query_params()
-                            .iter()
-                            .any(|(k, v)| k == "page" && v.parse::<usize>().unwrap_or(0) >= count)
-                    });
+                when.method("GET").path(format!("/xms/v1/{PLAN}/batches")).is_true(move |req| {
+                    req.query_params()
+                        .iter()
+                        .any(|(k, v)| k == "page" && v.parse::<usize>().unwrap_or(0) >= count)
+                });
                 then.status(200)
                     .header("content-type", "application/json")
                     .json_body(json!({"page": 0, "page_size": 0, "count": 0, "batches": []}));
@@ -102,38 +97,15 @@ fn ids(batches: &[Batch]) -> Vec<String> {
 #[tokio::test]
 async fn exact_requests_when_the_total_is_a_multiple_of_the_page_size() {
     let listing = Listing::batches(10, 5).await;
-    let items = listing
-        .client()
-        .batches()
-        .list()
-        .page_size(5)
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(
-        ids(&items),
-        (0..10).map(|i| format!("b{i:05}")).collect::<Vec<_>>()
-    );
-    assert_eq!(
-        listing.calls().await,
-        [1, 1, 0],
-        "two pages, and no trailing empty page"
-    );
+    let items = listing.client().batches().list().page_size(5).items().try_collect().await.unwrap();
+    assert_eq!(ids(&items), (0..10).map(|i| format!("b{i:05}")).collect::<Vec<_>>());
+    assert_eq!(listing.calls().await, [1, 1, 0], "two pages, and no trailing empty page");
 }
 
 #[tokio::test]
 async fn exact_requests_when_the_total_is_not_a_multiple() {
     let listing = Listing::batches(11, 5).await;
-    let items = listing
-        .client()
-        .batches()
-        .list()
-        .page_size(5)
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
+    let items = listing.client().batches().list().page_size(5).items().try_collect().await.unwrap();
     assert_eq!(items.len(), 11);
     assert_eq!(listing.calls().await, [1, 1, 1, 0]);
 }
@@ -169,21 +141,11 @@ async fn a_count_that_changes_between_pages_is_followed() {
     // 12 batches, but page 0 still says there are 10.
     let listing = Listing::with(12, 5, |page| {
         let count = if page == 0 { 10 } else { 12 };
-        let items: Vec<Value> = (page * 5..((page + 1) * 5).min(12))
-            .map(text_batch)
-            .collect();
+        let items: Vec<Value> = (page * 5..((page + 1) * 5).min(12)).map(text_batch).collect();
         json!({"page": page, "page_size": items.len(), "count": count, "batches": items})
     })
     .await;
-    let items = listing
-        .client()
-        .batches()
-        .list()
-        .page_size(5)
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
+    let items = listing.client().batches().list().page_size(5).items().try_collect().await.unwrap();
     assert_eq!(items.len(), 12);
     assert_eq!(listing.calls().await, [1, 1, 1, 0]);
 
@@ -194,15 +156,7 @@ async fn a_count_that_changes_between_pages_is_followed() {
         json!({"page": page, "page_size": 5, "count": count, "batches": items})
     })
     .await;
-    let items = listing
-        .client()
-        .batches()
-        .list()
-        .page_size(5)
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
+    let items = listing.client().batches().list().page_size(5).items().try_collect().await.unwrap();
     assert_eq!(items.len(), 10);
     assert_eq!(listing.calls().await, [1, 1, 0, 0]);
 }
@@ -233,12 +187,7 @@ async fn a_server_that_repeats_a_page_is_stopped() {
     let mut pages = listing.client().batches().list().page_size(5).pages();
     pages.try_next().await.unwrap().unwrap();
     let error = pages.try_next().await.unwrap_err();
-    assert!(
-        error
-            .to_string()
-            .contains("asked for page 1, XMS answered with page 0"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("asked for page 1, XMS answered with page 0"), "{error}");
     assert!(pages.next().await.is_none());
     assert_eq!(listing.total_calls().await, 2);
 }
@@ -249,8 +198,7 @@ async fn an_error_on_page_3_of_5_is_yielded_once_after_pages_1_and_2() {
     for page in 0..5usize {
         server
             .mock_async(|when, then| {
-                when.path(format!("/xms/v1/{PLAN}/batches"))
-                    .query_param("page", page.to_string());
+                when.path(format!("/xms/v1/{PLAN}/batches")).query_param("page", page.to_string());
                 if page == 2 {
                     then.status(500).body("boom");
                 } else {
@@ -299,28 +247,15 @@ async fn start_from_page_n() {
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(
-        ids(&items),
-        (10..20).map(|i| format!("b{i:05}")).collect::<Vec<_>>()
-    );
+    assert_eq!(ids(&items), (10..20).map(|i| format!("b{i:05}")).collect::<Vec<_>>());
     assert_eq!(listing.calls().await, [0, 0, 1, 1, 0]);
 }
 
 #[tokio::test]
 async fn one_page_by_number() {
     let listing = Listing::batches(20, 5).await;
-    let page = listing
-        .client()
-        .batches()
-        .list()
-        .page_size(5)
-        .page(3)
-        .await
-        .unwrap();
-    assert_eq!(
-        (page.page, page.page_size, page.count, page.len()),
-        (3, 5, 20, 5)
-    );
+    let page = listing.client().batches().list().page_size(5).page(3).await.unwrap();
+    assert_eq!((page.page, page.page_size, page.count, page.len()), (3, 5, 20, 5));
     assert_eq!(listing.calls().await, [0, 0, 0, 1, 0]);
 }
 
@@ -337,22 +272,13 @@ async fn read_ahead_gives_the_same_items_with_no_request_past_the_count() {
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(
-        ids(&items),
-        (0..23).map(|i| format!("b{i:05}")).collect::<Vec<_>>()
-    );
+    assert_eq!(ids(&items), (0..23).map(|i| format!("b{i:05}")).collect::<Vec<_>>());
     assert_eq!(listing.calls().await, [1, 1, 1, 1, 1, 0]);
 
     // Reading ahead fetches page 1 as soon as page 0 is in, even if the
     // caller stops there.
     let listing = Listing::batches(23, 5).await;
-    let mut pages = listing
-        .client()
-        .batches()
-        .list()
-        .page_size(5)
-        .read_ahead(true)
-        .pages();
+    let mut pages = listing.client().batches().list().page_size(5).read_ahead(true).pages();
     pages.try_next().await.unwrap().unwrap();
     // The prefetch runs on its own task: wait for it (bounded), then check
     // that it stopped at one page ahead.
@@ -368,9 +294,8 @@ async fn read_ahead_gives_the_same_items_with_no_request_past_the_count() {
 async fn the_streams_are_futures_streams() {
     let listing = Listing::batches(7, 3).await;
     let stream = listing.client().batches().list().page_size(3).pages();
-    let pages: Vec<xms::Page<Batch>> = futures_util::TryStreamExt::try_collect(stream)
-        .await
-        .unwrap();
+    let pages: Vec<xms::Page<Batch>> =
+        futures_util::TryStreamExt::try_collect(stream).await.unwrap();
     assert_eq!(pages.iter().map(|p| p.len()).collect::<Vec<_>>(), [3, 3, 1]);
 }
 
@@ -379,45 +304,21 @@ fn blocking_iterators() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let listing = runtime.block_on(Listing::batches(11, 5));
     let client = xms::blocking::Client::from(listing.client());
-    let pages: Vec<_> = client
-        .batches()
-        .list()
-        .page_size(5)
-        .pages()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert_eq!(
-        pages
-            .iter()
-            .map(|p: &xms::Page<Batch>| p.len())
-            .collect::<Vec<_>>(),
-        [5, 5, 1]
-    );
+    let pages: Vec<_> =
+        client.batches().list().page_size(5).pages().collect::<Result<_, _>>().unwrap();
+    assert_eq!(pages.iter().map(|p: &xms::Page<Batch>| p.len()).collect::<Vec<_>>(), [5, 5, 1]);
     let mut items = client.batches().list().page_size(5).start_page(1).items();
     assert_eq!(items.next().unwrap().unwrap().id(), "b00005");
     assert_eq!(items.count(), 5);
-    assert_eq!(
-        runtime.block_on(listing.calls()),
-        [1, 2, 2, 0],
-        "0-2 once, then 1-2 again"
-    );
+    assert_eq!(runtime.block_on(listing.calls()), [1, 2, 2, 0], "0-2 once, then 1-2 again");
 }
 
 #[tokio::test]
 async fn batch_filters_in_the_query_string() {
     let server = Server::start().await;
-    server
-        .respond(
-            200,
-            json!({"page": 0, "page_size": 0, "count": 0, "batches": []}),
-        )
-        .await;
-    let start = chrono::DateTime::parse_from_rfc3339("2026-02-01T00:00:00Z")
-        .unwrap()
-        .to_utc();
-    let end = chrono::DateTime::parse_from_rfc3339("2026-02-02T12:30:00Z")
-        .unwrap()
-        .to_utc();
+    server.respond(200, json!({"page": 0, "page_size": 0, "count": 0, "batches": []})).await;
+    let start = chrono::DateTime::parse_from_rfc3339("2026-02-01T00:00:00Z").unwrap().to_utc();
+    let end = chrono::DateTime::parse_from_rfc3339("2026-02-02T12:30:00Z").unwrap().to_utc();
     let page = server
         .client()
         .batches()
@@ -447,12 +348,7 @@ async fn batch_filters_in_the_query_string() {
 #[tokio::test]
 async fn inbound_and_group_filters_in_the_query_string() {
     let server = Server::start().await;
-    server
-        .respond(
-            200,
-            json!({"page": 0, "page_size": 0, "count": 0, "inbounds": []}),
-        )
-        .await;
+    server.respond(200, json!({"page": 0, "page_size": 0, "count": 0, "inbounds": []})).await;
     server
         .client()
         .inbounds()
@@ -471,27 +367,10 @@ async fn inbound_and_group_filters_in_the_query_string() {
     req.assert_headers(false);
 
     let server = Server::start().await;
-    server
-        .respond(
-            200,
-            json!({"page": 1, "page_size": 0, "count": 0, "groups": []}),
-        )
-        .await;
-    server
-        .client()
-        .groups()
-        .list()
-        .tags(["vip"])
-        .page_size(10)
-        .page(1)
-        .await
-        .unwrap();
+    server.respond(200, json!({"page": 1, "page_size": 0, "count": 0, "groups": []})).await;
+    server.client().groups().list().tags(["vip"]).page_size(10).page(1).await.unwrap();
     let req = server.only_request();
-    req.assert_line(
-        "GET",
-        &path("/groups"),
-        Some("page=1&page_size=10&tags=vip"),
-    );
+    req.assert_line("GET", &path("/groups"), Some("page=1&page_size=10&tags=vip"));
     req.assert_headers(false);
 }
 
@@ -501,28 +380,9 @@ async fn a_filter_value_with_a_comma_is_refused_before_sending() {
     server.respond(200, json!({})).await;
     let client = server.client();
     for error in [
-        client
-            .batches()
-            .list()
-            .senders(["1,2"])
-            .page(0)
-            .await
-            .unwrap_err(),
-        client
-            .inbounds()
-            .list()
-            .recipients(["1,2"])
-            .items()
-            .try_next()
-            .await
-            .unwrap_err(),
-        client
-            .groups()
-            .list()
-            .tags(["a,b"])
-            .page(0)
-            .await
-            .unwrap_err(),
+        client.batches().list().senders(["1,2"]).page(0).await.unwrap_err(),
+        client.inbounds().list().recipients(["1,2"]).items().try_next().await.unwrap_err(),
+        client.groups().list().tags(["a,b"]).page(0).await.unwrap_err(),
     ] {
         assert!(
             matches!(&error, Error::InvalidRequest { rule, .. } if rule.contains("comma")),
@@ -546,22 +406,10 @@ async fn mixed_types_in_one_page() {
             ]}),
         )
         .await;
-    let items = server
-        .client()
-        .batches()
-        .list()
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
+    let items = server.client().batches().list().items().try_collect().await.unwrap();
     assert!(matches!(
         items.as_slice(),
-        [
-            Batch::Text(_),
-            Batch::Binary(_),
-            Batch::Media(_),
-            Batch::Other(_)
-        ]
+        [Batch::Text(_), Batch::Binary(_), Batch::Media(_), Batch::Other(_)]
     ));
 
     let server = Server::start().await;
@@ -575,18 +423,8 @@ async fn mixed_types_in_one_page() {
             ]}),
         )
         .await;
-    let items = server
-        .client()
-        .inbounds()
-        .list()
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
-    assert!(matches!(
-        items.as_slice(),
-        [Inbound::Text(_), Inbound::Binary(_), Inbound::Media(_)]
-    ));
+    let items = server.client().inbounds().list().items().try_collect().await.unwrap();
+    assert!(matches!(items.as_slice(), [Inbound::Text(_), Inbound::Binary(_), Inbound::Media(_)]));
 
     let server = Server::start().await;
     server
@@ -598,14 +436,7 @@ async fn mixed_types_in_one_page() {
             ]}),
         )
         .await;
-    let items = server
-        .client()
-        .delivery_reports()
-        .list()
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
+    let items = server.client().delivery_reports().list().items().try_collect().await.unwrap();
     assert_eq!(
         items.iter().map(|r| r.channel.clone()).collect::<Vec<_>>(),
         [xms::Channel::Sms, xms::Channel::Mms]

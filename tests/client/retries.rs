@@ -6,21 +6,13 @@ use xms::Error;
 use crate::support::{Scripted, Step, fast_retries};
 
 fn batch() -> Step {
-    Step::json(
-        200,
-        json!({"id": "b1", "type": "mt_text", "to": ["1"], "body": "x"}),
-    )
+    Step::json(200, json!({"id": "b1", "type": "mt_text", "to": ["1"], "body": "x"}))
 }
 
 #[tokio::test]
 async fn a_get_is_retried_on_server_errors_until_it_succeeds() {
     let server = Scripted::start(vec![Step::empty(503), Step::empty(502), batch()]).await;
-    let batch = server
-        .client(fast_retries(2))
-        .batches()
-        .get("b1")
-        .await
-        .unwrap();
+    let batch = server.client(fast_retries(2)).batches().get("b1").await.unwrap();
     assert_eq!(batch.id(), "b1");
     assert_eq!(server.requests().len(), 3);
 }
@@ -28,12 +20,7 @@ async fn a_get_is_retried_on_server_errors_until_it_succeeds() {
 #[tokio::test]
 async fn retries_stop_at_the_limit() {
     let server = Scripted::start(vec![Step::empty(503)]).await;
-    let error = server
-        .client(fast_retries(2))
-        .batches()
-        .get("b1")
-        .await
-        .unwrap_err();
+    let error = server.client(fast_retries(2)).batches().get("b1").await.unwrap_err();
     assert!(
         matches!(error, Error::UnexpectedResponse { .. }) && error.status() == Some(503),
         "{error:?}"
@@ -44,13 +31,8 @@ async fn retries_stop_at_the_limit() {
 #[tokio::test]
 async fn a_send_is_never_retried_on_a_server_error_or_dropped_connection() {
     let server = Scripted::start(vec![Step::empty(503), batch()]).await;
-    let error = server
-        .client(fast_retries(3))
-        .batches()
-        .text("1", ["2"], "x")
-        .send()
-        .await
-        .unwrap_err();
+    let error =
+        server.client(fast_retries(3)).batches().text("1", ["2"], "x").send().await.unwrap_err();
     assert!(
         matches!(error, Error::UnexpectedResponse { .. }) && error.status() == Some(503),
         "{error:?}"
@@ -58,13 +40,8 @@ async fn a_send_is_never_retried_on_a_server_error_or_dropped_connection() {
     assert_eq!(server.requests().len(), 1);
 
     let server = Scripted::start(vec![Step::Hang, batch()]).await;
-    let error = server
-        .client(fast_retries(3))
-        .batches()
-        .text("1", ["2"], "x")
-        .send()
-        .await
-        .unwrap_err();
+    let error =
+        server.client(fast_retries(3)).batches().text("1", ["2"], "x").send().await.unwrap_err();
     assert!(matches!(error, Error::Transport { .. }), "{error:?}");
     assert_eq!(server.requests().len(), 1);
 }
@@ -73,11 +50,7 @@ async fn a_send_is_never_retried_on_a_server_error_or_dropped_connection() {
 async fn a_get_is_retried_after_a_dropped_connection() {
     let server = Scripted::start(vec![Step::Hang, batch()]).await;
     let result = server.client(fast_retries(1)).batches().get("b1").await;
-    assert!(
-        result.is_ok(),
-        "{result:?} after {} requests",
-        server.requests().len()
-    );
+    assert!(result.is_ok(), "{result:?} after {} requests", server.requests().len());
     assert_eq!(server.requests().len(), 2);
 }
 
@@ -86,46 +59,24 @@ async fn a_rate_limited_send_is_retried_because_it_was_not_processed() {
     let limited = Step::Reply(429, vec![("retry-after", "0".into())], Vec::new());
     let server = Scripted::start(vec![
         limited,
-        Step::json(
-            201,
-            json!({"id": "b1", "type": "mt_text", "to": ["2"], "body": "x"}),
-        ),
+        Step::json(201, json!({"id": "b1", "type": "mt_text", "to": ["2"], "body": "x"})),
     ])
     .await;
-    let batch = server
-        .client(fast_retries(2))
-        .batches()
-        .text("1", ["2"], "x")
-        .send()
-        .await
-        .unwrap();
+    let batch =
+        server.client(fast_retries(2)).batches().text("1", ["2"], "x").send().await.unwrap();
     assert_eq!(batch.id, "b1");
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
-    assert_eq!(
-        requests[0].body, requests[1].body,
-        "the same body is sent again"
-    );
+    assert_eq!(requests[0].body, requests[1].body, "the same body is sent again");
 }
 
 #[tokio::test]
 async fn a_long_retry_after_is_handed_to_the_caller() {
-    let server = Scripted::start(vec![Step::Reply(
-        429,
-        vec![("retry-after", "3600".into())],
-        Vec::new(),
-    )])
-    .await;
-    let error = server
-        .client(fast_retries(5))
-        .batches()
-        .get("b1")
-        .await
-        .unwrap_err();
-    assert_eq!(
-        error.retry_after(),
-        Some(std::time::Duration::from_secs(3600))
-    );
+    let server =
+        Scripted::start(vec![Step::Reply(429, vec![("retry-after", "3600".into())], Vec::new())])
+            .await;
+    let error = server.client(fast_retries(5)).batches().get("b1").await.unwrap_err();
+    assert_eq!(error.retry_after(), Some(std::time::Duration::from_secs(3600)));
     assert_eq!(server.requests().len(), 1);
 }
 
@@ -136,15 +87,7 @@ async fn client_errors_are_not_retried() {
         json!({"code": "syntax_constraint_violation", "text": "no"}),
     )])
     .await;
-    let error = server
-        .client(fast_retries(3))
-        .batches()
-        .get("b1")
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(error, Error::Api { .. }) && error.status() == Some(400),
-        "{error:?}"
-    );
+    let error = server.client(fast_retries(3)).batches().get("b1").await.unwrap_err();
+    assert!(matches!(error, Error::Api { .. }) && error.status() == Some(400), "{error:?}");
     assert_eq!(server.requests().len(), 1);
 }

@@ -24,29 +24,19 @@ pub struct Seen {
 
 impl Seen {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "request body is not JSON ({e}): {:?}",
-                String::from_utf8_lossy(&self.body)
-            )
+            panic!("request body is not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body))
         })
     }
 
     /// The method, path and query, exactly.
     pub fn assert_line(&self, method: &str, path: &str, query: Option<&str>) {
         assert_eq!(
-            (
-                self.method.as_str(),
-                self.path.as_str(),
-                self.query.as_deref()
-            ),
+            (self.method.as_str(), self.path.as_str(), self.query.as_deref()),
             (method, path, query),
             "request line"
         );
@@ -54,10 +44,7 @@ impl Seen {
 
     /// The headers every request of the service plan client carries.
     pub fn assert_headers(&self, with_body: bool) {
-        assert_eq!(
-            self.header("authorization"),
-            Some(format!("Bearer {TOKEN}").as_str())
-        );
+        assert_eq!(self.header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
         assert_eq!(self.header("accept"), Some("application/json"));
         assert_eq!(
             self.header("user-agent"),
@@ -87,10 +74,7 @@ pub struct Server {
 
 impl Server {
     pub async fn start() -> Self {
-        Server {
-            mock: MockServer::start_async().await,
-            seen: Arc::default(),
-        }
+        Server { mock: MockServer::start_async().await, seen: Arc::default() }
     }
 
     /// Answer every request with `status` and this JSON body.
@@ -114,10 +98,8 @@ impl Server {
         delay: Option<Duration>,
     ) -> Mock<'_> {
         let seen = self.seen.clone();
-        let headers: Vec<(String, String)> = headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let headers: Vec<(String, String)> =
+            headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         self.mock
             .mock_async(move |when, then| {
                 when.is_true(move |req| {
@@ -268,13 +250,7 @@ impl Scripted {
                     let body = buf[head_end..].to_vec();
                     let index = {
                         let mut seen = record.lock().unwrap();
-                        seen.push(Seen {
-                            method,
-                            path,
-                            query,
-                            headers,
-                            body,
-                        });
+                        seen.push(Seen { method, path, query, headers, body });
                         seen.len() - 1
                     };
                     let step = steps[index.min(steps.len() - 1)].clone();

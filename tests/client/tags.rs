@@ -9,11 +9,7 @@ async fn batch_and_group_tags() {
     for (owner, id) in [("batches", "b1"), ("groups", "g1")] {
         let tags = |server: &Server| {
             let client = server.client();
-            if owner == "batches" {
-                client.batches().tags(id)
-            } else {
-                client.groups().tags(id)
-            }
+            if owner == "batches" { client.batches().tags(id) } else { client.groups().tags(id) }
         };
 
         let server = Server::start().await;
@@ -33,10 +29,7 @@ async fn batch_and_group_tags() {
 
         let server = Server::start().await;
         server.respond(200, json!({"tags": ["a", "vip"]})).await;
-        assert_eq!(
-            tags(&server).update(["vip"], ["b"]).await.unwrap(),
-            ["a", "vip"]
-        );
+        assert_eq!(tags(&server).update(["vip"], ["b"]).await.unwrap(), ["a", "vip"]);
         let req = server.only_request();
         req.assert_line("POST", &path(&format!("/{owner}/{id}/tags")), None);
         assert_eq!(req.json(), json!({"add": ["vip"], "remove": ["b"]}));

@@ -21,10 +21,7 @@ pub struct Example {
 pub fn examples(spec_yaml: &str) -> Result<Vec<Example>, String> {
     let raw: Value = serde_yaml::from_str(spec_yaml).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
-    if let Some(schemas) = raw
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-    {
+    if let Some(schemas) = raw.pointer("/components/schemas").and_then(Value::as_object) {
         for (name, schema) in schemas {
             if let Some(example) = schema.get("example") {
                 out.push(Example {
@@ -35,11 +32,7 @@ pub fn examples(spec_yaml: &str) -> Result<Vec<Example>, String> {
             }
         }
     }
-    let paths = raw
-        .get("paths")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let paths = raw.get("paths").and_then(Value::as_object).cloned().unwrap_or_default();
     for item in paths.values() {
         let Some(item) = item.as_object() else {
             continue;

@@ -31,10 +31,7 @@ pub const PUBLIC_API_SNAPSHOT: &str = "tests/snapshots/codegen__public_api.snap"
 
 /// The content of an insta snapshot file, without its header.
 pub fn snapshot_body(file: &str) -> &str {
-    match file
-        .strip_prefix("---\n")
-        .and_then(|rest| rest.split_once("\n---\n"))
-    {
+    match file.strip_prefix("---\n").and_then(|rest| rest.split_once("\n---\n")) {
         Some((_, body)) => body,
         None => file,
     }

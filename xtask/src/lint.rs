@@ -45,11 +45,7 @@ pub fn lint(yaml: &str) -> Vec<Problem> {
     let spec: OpenAPI = match generator::parse(yaml) {
         Ok(s) => s,
         Err(e) => {
-            return vec![Problem {
-                at: "document".into(),
-                rule: "parses",
-                detail: e,
-            }];
+            return vec![Problem { at: "document".into(), rule: "parses", detail: e }];
         }
     };
     if !spec.openapi.starts_with("3.0.") {
@@ -74,11 +70,7 @@ fn push(
     rule: &'static str,
     detail: impl Into<String>,
 ) {
-    problems.push(Problem {
-        at: at.into(),
-        rule,
-        detail: detail.into(),
-    });
+    problems.push(Problem { at: at.into(), rule, detail: detail.into() });
 }
 
 /// Every `$ref` points at something in this document.
@@ -118,37 +110,22 @@ fn operations(spec: &OpenAPI, problems: &mut Vec<Problem>) {
     let declared_tags: BTreeSet<&str> = spec.tags.iter().map(|t| t.name.as_str()).collect();
     let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
     for (path, method, op) in generator::operations(spec) {
-        let at = op
-            .operation_id
-            .clone()
-            .unwrap_or_else(|| format!("{} {path}", method.to_uppercase()));
+        let at =
+            op.operation_id.clone().unwrap_or_else(|| format!("{} {path}", method.to_uppercase()));
         match op.operation_id.as_deref() {
-            None => push(
-                problems,
-                &at,
-                "operationId",
-                "the operation has no operationId",
-            ),
+            None => push(problems, &at, "operationId", "the operation has no operationId"),
             Some(id) => {
                 *ids.entry(id).or_default() += 1;
                 if !is_pascal_case(id) {
-                    push(
-                        problems,
-                        &at,
-                        "operationId",
-                        format!("{id} is not PascalCase"),
-                    );
+                    push(problems, &at, "operationId", format!("{id} is not PascalCase"));
                 }
             }
         }
         match op.tags.as_slice() {
             [] => push(problems, &at, "one tag", "the operation has no tag"),
-            [tag] if !declared_tags.contains(tag.as_str()) => push(
-                problems,
-                &at,
-                "one tag",
-                format!("tag {tag} is not declared under `tags`"),
-            ),
+            [tag] if !declared_tags.contains(tag.as_str()) => {
+                push(problems, &at, "one tag", format!("tag {tag} is not declared under `tags`"))
+            }
             [_] => {}
             more => push(problems, &at, "one tag", format!("{} tags", more.len())),
         }
@@ -162,12 +139,7 @@ fn operations(spec: &OpenAPI, problems: &mut Vec<Problem>) {
             if let Some(body) = body {
                 let types: Vec<&String> = body.content.keys().collect();
                 if types != ["application/json"] {
-                    push(
-                        problems,
-                        &at,
-                        "JSON bodies",
-                        format!("request media types {types:?}"),
-                    );
+                    push(problems, &at, "JSON bodies", format!("request media types {types:?}"));
                 }
             }
         }
@@ -175,12 +147,7 @@ fn operations(spec: &OpenAPI, problems: &mut Vec<Problem>) {
     }
     for (id, count) in ids {
         if count > 1 {
-            push(
-                problems,
-                id,
-                "operationId",
-                format!("used by {count} operations"),
-            );
+            push(problems, id, "operationId", format!("used by {count} operations"));
         }
     }
 }
@@ -208,12 +175,7 @@ fn path_parameters(
         .collect();
     for var in path.split('{').skip(1).filter_map(|s| s.split('}').next()) {
         if !declared.contains(var) {
-            push(
-                problems,
-                at,
-                "path parameters",
-                format!("{{{var}}} has no parameter"),
-            );
+            push(problems, at, "path parameters", format!("{{{var}}} has no parameter"));
         }
     }
 }
@@ -241,10 +203,7 @@ fn query_parameters(
         if let openapiv3::Parameter::Query { parameter_data, .. } = p
             && let openapiv3::ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) =
                 &parameter_data.format
-            && matches!(
-                schema.schema_kind,
-                openapiv3::SchemaKind::Type(openapiv3::Type::Array(_))
-            )
+            && matches!(schema.schema_kind, openapiv3::SchemaKind::Type(openapiv3::Type::Array(_)))
         {
             push(
                 problems,
@@ -346,10 +305,7 @@ fn response_schemas_unconstrained(spec: &OpenAPI, raw: &Value, problems: &mut Ve
         }
     }
     // Schemas no operation returns but the API sends anyway (callbacks).
-    if let Some(schemas) = raw
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-    {
+    if let Some(schemas) = raw.pointer("/components/schemas").and_then(Value::as_object) {
         for name in ["DeliveryReportCallback", "Inbound"] {
             if let Some(schema) = schemas.get(name) {
                 walk_response(

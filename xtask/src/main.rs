@@ -60,10 +60,7 @@ fn regen(check: bool, since: Option<&str>) -> ExitCode {
         }
         return ExitCode::FAILURE;
     }
-    println!(
-        "spec: {} operations, house rules kept",
-        count_operations(&spec_text)
-    );
+    println!("spec: {} operations, house rules kept", count_operations(&spec_text));
 
     // 2. The generator must take it (build.rs would panic otherwise).
     let spec = match generator::parse(&spec_text) {
@@ -95,10 +92,8 @@ fn regen(check: bool, since: Option<&str>) -> ExitCode {
         Err(e) => return fail(&format!("cannot run cargo test: {e}")),
     };
 
-    let new_pending: Vec<PathBuf> = pending_snapshots(&root)
-        .into_iter()
-        .filter(|p| !pending_before.contains(p))
-        .collect();
+    let new_pending: Vec<PathBuf> =
+        pending_snapshots(&root).into_iter().filter(|p| !pending_before.contains(p)).collect();
     let current = |path: &str| {
         let pending = root.join(format!("{path}.new"));
         match fs::read_to_string(&pending) {
@@ -108,10 +103,7 @@ fn regen(check: bool, since: Option<&str>) -> ExitCode {
     };
     let after_surface = current(SURFACE_SNAPSHOT);
     let after_api = current(PUBLIC_API_SNAPSHOT);
-    let changes = surface::summarize(
-        snapshot_body(&before_surface),
-        snapshot_body(&after_surface),
-    );
+    let changes = surface::summarize(snapshot_body(&before_surface), snapshot_body(&after_surface));
     let api_changes = public_api::summarize(snapshot_body(&before_api), snapshot_body(&after_api));
     if let Some(rev) = since {
         println!("changes since {rev}:");
@@ -178,9 +170,7 @@ fn git_show(root: &Path, rev: &str, path: &str) -> String {
 }
 
 fn count_operations(spec_text: &str) -> usize {
-    generator::parse(spec_text)
-        .map(|s| generator::operations(&s).len())
-        .unwrap_or(0)
+    generator::parse(spec_text).map(|s| generator::operations(&s).len()).unwrap_or(0)
 }
 
 fn pending_snapshots(root: &Path) -> BTreeSet<PathBuf> {

@@ -49,10 +49,7 @@ pub fn render(src_dir: &Path) -> Result<String, String> {
         for item in &parsed.items {
             if let Item::Impl(i) = item
                 && let syn::Type::Path(p) = &*i.self_ty
-                && p.path
-                    .segments
-                    .last()
-                    .is_some_and(|s| private.contains(&s.ident.to_string()))
+                && p.path.segments.last().is_some_and(|s| private.contains(&s.ident.to_string()))
             {
                 continue;
             }
@@ -61,11 +58,7 @@ pub fn render(src_dir: &Path) -> Result<String, String> {
         if lines.is_empty() {
             continue;
         }
-        let name = file
-            .strip_prefix(src_dir)
-            .unwrap_or(file)
-            .display()
-            .to_string();
+        let name = file.strip_prefix(src_dir).unwrap_or(file).display().to_string();
         let _ = writeln!(out, "# src/{}", name.replace('\\', "/"));
         for line in lines {
             let _ = writeln!(out, "{line}");
@@ -140,11 +133,7 @@ fn text(tokens: impl ToTokens) -> String {
     if let Ok(generics) = syn::parse2::<syn::Generics>(tokens.clone())
         && !tokens.is_empty()
     {
-        return strip(
-            &unparse(quote::quote!(impl #generics __X {})),
-            "impl",
-            " __X {}",
-        );
+        return strip(&unparse(quote::quote!(impl #generics __X {})), "impl", " __X {}");
     }
     one_line(&tokens.to_string())
 }
@@ -208,13 +197,7 @@ fn item_lines(item: &Item, out: &mut Vec<String>) {
                 Fields::Unnamed(unnamed) => unnamed
                     .unnamed
                     .iter()
-                    .map(|f| {
-                        if is_pub(&f.vis) {
-                            text(&f.ty)
-                        } else {
-                            "_".into()
-                        }
-                    })
+                    .map(|f| if is_pub(&f.vis) { text(&f.ty) } else { "_".into() })
                     .collect(),
                 Fields::Unit => Vec::new(),
             };
@@ -254,16 +237,9 @@ fn item_lines(item: &Item, out: &mut Vec<String>) {
                 String::new()
             } else {
                 let bounds = &t.supertraits;
-                format!(
-                    ": {}",
-                    inside(quote::quote!(trait __X: #bounds {}), "trait __X:", " {}")
-                )
+                format!(": {}", inside(quote::quote!(trait __X: #bounds {}), "trait __X:", " {}"))
             };
-            out.push(format!(
-                "pub trait {}{}{supertraits}",
-                t.ident,
-                text(&t.generics)
-            ));
+            out.push(format!("pub trait {}{}{supertraits}", t.ident, text(&t.generics)));
             for member in &t.items {
                 match member {
                     syn::TraitItem::Fn(f) if !hidden(&f.attrs) => {
@@ -281,12 +257,9 @@ fn item_lines(item: &Item, out: &mut Vec<String>) {
         Item::Const(c) if is_pub(&c.vis) => {
             out.push(format!("pub const {}: {}", c.ident, text(&c.ty)))
         }
-        Item::Type(t) if is_pub(&t.vis) => out.push(format!(
-            "pub type {}{} = {}",
-            t.ident,
-            text(&t.generics),
-            text(&t.ty)
-        )),
+        Item::Type(t) if is_pub(&t.vis) => {
+            out.push(format!("pub type {}{} = {}", t.ident, text(&t.generics), text(&t.ty)))
+        }
         Item::Use(u) if is_pub(&u.vis) => {
             let tree = &u.tree;
             out.push(inside(quote::quote!(pub use #tree;), "", ";"));
@@ -300,6 +273,12 @@ fn item_lines(item: &Item, out: &mut Vec<String>) {
                     ImplItem::Fn(f) if is_pub(&f.vis) && !hidden(&f.attrs) => {
                         Some(format!("    pub {};", signature(&f.sig)))
                     }
+                    ImplItem::Macro(m)
+                        if m.mac.path.is_ident("setters")
+                            || m.mac.path.segments.last().is_some_and(|s| s.ident == "setters") =>
+                    {
+                        Some(setters(m.mac.tokens.clone()))
+                    }
                     ImplItem::Const(c) if is_pub(&c.vis) => {
                         Some(format!("    pub const {}: {};", c.ident, text(&c.ty)))
                     }
@@ -307,12 +286,9 @@ fn item_lines(item: &Item, out: &mut Vec<String>) {
                 })
                 .collect();
             let head = match &i.trait_ {
-                Some((path, _)) => format!(
-                    "impl{} {} for {}",
-                    text(&i.generics),
-                    text(path),
-                    text(&i.self_ty)
-                ),
+                Some((path, _)) => {
+                    format!("impl{} {} for {}", text(&i.generics), text(path), text(&i.self_ty))
+                }
                 None => format!("impl{} {}", text(&i.generics), text(&i.self_ty)),
             };
             if i.trait_.is_some() {
@@ -336,13 +312,7 @@ fn hidden(attrs: &[syn::Attribute]) -> bool {
 
 /// The SDK's item-writing macros, by what they write.
 fn macro_lines(m: &syn::ItemMacro, out: &mut Vec<String>) {
-    let name = m
-        .mac
-        .path
-        .segments
-        .last()
-        .map(|s| s.ident.to_string())
-        .unwrap_or_default();
+    let name = m.mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
     let tokens = m.mac.tokens.clone();
     match name.as_str() {
         "finals" => {
@@ -366,19 +336,13 @@ fn macro_lines(m: &syn::ItemMacro, out: &mut Vec<String>) {
                 let Some(at) = method.find("pub fn") else {
                     continue;
                 };
-                let sig = method[at + "pub fn".len()..]
-                    .split("=>")
-                    .next()
-                    .unwrap_or("");
+                let sig = method[at + "pub fn".len()..].split("=>").next().unwrap_or("");
                 let sig = match syn::parse_str::<syn::Signature>(&format!("fn {sig}")) {
                     Ok(sig) => signature(&sig),
                     Err(_) => one_line(sig),
                 };
                 out.push(format!("{} {{ pub async {sig}; }}", for_client("Client")));
-                out.push(format!(
-                    "{} {{ pub {sig}; }}",
-                    for_client("blocking::Client")
-                ));
+                out.push(format!("{} {{ pub {sig}; }}", for_client("blocking::Client")));
             }
         }
         "listing" => {
@@ -395,7 +359,31 @@ fn macro_lines(m: &syn::ItemMacro, out: &mut Vec<String>) {
             let body = one_line(&without_attrs(tokens).to_string());
             out.push(format!("{name}! {}", body.replace(" ,", ",")));
         }
-        _ => {}
+        "macro_rules" => {}
+        // Another macro that writes items (`sms_methods!(Text)`): as called.
+        _ => out.push(format!("{name}!({})", one_line(&tokens.to_string()))),
+    }
+}
+
+/// The methods a `setters!` block writes: `pub fn name(mut self, ..) -> Self`.
+fn setters(tokens: proc_macro2::TokenStream) -> String {
+    struct Fns(Vec<syn::ItemFn>);
+    impl syn::parse::Parse for Fns {
+        fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+            let mut fns = Vec::new();
+            while !input.is_empty() {
+                fns.push(input.parse()?);
+            }
+            Ok(Fns(fns))
+        }
+    }
+    match syn::parse2::<Fns>(tokens) {
+        Ok(Fns(fns)) => fns
+            .iter()
+            .map(|f| format!("    pub {} -> Self;", signature(&f.sig)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Err(e) => format!("    (setters that do not parse: {e})"),
     }
 }
 

@@ -19,9 +19,7 @@ pub fn render(spec_yaml: &str, code: &str) -> Result<String, String> {
     let mut ops: Vec<String> = Vec::new();
     for (path, method, op) in generator::operations(&spec) {
         let id = op.operation_id.as_deref().unwrap_or("?");
-        let builder = builders
-            .get(id)
-            .ok_or_else(|| format!("no builder generated for {id}"))?;
+        let builder = builders.get(id).ok_or_else(|| format!("no builder generated for {id}"))?;
         let deprecated = if op.deprecated { " [deprecated]" } else { "" };
         ops.push(format!(
             "{:<6} {path}  {}({}) {} -> {} ! {}{deprecated}",
@@ -85,19 +83,14 @@ fn builders(file: &syn::File) -> BTreeMap<String, Builder> {
             }
             // Fields are `Result<T, String>`: the value or why it is missing.
             let ty = type_string(&field.ty);
-            let inner = ty
-                .strip_prefix("Result<")
-                .and_then(|t| t.strip_suffix(",String>"))
-                .unwrap_or(&ty);
+            let inner =
+                ty.strip_prefix("Result<").and_then(|t| t.strip_suffix(",String>")).unwrap_or(&ty);
             if ident == "body" {
                 // Struct bodies are taken through their generated builder.
                 body = Some(inner.trim_start_matches("builder::").to_string());
             } else {
                 params.push(
-                    match inner
-                        .strip_prefix("Option<")
-                        .and_then(|t| t.strip_suffix('>'))
-                    {
+                    match inner.strip_prefix("Option<").and_then(|t| t.strip_suffix('>')) {
                         Some(t) => format!("{ident}?: {t}"),
                         None => format!("{ident}: {inner}"),
                     },
@@ -107,13 +100,7 @@ fn builders(file: &syn::File) -> BTreeMap<String, Builder> {
         let (success, error) = split_result(send);
         out.insert(
             name.clone(),
-            Builder {
-                function: snake_case(&name),
-                params,
-                body,
-                success,
-                error,
-            },
+            Builder { function: snake_case(&name), params, body, success, error },
         );
     }
     out
@@ -126,14 +113,7 @@ fn split_result(ty: &str) -> (String, String) {
         Some(i) => {
             let success = &inner[..i];
             let error = inner[i + ">,Error<".len()..].trim_end_matches('>');
-            (
-                success.to_string(),
-                if error == "()" {
-                    "-".into()
-                } else {
-                    error.to_string()
-                },
-            )
+            (success.to_string(), if error == "()" { "-".into() } else { error.to_string() })
         }
         None => (ty.to_string(), "?".into()),
     }
@@ -207,15 +187,12 @@ fn module<'a>(items: &'a [syn::Item], name: &str) -> Option<&'a [syn::Item]> {
 
 /// The wire name from `#[serde(rename = "...")]`, if any.
 fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
-    attrs
-        .iter()
-        .filter(|a| a.path().is_ident("serde"))
-        .find_map(|a| {
-            let text = a.meta.to_token_stream().to_string();
-            let start = text.find("rename = \"")? + "rename = \"".len();
-            let end = text[start..].find('"')?;
-            Some(text[start..start + end].to_string())
-        })
+    attrs.iter().filter(|a| a.path().is_ident("serde")).find_map(|a| {
+        let text = a.meta.to_token_stream().to_string();
+        let start = text.find("rename = \"")? + "rename = \"".len();
+        let end = text[start..].find('"')?;
+        Some(text[start..start + end].to_string())
+    })
 }
 
 /// A type, written compactly: no spaces, no `::std::...` paths.
@@ -277,19 +254,11 @@ fn entries(listing: &str) -> (Entries, Entries) {
             continue;
         }
         if in_types {
-            let key = line
-                .split([' ', '(', '{'])
-                .nth(1)
-                .unwrap_or(line)
-                .to_string();
+            let key = line.split([' ', '(', '{']).nth(1).unwrap_or(line).to_string();
             types.insert(key, line.to_string());
         } else {
             let mut words = line.split_whitespace();
-            let key = format!(
-                "{} {}",
-                words.next().unwrap_or(""),
-                words.next().unwrap_or("")
-            );
+            let key = format!("{} {}", words.next().unwrap_or(""), words.next().unwrap_or(""));
             ops.insert(key, line.to_string());
         }
     }
@@ -322,22 +291,11 @@ fn changed_parts(before: &str, after: &str) -> String {
             .collect()
     };
     let (b, a) = (split(before), split(after));
-    let removed: Vec<String> = b
-        .iter()
-        .filter(|p| !a.contains(p))
-        .map(|p| format!("-{p}"))
-        .collect();
-    let added: Vec<String> = a
-        .iter()
-        .filter(|p| !b.contains(p))
-        .map(|p| format!("+{p}"))
-        .collect();
+    let removed: Vec<String> =
+        b.iter().filter(|p| !a.contains(p)).map(|p| format!("-{p}")).collect();
+    let added: Vec<String> = a.iter().filter(|p| !b.contains(p)).map(|p| format!("+{p}")).collect();
     let parts: Vec<String> = removed.into_iter().chain(added).collect();
-    if parts.is_empty() {
-        "reordered".to_string()
-    } else {
-        parts.join("  ")
-    }
+    if parts.is_empty() { "reordered".to_string() } else { parts.join("  ") }
 }
 
 #[cfg(test)]

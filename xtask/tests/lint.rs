@@ -21,10 +21,7 @@ fn the_spec_has_the_26_operations() {
 }
 
 fn broken(from: &str, to: &str) -> String {
-    assert!(
-        SPEC.contains(from),
-        "the spec no longer contains {from:?}; update this test"
-    );
+    assert!(SPEC.contains(from), "the spec no longer contains {from:?}; update this test");
     SPEC.replacen(from, to, 1)
 }
 
@@ -36,10 +33,8 @@ fn a_duplicate_operation_id_is_refused() {
 
 #[test]
 fn a_missing_tag_is_refused() {
-    let spec = broken(
-        "operationId: GetInbound\n      tags: [Inbounds]\n",
-        "operationId: GetInbound\n",
-    );
+    let spec =
+        broken("operationId: GetInbound\n      tags: [Inbounds]\n", "operationId: GetInbound\n");
     assert!(rules(&lint(&spec)).contains(&("GetInbound".into(), "one tag")));
 }
 
@@ -120,14 +115,12 @@ fn an_undeclared_path_parameter_is_refused() {
 
 #[test]
 fn a_lowercase_schema_name_is_refused() {
-    let spec = broken("    GroupMembers:\n", "    groupMembers:\n").replace(
-        "#/components/schemas/GroupMembers\"",
-        "#/components/schemas/groupMembers\"",
+    let spec = broken("    GroupMembers:\n", "    groupMembers:\n")
+        .replace("#/components/schemas/GroupMembers\"", "#/components/schemas/groupMembers\"");
+    assert!(
+        rules(&lint(&spec))
+            .contains(&("components.schemas.groupMembers".into(), "PascalCase schema names"))
     );
-    assert!(rules(&lint(&spec)).contains(&(
-        "components.schemas.groupMembers".into(),
-        "PascalCase schema names"
-    )));
 }
 
 #[test]
