@@ -7,9 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::{
     Client, Result,
     client::AnyClient,
-    convert::times,
     model::{BatchId, Channel, DeliveryCode, DeliveryStatus, Encoding},
-    pagination::{ListItem, ListQuery, Page, listing, optional},
+    pagination::{ListItem, ListQuery, Page, listing, optional, with_query},
     raw::types as rt,
     validate, wire,
 };
@@ -27,7 +26,7 @@ pub struct BatchDeliveryReport {
     #[serde(deserialize_with = "wire::int")]
     pub total_message_count: u32,
     /// One entry per status code with at least one message.
-    #[serde(default, deserialize_with = "null_is_empty")]
+    #[serde(default, deserialize_with = "wire::null_is_empty")]
     pub statuses: Vec<StatusCount>,
     /// The batch's client reference, if it has one.
     #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]
@@ -120,12 +119,6 @@ fn batch_report_type<S: Serializer>(c: &Channel, s: S) -> std::result::Result<S:
 
 fn recipient_report_type<S: Serializer>(c: &Channel, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(&c.report_type(true))
-}
-
-fn null_is_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> std::result::Result<Vec<T>, D::Error> {
-    Option::<Vec<T>>::deserialize(d).map(Option::unwrap_or_default)
 }
 
 impl ListItem for RecipientDeliveryReport {
@@ -367,11 +360,7 @@ pub struct ListDeliveryReports<H = Client> {
 
 impl<H: AnyClient> ListDeliveryReports<H> {
     crate::client::setters! {
-        /// Only reports at or after this time (XMS's default: 24 hours ago).
-        fn start_date(mut self, at: DateTime<Utc>) { self.query.start_date = Some(at); }
 
-        /// Only reports before this time.
-        fn end_date(mut self, at: DateTime<Utc>) { self.query.end_date = Some(at); }
 
         /// Only these statuses.
         fn statuses(mut self, statuses: impl IntoIterator<Item = DeliveryStatus>) {
@@ -383,10 +372,6 @@ impl<H: AnyClient> ListDeliveryReports<H> {
             self.codes.extend(codes.into_iter().map(Into::into));
         }
 
-        /// Only reports of batches with this client reference.
-        fn client_reference(mut self, reference: impl Into<String>) {
-            self.query.client_reference = Some(reference.into());
-        }
     }
 
     async fn fetch(&self, page: u32) -> Result<Page<RecipientDeliveryReport>> {
@@ -394,24 +379,23 @@ impl<H: AnyClient> ListDeliveryReports<H> {
         let statuses = status_filter(&self.statuses)?;
         let codes = code_filter(&self.codes);
         let query = &self.query;
-        let list = self
-            .handle
+        self.handle
             .client()
             .call(|raw, plan| {
                 optional!(
-                    raw.list_delivery_reports().service_plan_id(plan).page(page as i32),
-                    page_size = query.page_size.map(|size| size as i32),
-                    start_date = times(query.start_date),
-                    end_date = times(query.end_date),
+                    with_query!(
+                        raw.list_delivery_reports().service_plan_id(plan),
+                        page,
+                        query,
+                        dated
+                    ),
                     status = statuses,
                     code = codes,
-                    client_reference = query.client_reference.as_deref(),
                 )
                 .send()
             })
-            .await?;
-        Ok(list)
+            .await
     }
 }
 
-listing!(ListDeliveryReports, RecipientDeliveryReport);
+listing!(ListDeliveryReports, RecipientDeliveryReport, dated("reports", "reports of batches"));

@@ -9,9 +9,8 @@ use crate::{
     Client, Result,
     batches::text_of,
     client::AnyClient,
-    convert::times,
     model::{InboundId, InboundType, MediaUploadStatus},
-    pagination::{ListItem, ListQuery, Page, listing, optional},
+    pagination::{ListItem, ListQuery, Page, listing, optional, with_query},
     validate, wire,
     wire::types as wire_type,
 };
@@ -318,55 +317,35 @@ impl<H: AnyClient> ListInbounds<H> {
             self.recipients.extend(recipients.into_iter().map(Into::into));
         }
 
-        /// Only messages received at or after this time.
-        fn start_date(mut self, at: DateTime<Utc>) { self.query.start_date = Some(at); }
 
-        /// Only messages received before this time.
-        fn end_date(mut self, at: DateTime<Utc>) { self.query.end_date = Some(at); }
 
-        /// Only messages answering batches with this client reference.
-        fn client_reference(mut self, reference: impl Into<String>) {
-            self.query.client_reference = Some(reference.into());
-        }
     }
 
     async fn fetch(&self, page: u32) -> Result<Page<Inbound>> {
         self.query.check(page)?;
         let recipients = validate::comma_list("recipients", &self.recipients)?;
         let query = &self.query;
-        let list = self
-            .handle
+        self.handle
             .client()
             .call(|raw, plan| {
                 optional!(
-                    raw.list_inbounds().service_plan_id(plan).page(page as i32),
-                    page_size = query.page_size.map(|size| size as i32),
+                    with_query!(raw.list_inbounds().service_plan_id(plan), page, query, dated),
                     to = recipients,
-                    start_date = times(query.start_date),
-                    end_date = times(query.end_date),
-                    client_reference = query.client_reference.as_deref(),
                 )
                 .send()
             })
-            .await?;
-        Ok(list)
+            .await
     }
 }
 
-listing!(ListInbounds, Inbound);
+listing!(ListInbounds, Inbound, dated("messages received", "messages answering batches"));
 
 impl<H: AnyClient> Inbounds<H> {
     async fn get_inner(&self, id: impl Into<InboundId>) -> Result<Inbound> {
         let id = id.into();
         validate::id("inbound_id", id.as_str())?;
-        let inbound = self
-            .handle
-            .client()
-            .call(|raw, plan| {
-                raw.get_inbound().service_plan_id(plan).inbound_id(id.as_str()).send()
-            })
-            .await?;
-        Ok(inbound)
+        let client = self.handle.client();
+        client.call(|r, p| r.get_inbound().service_plan_id(p).inbound_id(&id).send()).await
     }
 }
 

@@ -213,6 +213,28 @@ macro_rules! optional {
 
 pub(crate) use optional;
 
+/// A generated listing request with the page and the settings of the
+/// `ListQuery` every listing shares; with `dated`, also its time window and
+/// client reference.
+macro_rules! with_query {
+    ($call:expr, $page:expr, $query:expr) => {
+        $crate::pagination::optional!(
+            $call.page($page as i32),
+            page_size = $query.page_size.map(|size| size as i32),
+        )
+    };
+    ($call:expr, $page:expr, $query:expr, dated) => {
+        $crate::pagination::optional!(
+            $crate::pagination::with_query!($call, $page, $query),
+            start_date = $crate::convert::times($query.start_date),
+            end_date = $crate::convert::times($query.end_date),
+            client_reference = $query.client_reference.as_deref(),
+        )
+    };
+}
+
+pub(crate) use with_query;
+
 type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>>> + Send>>;
 
 /// Fetches one page of a listing.
@@ -462,6 +484,30 @@ impl<T> Unpin for Items<T> {}
 /// `fn fetch(&self, page: u32) -> impl Future<Output = Result<Page<Item>>>`
 /// and a `query: ListQuery` field.
 macro_rules! listing {
+    // A listing with a time window and a client reference filter: `$when`
+    // and `$of` name its items in the docs of those filters.
+    ($builder:ident, $item:ty, dated($when:literal, $of:literal)) => {
+        impl<H: $crate::client::AnyClient> $builder<H> {
+            $crate::client::setters! {
+                #[doc = concat!("Only ", $when, " at or after this time.")]
+                fn start_date(mut self, at: chrono::DateTime<chrono::Utc>) {
+                    self.query.start_date = Some(at);
+                }
+
+                #[doc = concat!("Only ", $when, " before this time.")]
+                fn end_date(mut self, at: chrono::DateTime<chrono::Utc>) {
+                    self.query.end_date = Some(at);
+                }
+
+                #[doc = concat!("Only ", $of, " with this client reference.")]
+                fn client_reference(mut self, reference: impl Into<String>) {
+                    self.query.client_reference = Some(reference.into());
+                }
+            }
+        }
+
+        $crate::pagination::listing!($builder, $item);
+    };
     ($builder:ident, $item:ty) => {
         impl<H: $crate::client::AnyClient> $builder<H> {
             $crate::client::setters! {

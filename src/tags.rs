@@ -57,65 +57,47 @@ fn tag_list(field: &str, tags: impl IntoIterator<Item = impl Into<String>>) -> R
     Ok(tags)
 }
 
+/// What a tags request does.
+enum Change {
+    Get,
+    Replace(rt::Tags),
+    Update(rt::TagsUpdate),
+}
+
 impl<H: AnyClient> Tags<H> {
-    async fn get_inner(&self) -> Result<Vec<String>> {
+    /// The one place that picks the operation for the owner and the change.
+    async fn run(&self, change: Change) -> Result<Vec<String>> {
         self.check()?;
         let client = self.handle.client();
-        let tags = match &self.owner {
-            Owner::Batch(id) => {
+        let tags = match (&self.owner, change) {
+            (Owner::Batch(id), Change::Get) => {
                 client.call(|r, p| r.get_batch_tags().service_plan_id(p).batch_id(id).send()).await
             }
-            Owner::Group(id) => {
+            (Owner::Group(id), Change::Get) => {
                 client.call(|r, p| r.get_group_tags().service_plan_id(p).group_id(id).send()).await
             }
-        };
-        Ok(tags?.tags)
-    }
-
-    async fn replace_inner(
-        &self,
-        tags: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Result<Vec<String>> {
-        self.check()?;
-        let body = rt::Tags { tags: tag_list("tags", tags)? };
-        let client = self.handle.client();
-        let tags = match &self.owner {
-            Owner::Batch(id) => {
+            (Owner::Batch(id), Change::Replace(body)) => {
                 client
                     .call(|r, p| {
                         r.replace_batch_tags().service_plan_id(p).batch_id(id).body(body).send()
                     })
                     .await
             }
-            Owner::Group(id) => {
+            (Owner::Group(id), Change::Replace(body)) => {
                 client
                     .call(|r, p| {
                         r.replace_group_tags().service_plan_id(p).group_id(id).body(body).send()
                     })
                     .await
             }
-        };
-        Ok(tags?.tags)
-    }
-
-    async fn update_inner(
-        &self,
-        add: impl IntoIterator<Item = impl Into<String>>,
-        remove: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Result<Vec<String>> {
-        self.check()?;
-        let body =
-            rt::TagsUpdate { add: tag_list("add", add)?, remove: tag_list("remove", remove)? };
-        let client = self.handle.client();
-        let tags = match &self.owner {
-            Owner::Batch(id) => {
+            (Owner::Batch(id), Change::Update(body)) => {
                 client
                     .call(|r, p| {
                         r.update_batch_tags().service_plan_id(p).batch_id(id).body(body).send()
                     })
                     .await
             }
-            Owner::Group(id) => {
+            (Owner::Group(id), Change::Update(body)) => {
                 client
                     .call(|r, p| {
                         r.update_group_tags().service_plan_id(p).group_id(id).body(body).send()
@@ -124,6 +106,27 @@ impl<H: AnyClient> Tags<H> {
             }
         };
         Ok(tags?.tags)
+    }
+
+    async fn get_inner(&self) -> Result<Vec<String>> {
+        self.run(Change::Get).await
+    }
+
+    async fn replace_inner(
+        &self,
+        tags: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<Vec<String>> {
+        self.run(Change::Replace(rt::Tags { tags: tag_list("tags", tags)? })).await
+    }
+
+    async fn update_inner(
+        &self,
+        add: impl IntoIterator<Item = impl Into<String>>,
+        remove: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<Vec<String>> {
+        let body =
+            rt::TagsUpdate { add: tag_list("add", add)?, remove: tag_list("remove", remove)? };
+        self.run(Change::Update(body)).await
     }
 }
 

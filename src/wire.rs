@@ -423,3 +423,10 @@ impl Tagged {
 pub(crate) fn none<T>(value: &Option<T>) -> bool {
     value.is_none()
 }
+
+/// A list; `null` reads as empty.
+pub(crate) fn null_is_empty<'de, D: Deserializer<'de>, T: serde::Deserialize<'de>>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    <Option<Vec<T>> as serde::Deserialize>::deserialize(d).map(Option::unwrap_or_default)
+}

@@ -1,20 +1,16 @@
 //! Listing batches: [`ListBatches`](super::ListBatches).
 
-use chrono::{DateTime, Utc};
-
 use super::Batch;
 use crate::{
     Client, Result,
     client::AnyClient,
-    convert::times,
-    pagination::{ListQuery, Page, listing, optional},
+    pagination::{ListQuery, Page, listing, optional, with_query},
     validate,
 };
 
-/// The list of batches, with its filters; made by [`Batches::list`](super::Batches::list). See
-/// [`crate::pagination`] for how to read it.
-///
-/// [`Batches::list`](super::Batches::list): super::Batches::list
+/// The list of batches, with its filters; made by
+/// [`Batches::list`](super::Batches::list). See [`crate::pagination`] for how
+/// to read it.
 #[derive(Clone, Debug)]
 #[must_use = "nothing is fetched until a page is asked for"]
 pub struct ListBatches<H = Client> {
@@ -32,16 +28,8 @@ impl<H: AnyClient> ListBatches<H> {
             self.senders.extend(senders.into_iter().map(Into::into));
         }
 
-        /// Only batches created at or after this time.
-        fn start_date(mut self, at: DateTime<Utc>) { self.query.start_date = Some(at); }
 
-        /// Only batches created before this time.
-        fn end_date(mut self, at: DateTime<Utc>) { self.query.end_date = Some(at); }
 
-        /// Only batches with this client reference.
-        fn client_reference(mut self, reference: impl Into<String>) {
-            self.query.client_reference = Some(reference.into());
-        }
 
         /// Only batches with one of these legacy CLX tags.
         fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) {
@@ -54,24 +42,18 @@ impl<H: AnyClient> ListBatches<H> {
         let senders = validate::comma_list("senders", &self.senders)?;
         let tags = validate::comma_list("tags", &self.tags)?;
         let query = &self.query;
-        let list = self
-            .handle
+        self.handle
             .client()
             .call(|raw, plan| {
                 optional!(
-                    raw.list_batches().service_plan_id(plan).page(page as i32),
-                    page_size = query.page_size.map(|size| size as i32),
+                    with_query!(raw.list_batches().service_plan_id(plan), page, query, dated),
                     from = senders,
-                    start_date = times(query.start_date),
-                    end_date = times(query.end_date),
-                    client_reference = query.client_reference.as_deref(),
                     tags = tags,
                 )
                 .send()
             })
-            .await?;
-        Ok(list)
+            .await
     }
 }
 
-listing!(ListBatches, Batch);
+listing!(ListBatches, Batch, dated("batches created", "batches"));

@@ -110,6 +110,13 @@ pub(crate) fn expect_kind<K: BatchKind>(
     })
 }
 
+/// A batch id, checked as a path segment.
+pub(crate) fn checked_id(id: impl Into<BatchId>) -> Result<BatchId> {
+    let id = id.into();
+    validate::id("batch_id", id.as_str())?;
+    Ok(id)
+}
+
 /// A kind: its output type, its wire type and the variant of [`Batch`] it
 /// reads.
 macro_rules! batch_kind {
@@ -155,22 +162,13 @@ impl<H: AnyClient> Batches<H> {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub fn text<I, S>(
+    pub fn text(
         &self,
         sender: impl Into<String>,
-        recipients: I,
+        recipients: impl IntoIterator<Item = impl Into<String>>,
         body: impl Into<String>,
-    ) -> SendBatch<Text, H>
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        SendBatch::new(
-            self.handle.clone(),
-            sender.into(),
-            recipients.into_iter().map(Into::into).collect(),
-            Body::Text(body.into()),
-        )
+    ) -> SendBatch<Text, H> {
+        SendBatch::new(self.handle.clone(), sender, recipients, Body::Text(body.into()))
     }
 
     /// A binary SMS batch, with the payload as base64 and the user data
@@ -185,23 +183,15 @@ impl<H: AnyClient> Batches<H> {
     /// assert_eq!(batch.body_bytes()?, b"Hello");
     /// # Ok(()) }
     /// ```
-    pub fn binary<I, S>(
+    pub fn binary(
         &self,
         sender: impl Into<String>,
-        recipients: I,
+        recipients: impl IntoIterator<Item = impl Into<String>>,
         body_base64: impl Into<String>,
         udh_hex: impl Into<String>,
-    ) -> SendBatch<Binary, H>
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        SendBatch::new(
-            self.handle.clone(),
-            sender.into(),
-            recipients.into_iter().map(Into::into).collect(),
-            Body::Binary { body: body_base64.into(), udh: udh_hex.into() },
-        )
+    ) -> SendBatch<Binary, H> {
+        let body = Body::Binary { body: body_base64.into(), udh: udh_hex.into() };
+        SendBatch::new(self.handle.clone(), sender, recipients, body)
     }
 
     /// A binary SMS batch from raw bytes; the SDK encodes them.
@@ -215,17 +205,13 @@ impl<H: AnyClient> Batches<H> {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub fn binary_bytes<I, S>(
+    pub fn binary_bytes(
         &self,
         sender: impl Into<String>,
-        recipients: I,
+        recipients: impl IntoIterator<Item = impl Into<String>>,
         body: &[u8],
         udh: &[u8],
-    ) -> SendBatch<Binary, H>
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
+    ) -> SendBatch<Binary, H> {
         self.binary(sender, recipients, validate::encode_base64(body), validate::encode_hex(udh))
     }
 
@@ -242,22 +228,13 @@ impl<H: AnyClient> Batches<H> {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub fn media<I, S>(
+    pub fn media(
         &self,
         sender: impl Into<String>,
-        recipients: I,
+        recipients: impl IntoIterator<Item = impl Into<String>>,
         url: impl Into<String>,
-    ) -> SendBatch<Media, H>
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        SendBatch::new(
-            self.handle.clone(),
-            sender.into(),
-            recipients.into_iter().map(Into::into).collect(),
-            Body::Media(MediaBody::new(url)),
-        )
+    ) -> SendBatch<Media, H> {
+        SendBatch::new(self.handle.clone(), sender, recipients, Body::Media(MediaBody::new(url)))
     }
 
     /// Changes to the text batch `id`, which must not have been dispatched.
@@ -342,25 +319,15 @@ impl<H: AnyClient> Batches<H> {
 
 impl<H: AnyClient> Batches<H> {
     async fn get_inner(&self, id: impl Into<BatchId>) -> Result<Batch> {
-        let id = id.into();
-        validate::id("batch_id", id.as_str())?;
-        let batch = self
-            .handle
-            .client()
-            .call(|raw, plan| raw.get_batch().service_plan_id(plan).batch_id(id.as_str()).send())
-            .await?;
-        Ok(batch)
+        let id = checked_id(id)?;
+        let client = self.handle.client();
+        client.call(|r, p| r.get_batch().service_plan_id(p).batch_id(&id).send()).await
     }
 
     async fn cancel_inner(&self, id: impl Into<BatchId>) -> Result<Batch> {
-        let id = id.into();
-        validate::id("batch_id", id.as_str())?;
-        let batch = self
-            .handle
-            .client()
-            .call(|raw, plan| raw.cancel_batch().service_plan_id(plan).batch_id(id.as_str()).send())
-            .await?;
-        Ok(batch)
+        let id = checked_id(id)?;
+        let client = self.handle.client();
+        client.call(|r, p| r.cancel_batch().service_plan_id(p).batch_id(&id).send()).await
     }
 
     async fn delivery_feedback_inner(
@@ -368,19 +335,14 @@ impl<H: AnyClient> Batches<H> {
         id: impl Into<BatchId>,
         recipients: impl IntoIterator<Item = impl Into<String>>,
     ) -> Result<()> {
-        let id = id.into();
-        validate::id("batch_id", id.as_str())?;
+        let id = checked_id(id)?;
         let recipients: Vec<String> = recipients.into_iter().map(Into::into).collect();
         validate::list("recipients", &recipients, 0, usize::MAX)?;
         let body = rt::DeliveryFeedbackRequest { recipients };
-        self.handle
-            .client()
-            .call(|raw, plan| {
-                raw.send_delivery_feedback()
-                    .service_plan_id(plan)
-                    .batch_id(id.as_str())
-                    .body(body)
-                    .send()
+        let client = self.handle.client();
+        client
+            .call(|r, p| {
+                r.send_delivery_feedback().service_plan_id(p).batch_id(&id).body(body).send()
             })
             .await
     }

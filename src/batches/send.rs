@@ -119,12 +119,17 @@ pub struct SendBatch<K, H = Client> {
 }
 
 impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
-    pub(super) fn new(handle: H, sender: String, recipients: Vec<String>, body: Body) -> Self {
+    pub(super) fn new(
+        handle: H,
+        sender: impl Into<String>,
+        recipients: impl IntoIterator<Item = impl Into<String>>,
+        body: Body,
+    ) -> Self {
         SendBatch {
             handle,
             kind: PhantomData,
-            sender: Some(sender),
-            recipients,
+            sender: Some(sender.into()),
+            recipients: recipients.into_iter().map(Into::into).collect(),
             body,
             parameters: Parameters::new(),
             delivery_report: None,

@@ -17,7 +17,7 @@ use crate::{
     client::AnyClient,
     convert::Field,
     model::GroupId,
-    pagination::{ListQuery, Page, listing, optional},
+    pagination::{ListQuery, Page, listing, optional, with_query},
     validate,
 };
 
@@ -25,6 +25,13 @@ use crate::{
 #[derive(Clone, Debug)]
 pub struct Groups<H = Client> {
     handle: H,
+}
+
+/// A group id, checked as a path segment.
+fn checked_id(id: impl Into<GroupId>) -> Result<GroupId> {
+    let id = id.into();
+    validate::id("group_id", id.as_str())?;
+    Ok(id)
 }
 
 impl<H: AnyClient> Groups<H> {
@@ -159,20 +166,17 @@ impl<H: AnyClient> ListGroups<H> {
     async fn fetch(&self, page: u32) -> Result<Page<Group>> {
         self.query.check(page)?;
         let tags = validate::comma_list("tags", &self.tags)?;
-        let size = self.query.page_size;
-        let list = self
-            .handle
+        let query = &self.query;
+        self.handle
             .client()
             .call(|raw, plan| {
                 optional!(
-                    raw.list_groups().service_plan_id(plan).page(page as i32),
-                    page_size = size.map(|size| size as i32),
+                    with_query!(raw.list_groups().service_plan_id(plan), page, query),
                     tags = tags,
                 )
                 .send()
             })
-            .await?;
-        Ok(list)
+            .await
     }
 }
 
@@ -180,36 +184,23 @@ listing!(ListGroups, Group);
 
 impl<H: AnyClient> Groups<H> {
     async fn get_inner(&self, id: impl Into<GroupId>) -> Result<Group> {
-        let id = id.into();
-        validate::id("group_id", id.as_str())?;
-        let group = self
-            .handle
-            .client()
-            .call(|raw, plan| raw.get_group().service_plan_id(plan).group_id(id.as_str()).send())
-            .await?;
-        Ok(group)
+        let id = checked_id(id)?;
+        let client = self.handle.client();
+        client.call(|r, p| r.get_group().service_plan_id(p).group_id(&id).send()).await
     }
 
     async fn delete_inner(&self, id: impl Into<GroupId>) -> Result<()> {
-        let id = id.into();
-        validate::id("group_id", id.as_str())?;
-        self.handle
-            .client()
-            .call(|raw, plan| raw.delete_group().service_plan_id(plan).group_id(id.as_str()).send())
-            .await
+        let id = checked_id(id)?;
+        let client = self.handle.client();
+        client.call(|r, p| r.delete_group().service_plan_id(p).group_id(&id).send()).await
     }
 
     async fn members_inner(&self, id: impl Into<GroupId>) -> Result<Vec<String>> {
-        let id = id.into();
-        validate::id("group_id", id.as_str())?;
-        let members = self
-            .handle
-            .client()
-            .call(|raw, plan| {
-                raw.list_group_members().service_plan_id(plan).group_id(id.as_str()).send()
-            })
-            .await?;
-        Ok(members.0)
+        let id = checked_id(id)?;
+        let client = self.handle.client();
+        let members =
+            client.call(|r, p| r.list_group_members().service_plan_id(p).group_id(&id).send());
+        Ok(members.await?.0)
     }
 }
 

@@ -1,7 +1,7 @@
 //! The group models: what XMS answers about a group.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::{
     Result, convert::constrained, model::GroupId, pagination::ListItem, raw::types as rt, validate,
@@ -27,7 +27,7 @@ pub struct Group {
     #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub modified_at: Option<DateTime<Utc>>,
     /// Groups whose members are members of this one too.
-    #[serde(default, deserialize_with = "null_is_empty")]
+    #[serde(default, deserialize_with = "wire::null_is_empty")]
     pub child_groups: Vec<GroupId>,
     /// The keywords that let phones join and leave it, if any.
     #[serde(default, skip_serializing_if = "wire::none")]
@@ -143,12 +143,6 @@ impl AutoUpdate {
             remove: words("remove", &self.remove)?,
         })
     }
-}
-
-fn null_is_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> std::result::Result<Vec<T>, D::Error> {
-    Option::<Vec<T>>::deserialize(d).map(Option::unwrap_or_default)
 }
 
 impl ListItem for Group {

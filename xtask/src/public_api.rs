@@ -346,12 +346,18 @@ fn macro_lines(m: &syn::ItemMacro, out: &mut Vec<String>) {
             }
         }
         "listing" => {
-            let args = text(tokens);
+            let args = one_line(&tokens.to_string());
             let mut parts = args.split(',').map(str::trim);
             let (builder, item) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let dated = if args.contains("dated") {
+                "start_date(DateTime<Utc>), end_date(DateTime<Utc>), client_reference(impl \
+                 Into<String>), "
+            } else {
+                ""
+            };
             out.push(format!(
-                "listing!({builder}, {item}): page_size, start_page, read_ahead, \
-                 page(&self, u32) -> Result<Page<{item}>>, pages(), items()"
+                "listing!({builder}, {item}): {dated}page_size(u32), start_page(u32), \
+                 read_ahead(bool), page(&self, u32) -> Result<Page<{item}>>, pages(), items()"
             ));
         }
         "open_enum" | "id_type" | "handlers" | "type_markers" | "bounded" => {
