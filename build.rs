@@ -1,8 +1,12 @@
-//! Generates the low-level client `xms::raw` from `openapi/xms.yaml`.
+//! Generates the low-level client `xms::raw` from the spec.
 //!
 //! Reads only the spec, never the network, and reruns only when the spec (or
-//! the generator settings, which are part of this script) change. What it
-//! writes to `$OUT_DIR`:
+//! the generator settings, which are part of this script) change. It reads
+//! the JSON form, `openapi/xms.json`, which `cargo xtask regen` writes from
+//! `openapi/xms.yaml`, so that no YAML parser is compiled for a downstream
+//! build; a JSON that was not written from the YAML as it is now stops the
+//! build with a message saying to run `cargo xtask regen`. What it writes to
+//! `$OUT_DIR`:
 //! - `codegen.rs`: the progenitor client, included by `src/raw.rs`;
 //! - `schema_table.rs`: one macro call per component schema with the Rust
 //!   type standing for it, used by the round-trip tests.
@@ -13,11 +17,19 @@ mod generator;
 use std::{env, fs, path::PathBuf};
 
 const SPEC: &str = "openapi/xms.yaml";
+const SPEC_JSON: &str = "openapi/xms.json";
 
 fn main() {
     println!("cargo:rerun-if-changed={SPEC}");
-    let text = fs::read_to_string(SPEC).unwrap_or_else(|e| panic!("cannot read {SPEC}: {e}"));
-    let spec = generator::parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    println!("cargo:rerun-if-changed={SPEC_JSON}");
+    let yaml = fs::read_to_string(SPEC).unwrap_or_else(|e| panic!("cannot read {SPEC}: {e}"));
+    let text =
+        fs::read_to_string(SPEC_JSON).unwrap_or_else(|e| panic!("cannot read {SPEC_JSON}: {e}"));
+    let spec = generator::parse_json(&text).unwrap_or_else(|e| panic!("{e}"));
+    let written_from = spec.extensions.get(generator::SOURCE_HASH_KEY).and_then(|v| v.as_str());
+    if written_from != Some(generator::source_hash(&yaml).as_str()) {
+        panic!("\n{SPEC_JSON} was not written from {SPEC} as it is now: run `cargo xtask regen`\n");
+    }
     let code = generator::generate(&spec).unwrap_or_else(|e| panic!("\n{e}\n"));
 
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));

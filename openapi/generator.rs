@@ -5,7 +5,10 @@
 // snapshots), so the two can never use different generator settings. It is
 // plain Rust with no crate of its own; both users pull it in with
 // `#[path = ...] mod generator;` and provide the same dependencies
-// (progenitor, openapiv3, schemars, serde_yaml, syn, prettyplease).
+// (progenitor, openapiv3, schemars, serde_json). It reads the spec as JSON
+// (`openapi/xms.json`, written from the YAML by `cargo xtask regen`), so that
+// a downstream build compiles no YAML parser; xtask adds YAML reading and
+// pretty-printing on top.
 
 #![allow(dead_code)] // each includer uses a different subset
 
@@ -105,13 +108,28 @@ pub fn settings() -> GenerationSettings {
     settings
 }
 
-/// Parse the spec text.
-pub fn parse(yaml: &str) -> Result<openapiv3::OpenAPI, String> {
-    serde_yaml::from_str(yaml)
-        .map_err(|e| format!("openapi/xms.yaml is not a valid OpenAPI 3.0 document: {e}"))
+/// The root extension of `openapi/xms.json` that holds [`source_hash`] of the
+/// YAML it was written from.
+pub const SOURCE_HASH_KEY: &str = "x-xms-source-hash";
+
+/// FNV-1a (64 bits) of the YAML text, in hex: how `build.rs` tells that
+/// `openapi/xms.json` was written from the YAML as it is now.
+pub fn source_hash(yaml: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in yaml.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
 }
 
-/// Generate the client and format it. On failure the message names the
+/// Parse the spec in its JSON form.
+pub fn parse_json(json: &str) -> Result<openapiv3::OpenAPI, String> {
+    serde_json::from_str(json)
+        .map_err(|e| format!("openapi/xms.json is not a valid OpenAPI 3.0 document: {e}"))
+}
+
+/// Generate the client. On failure the message names the
 /// operation the generator could not take, found by generating each
 /// operation alone.
 pub fn generate(spec: &openapiv3::OpenAPI) -> Result<String, String> {
@@ -122,12 +140,12 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<String, String> {
     }
 }
 
+/// The generated client as Rust tokens, unformatted: the compiler does not
+/// need them laid out, and xtask pretty-prints them for the snapshot.
 fn generate_unchecked(spec: &openapiv3::OpenAPI) -> Result<String, String> {
     let mut generator = Generator::new(&settings());
     let tokens = generator.generate_tokens(spec).map_err(|e| e.to_string())?;
-    let file: syn::File =
-        syn::parse2(tokens).map_err(|e| format!("generated tokens do not parse: {e}"))?;
-    Ok(prettyplease::unparse(&file))
+    Ok(tokens.to_string())
 }
 
 /// Run `f`, turning a panic into an error and keeping the default panic

@@ -174,7 +174,10 @@ pub(crate) fn parameters(params: &Parameters) -> Result<()> {
                 ),
             ));
         }
-        for (recipient, value) in values {
+        // The label is built only for a value that breaks the rule.
+        if let Some((recipient, value)) =
+            values.iter().find(|(_, v)| v.chars().count() > MAX_PARAMETER_VALUE_CHARS)
+        {
             max_chars(
                 &format!("parameters[{key:?}][{recipient:?}]"),
                 value,

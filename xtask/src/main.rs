@@ -9,8 +9,8 @@ use std::{
 };
 
 use xtask::{
-    PUBLIC_API_SNAPSHOT, SPEC_PATH, SURFACE_SNAPSHOT, generator, lint, public_api, snapshot_body,
-    surface, workspace_root,
+    PUBLIC_API_SNAPSHOT, SPEC_JSON_PATH, SPEC_PATH, SURFACE_SNAPSHOT, generator, lint, public_api,
+    snapshot_body, surface, workspace_root,
 };
 
 const USAGE: &str = "\
@@ -71,7 +71,25 @@ fn regen(check: bool, since: Option<&str>) -> ExitCode {
         return fail(&e);
     }
 
-    // 3. Rebuild and run the snapshot tests, writing or collecting snapshots.
+    // 3. The JSON form build.rs reads.
+    let json = match generator::to_json(&spec_text) {
+        Ok(j) => j,
+        Err(e) => return fail(&e),
+    };
+    let json_path = root.join(SPEC_JSON_PATH);
+    if fs::read_to_string(&json_path).ok().as_deref() != Some(json.as_str()) {
+        if check {
+            return fail(&format!(
+                "{SPEC_JSON_PATH} is stale (run `cargo xtask regen` and commit the result)"
+            ));
+        }
+        if let Err(e) = fs::write(&json_path, &json) {
+            return fail(&format!("cannot write {SPEC_JSON_PATH}: {e}"));
+        }
+        println!("{SPEC_JSON_PATH} rewritten");
+    }
+
+    // 4. Rebuild and run the snapshot tests, writing or collecting snapshots.
     let committed = |path: &str| match since {
         Some(rev) => git_show(&root, rev, path),
         None => fs::read_to_string(root.join(path)).unwrap_or_default(),

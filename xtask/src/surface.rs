@@ -13,7 +13,10 @@ use crate::generator;
 /// generated client.
 pub fn render(spec_yaml: &str, code: &str) -> Result<String, String> {
     let spec = generator::parse(spec_yaml)?;
-    let file = syn::parse_file(code).map_err(|e| format!("generated code does not parse: {e}"))?;
+    // The generated code is written unformatted; lay it out first, so that
+    // the types print the same way whatever the generator's spacing.
+    let code = generator::pretty(code)?;
+    let file = syn::parse_file(&code).map_err(|e| format!("generated code does not parse: {e}"))?;
     let builders = builders(&file);
     let mut out = String::from("# operations: METHOD path  fn(params) body -> success ! error\n");
     let mut ops: Vec<String> = Vec::new();
