@@ -294,9 +294,9 @@ const SCENARIOS: [&str; 4] = ["send", "get", "page of 100", "send, concurrency 3
 
 fn requests_for(scenario: &str) -> usize {
     match scenario {
-        "page of 100" => 1_500,
-        "send, concurrency 32" => 8_000,
-        _ => 5_000,
+        "page of 100" => 4_000,
+        "send, concurrency 32" => 20_000,
+        _ => 15_000,
     }
 }
 

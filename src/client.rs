@@ -3,7 +3,8 @@
 use std::{
     fmt,
     future::Future,
-    sync::{Arc, Mutex},
+    cell::RefCell,
+    sync::Arc,
     time::Duration,
 };
 
@@ -188,23 +189,22 @@ impl Client {
         if let Auth::ClientCredentials(oauth) = self.inner.raw.inner().auth() {
             state.bearer = Some(oauth.bearer().await?);
         }
-        let state = Arc::new(Mutex::new(state));
-        let outcome = CALL.scope(state.clone(), call(&self.inner.raw, &self.inner.plan)).await;
-        let (response, failure, operation) = match state.lock() {
-            Ok(mut s) => (s.response.take(), s.failure.take(), s.operation),
-            Err(_) => (None, None, None),
-        };
-        if let Some(failure) = failure {
+        let call = CALL.scope(RefCell::new(state), call(&self.inner.raw, &self.inner.plan));
+        let mut call = std::pin::pin!(call);
+        let outcome = call.as_mut().await;
+        let state = call.as_mut().take_value().map(RefCell::into_inner).unwrap_or_default();
+        if let Some(failure) = state.failure {
             return Err(failure);
         }
-        let secrets = self.inner.raw.inner().secrets();
         match outcome {
             Ok(value) => {
-                let status = value.status().as_u16();
-                let headers = value.headers().clone();
+                // The headers the transport noted, rather than another copy.
+                let (status, headers) = state
+                    .response
+                    .unwrap_or_else(|| (value.status().as_u16(), value.headers().clone()));
                 Ok((value.into_inner(), Answer { status, headers }))
             }
-            Err(e) => map_error(e, response, &secrets, operation).await,
+            Err(e) => map_error(e, state.response, &self.secrets(), state.operation).await,
         }
     }
 
@@ -448,6 +448,7 @@ impl ClientBuilder {
     /// Check the settings and build the client.
     pub fn build(self) -> Result<Client> {
         let region = self.region.unwrap_or_default();
+        let caller_http = self.http.is_some();
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
@@ -515,6 +516,7 @@ impl ClientBuilder {
             user_agent,
             self.retry.unwrap_or_default(),
             self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            caller_http,
         );
         Ok(Client::from_parts(raw::Client::new_with_client(&endpoint, http, transport), plan, None))
     }

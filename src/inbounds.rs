@@ -241,10 +241,11 @@ impl Inbound {
 impl<'de> Deserialize<'de> for Inbound {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let tagged = wire::Tagged::read(d)?;
-        match tagged.kind.as_deref() {
-            Some("mo_text") => tagged.parse("").map(Inbound::Text),
-            Some("mo_binary") => tagged.parse("").map(Inbound::Binary),
-            Some("mo_media") => tagged.parse("").map(Inbound::Media),
+        let kind = tagged.kind()?;
+        match kind.as_deref() {
+            Some(kind @ "mo_text") => tagged.parse(kind).map(Inbound::Text),
+            Some(kind @ "mo_binary") => tagged.parse(kind).map(Inbound::Binary),
+            Some(kind @ "mo_media") => tagged.parse(kind).map(Inbound::Media),
             other => Ok(Inbound::Other(UnknownInbound {
                 inbound_type: InboundType::from(other.unwrap_or("")),
                 raw: tagged.keep()?,

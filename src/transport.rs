@@ -11,7 +11,8 @@
 use std::{
     fmt,
     hash::{BuildHasher, Hasher},
-    sync::{Arc, Mutex},
+    cell::RefCell,
+    sync::Arc,
     time::Duration,
 };
 
@@ -116,6 +117,10 @@ struct Inner {
     user_agent: HeaderValue,
     retry: RetryPolicy,
     max_response_bytes: u64,
+    /// Whether the HTTP client may follow redirects (the caller's may; the
+    /// SDK's never does), so that each answer's URL must be compared with
+    /// the request's.
+    check_origin: bool,
 }
 
 /// The default `User-Agent`.
@@ -142,7 +147,14 @@ pub(crate) struct CallState {
 }
 
 tokio::task_local! {
-    pub(crate) static CALL: Arc<Mutex<CallState>>;
+    /// The state of the SDK call the current task is making (set by
+    /// `Client::call`; absent for a request made through `raw` directly).
+    pub(crate) static CALL: RefCell<CallState>;
+}
+
+/// Change the waiting call's state, if there is a waiting call.
+fn with_call(f: impl FnOnce(&mut CallState)) {
+    let _ = CALL.try_with(|c| f(&mut c.borrow_mut()));
 }
 
 impl Transport {
@@ -162,6 +174,7 @@ impl Transport {
             HeaderValue::from_static(DEFAULT_USER_AGENT),
             RetryPolicy::default(),
             DEFAULT_MAX_RESPONSE_BYTES,
+            true,
         )
     }
 
@@ -170,8 +183,10 @@ impl Transport {
         user_agent: HeaderValue,
         retry: RetryPolicy,
         max_response_bytes: u64,
+        check_origin: bool,
     ) -> Self {
-        Transport { inner: Arc::new(Inner { auth, user_agent, retry, max_response_bytes }) }
+        let inner = Inner { auth, user_agent, retry, max_response_bytes, check_origin };
+        Transport { inner: Arc::new(inner) }
     }
 
     pub(crate) fn auth(&self) -> &Auth {
@@ -194,11 +209,7 @@ impl Transport {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let operation = info.operation_id;
-        let _ = CALL.try_with(|c| {
-            if let Ok(mut c) = c.lock() {
-                c.operation = Some(operation);
-            }
-        });
+        with_call(|c| c.operation = Some(operation));
         let headers = request.headers_mut();
         headers.remove("api-version");
         // XMS speaks JSON only; progenitor asks for `*/*` where the spec
@@ -211,7 +222,7 @@ impl Transport {
             Auth::None => None,
             Auth::Bearer(value, _) => Some(value.clone()),
             Auth::ClientCredentials(oauth) => {
-                match CALL.try_with(|c| c.lock().ok().and_then(|c| c.bearer.clone())) {
+                match CALL.try_with(|c| c.borrow().bearer.clone()) {
                     Ok(Some(token)) => Some(token),
                     // Outside an SDK call (a `raw` request): fetch here. A failure
                     // shows as the server's 401 for the unauthenticated request.
@@ -239,7 +250,7 @@ impl Transport {
             } else {
                 None
             };
-            let url = request.url().clone();
+            let url = self.inner.check_origin.then(|| request.url().clone());
             let result = client.execute(request).await;
 
             let wait = match &result {
@@ -286,7 +297,7 @@ impl Transport {
             }
 
             let response = result?;
-            match self.buffer(response, &url).await {
+            match self.buffer(response, url.as_ref()).await {
                 Ok(response) => return Ok(record(response)),
                 // The body broke off or timed out: as transient as a failure
                 // before the headers, and retried the same way.
@@ -302,11 +313,7 @@ impl Transport {
                     return Err(e);
                 }
                 Err(Buffered::Refused(error, response)) => {
-                    let _ = CALL.try_with(|c| {
-                        if let Ok(mut c) = c.lock() {
-                            c.failure = Some(error);
-                        }
-                    });
+                    with_call(|c| c.failure = Some(error));
                     return Ok(response);
                 }
             }
@@ -319,7 +326,7 @@ impl Transport {
     async fn buffer(
         &self,
         mut response: reqwest::Response,
-        sent_to: &reqwest::Url,
+        sent_to: Option<&reqwest::Url>,
     ) -> Result<reqwest::Response, Buffered> {
         let status = response.status();
         let limit = self.inner.max_response_bytes;
@@ -332,7 +339,7 @@ impl Transport {
         };
         // The caller's own HTTP client may follow redirects; the SDK's never
         // does. Either way, an answer from elsewhere is not XMS's.
-        if response.url() != sent_to {
+        if sent_to.is_some_and(|url| url != response.url()) {
             let location = response.url().to_string();
             let headers = response.headers().clone();
             let info = ResponseInfo::new(status.as_u16(), headers.clone(), b"", &self.secrets());
@@ -428,11 +435,7 @@ fn says_expired(headers: &HeaderMap) -> bool {
 
 /// Note the status and headers for the waiting call, if there is one.
 fn record(response: reqwest::Response) -> reqwest::Response {
-    let _ = CALL.try_with(|c| {
-        if let Ok(mut c) = c.lock() {
-            c.response = Some((response.status().as_u16(), response.headers().clone()));
-        }
-    });
+    with_call(|c| c.response = Some((response.status().as_u16(), response.headers().clone())));
     response
 }
 

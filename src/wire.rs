@@ -369,51 +369,51 @@ pub mod types {
 
 /// Read one object of a union by its `type`, without building a tree of it:
 /// the object's text is captured, its `type` read with every other field
-/// skipped, and the text read again as the chosen variant.
+/// skipped (borrowed, no copy), and the text read again as the chosen
+/// variant.
 pub(crate) struct Tagged {
-    pub(crate) raw: Box<serde_json::value::RawValue>,
-    pub(crate) kind: Option<String>,
+    raw: Box<serde_json::value::RawValue>,
 }
 
 impl Tagged {
     pub(crate) fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Tagged, D::Error> {
-        #[derive(serde::Deserialize)]
-        struct Kind {
-            #[serde(rename = "type", default, deserialize_with = "opt_type")]
-            kind: Option<String>,
-        }
-        fn opt_type<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-            <Option<String> as serde::Deserialize>::deserialize(d)
-                .map_err(|e| de::Error::custom(format_args!("`type` must be a string: {e}")))
-        }
-        use de::Error as _;
-        let raw = <Box<serde_json::value::RawValue> as serde::Deserialize>::deserialize(d)?;
-        let kind: Kind = serde_json::from_str(raw.get()).map_err(D::Error::custom)?;
-        Ok(Tagged { raw, kind: kind.kind })
+        <Box<serde_json::value::RawValue> as serde::Deserialize>::deserialize(d)
+            .map(|raw| Tagged { raw })
     }
 
-    /// Read the object as `T`, the variant for `type` (`default` when the
-    /// object has none); an error names the type and the field.
+    /// The object's `type`, if it has one.
+    pub(crate) fn kind<E: de::Error>(&self) -> Result<Option<std::borrow::Cow<'_, str>>, E> {
+        #[derive(serde::Deserialize)]
+        struct Kind<'a> {
+            #[serde(rename = "type", default, borrow)]
+            kind: Option<std::borrow::Cow<'a, str>>,
+        }
+        serde_json::from_str::<Kind<'_>>(self.raw.get())
+            .map(|k| k.kind)
+            .map_err(|e| E::custom(format_args!("`type` must be a string: {e}")))
+    }
+
+    /// Read the object as `T`, the variant for `kind`; an error names the
+    /// type and the field (found by reading once more, on failure only).
     pub(crate) fn parse<T: serde::de::DeserializeOwned, E: de::Error>(
         &self,
-        default: &str,
+        kind: &str,
     ) -> Result<T, E> {
-        let mut de = serde_json::Deserializer::from_str(self.raw.get());
-        serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let kind = self.kind.as_deref().unwrap_or(default);
-            let path = e.path().to_string();
-            if path == "." {
-                E::custom(format_args!("a {kind:?} object: {}", e.inner()))
-            } else {
-                E::custom(format_args!("a {kind:?} object, at `{path}`: {}", e.inner()))
+        serde_json::from_str(self.raw.get()).map_err(|first| {
+            let mut de = serde_json::Deserializer::from_str(self.raw.get());
+            match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                Err(e) if e.path().to_string() != "." => E::custom(format_args!(
+                    "a {kind:?} object, at `{}`: {}",
+                    e.path(),
+                    e.inner()
+                )),
+                _ => E::custom(format_args!("a {kind:?} object: {first}")),
             }
         })
     }
 
     /// Keep the object as it was sent.
-    pub(crate) fn keep<E: de::Error>(
-        &self,
-    ) -> Result<serde_json::Map<String, serde_json::Value>, E> {
+    pub(crate) fn keep<E: de::Error>(&self) -> Result<serde_json::Map<String, serde_json::Value>, E> {
         serde_json::from_str(self.raw.get()).map_err(E::custom)
     }
 }

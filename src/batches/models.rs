@@ -424,10 +424,11 @@ pub struct DryRunRecipient {
 impl<'de> Deserialize<'de> for Batch {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let tagged = wire::Tagged::read(d)?;
-        match tagged.kind.as_deref() {
+        let kind = tagged.kind()?;
+        match kind.as_deref() {
             None | Some("mt_text") => tagged.parse("mt_text").map(Batch::Text),
-            Some("mt_binary") => tagged.parse("").map(Batch::Binary),
-            Some("mt_media") => tagged.parse("").map(Batch::Media),
+            Some(kind @ "mt_binary") => tagged.parse(kind).map(Batch::Binary),
+            Some(kind @ "mt_media") => tagged.parse(kind).map(Batch::Media),
             Some(other) => {
                 let raw = tagged.keep()?;
                 Ok(Batch::Other(UnknownBatch {

@@ -365,7 +365,9 @@ fn macro_lines(m: &syn::ItemMacro, out: &mut Vec<String>) {
             let body = one_line(&without_attrs(tokens).to_string());
             out.push(format!("{name}! {}", body.replace(" ,", ",")));
         }
-        "macro_rules" => {}
+        // Definitions, and the standard library's and tokio's item macros
+        // (their items are private here).
+        "macro_rules" | "task_local" | "thread_local" => {}
         // Another macro that writes items (`sms_methods!(Text)`): as called.
         _ => out.push(format!("{name}!({})", one_line(&tokens.to_string()))),
     }
