@@ -258,13 +258,20 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
     match error {
         RawError::ErrorResponse(value) => {
             let status = value.status().as_u16();
-            let headers = value.headers().clone();
+            let headers = match response {
+                Some((_, headers)) => headers,
+                None => value.headers().clone(),
+            };
             let body = value.into_inner().to_body();
             Err(crate::error::from_response(status, headers, &body, None, secrets, operation))
         }
-        RawError::UnexpectedResponse(response) => {
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
+        RawError::UnexpectedResponse(answer) => {
+            let status = answer.status().as_u16();
+            let headers = match response {
+                Some((_, headers)) => headers,
+                None => answer.headers().clone(),
+            };
+            let response = answer;
             // The body is in memory already (the transport read it).
             let body = response.bytes().await.map_err(Error::from)?;
             if (200..300).contains(&status) {

@@ -434,8 +434,16 @@ fn says_expired(headers: &HeaderMap) -> bool {
 }
 
 /// Note the status and headers for the waiting call, if there is one.
-fn record(response: reqwest::Response) -> reqwest::Response {
-    with_call(|c| c.response = Some((response.status().as_u16(), response.headers().clone())));
+///
+/// Within an SDK call the headers are moved, not copied: the call reads them
+/// from here (for its errors and for a send's answer), and the generated
+/// code, which would copy them into a value nobody reads, gets none. A
+/// request made through `raw` directly keeps them.
+fn record(mut response: reqwest::Response) -> reqwest::Response {
+    let status = response.status().as_u16();
+    let _ = CALL.try_with(|c| {
+        c.borrow_mut().response = Some((status, std::mem::take(response.headers_mut())));
+    });
     response
 }
 
