@@ -1,12 +1,6 @@
 //! [`Client`] and [`ClientBuilder`]: credentials, region, endpoint, timeouts.
 
-use std::{
-    fmt,
-    future::Future,
-    cell::RefCell,
-    sync::Arc,
-    time::Duration,
-};
+use std::{cell::RefCell, fmt, future::Future, sync::Arc, time::Duration};
 
 use progenitor_client::{ClientInfo, ResponseValue};
 use reqwest::header::HeaderValue;

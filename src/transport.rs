@@ -9,9 +9,9 @@
 //! body the generated code cannot read still comes back with its status.
 
 use std::{
+    cell::RefCell,
     fmt,
     hash::{BuildHasher, Hasher},
-    cell::RefCell,
     sync::Arc,
     time::Duration,
 };

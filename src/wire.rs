@@ -402,18 +402,18 @@ impl Tagged {
         serde_json::from_str(self.raw.get()).map_err(|first| {
             let mut de = serde_json::Deserializer::from_str(self.raw.get());
             match serde_path_to_error::deserialize::<_, T>(&mut de) {
-                Err(e) if e.path().to_string() != "." => E::custom(format_args!(
-                    "a {kind:?} object, at `{}`: {}",
-                    e.path(),
-                    e.inner()
-                )),
+                Err(e) if e.path().to_string() != "." => {
+                    E::custom(format_args!("a {kind:?} object, at `{}`: {}", e.path(), e.inner()))
+                }
                 _ => E::custom(format_args!("a {kind:?} object: {first}")),
             }
         })
     }
 
     /// Keep the object as it was sent.
-    pub(crate) fn keep<E: de::Error>(&self) -> Result<serde_json::Map<String, serde_json::Value>, E> {
+    pub(crate) fn keep<E: de::Error>(
+        &self,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, E> {
         serde_json::from_str(self.raw.get()).map_err(E::custom)
     }
 }
