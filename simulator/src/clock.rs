@@ -17,6 +17,9 @@ pub enum ClockMode {
     },
 }
 
+/// The fastest a real-time clock may run: a million times real time.
+pub const MAX_SPEED: f64 = 1e6;
+
 #[derive(Debug)]
 pub struct Clock {
     mode: ClockMode,
@@ -34,15 +37,22 @@ impl Clock {
         match self.mode {
             ClockMode::Manual => self.at,
             ClockMode::Realtime { speed } => {
-                let real = self.since.elapsed().mul_f64(speed.max(0.0));
-                self.at + TimeDelta::from_std(real).unwrap_or(TimeDelta::MAX)
+                // Checked all the way: no speed and no elapsed time can
+                // overflow the clock (it stops at the last instant instead).
+                let seconds = self.since.elapsed().as_secs_f64() * speed.clamp(0.0, MAX_SPEED);
+                Duration::try_from_secs_f64(seconds)
+                    .ok()
+                    .and_then(|real| TimeDelta::from_std(real).ok())
+                    .and_then(|real| self.at.checked_add_signed(real))
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC)
             }
         }
     }
 
     pub fn advance(&mut self, by: Duration) {
         self.rebase();
-        self.at += TimeDelta::from_std(by).unwrap_or(TimeDelta::zero());
+        let by = TimeDelta::from_std(by).unwrap_or(TimeDelta::zero());
+        self.at = self.at.checked_add_signed(by).unwrap_or(DateTime::<Utc>::MAX_UTC);
     }
 
     pub fn set_mode(&mut self, mode: ClockMode) {

@@ -311,7 +311,18 @@ fn handle(
             Err(e) => api_error(e),
         },
         (&Method::POST, ["batches", "dry_run"]) => {
-            let per_recipient = query.get("per_recipient").is_some_and(|v| v == "true");
+            // Booleans in a query are read in any case (`True`, as the Python
+            // SDK sends it); anything else is refused, never ignored.
+            let per_recipient = match query.get("per_recipient").map(|v| v.to_ascii_lowercase()) {
+                None => false,
+                Some(v) if v == "true" => true,
+                Some(v) if v == "false" => false,
+                Some(v) => {
+                    return api_error(ApiError::format(format!(
+                        "Parameter 'per_recipient' must be true or false, not '{v}'"
+                    )));
+                }
+            };
             let max = match query.get("number_of_recipients").map(|v| v.parse::<usize>()) {
                 None => 100,
                 Some(Ok(n)) if n <= crate::limits::MAX_DRY_RUN_RECIPIENTS => n,
@@ -449,7 +460,13 @@ async fn advance(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Resp
 /// callback retries scheduled inside the span happen inside it.
 pub async fn advance_by(shared: &Arc<Shared>, by: Duration) {
     shared.settle().await;
-    let target = shared.lock().clock.now() + chrono::TimeDelta::from_std(by).unwrap_or_default();
+    let by = chrono::TimeDelta::from_std(by).unwrap_or_default();
+    let target = shared
+        .lock()
+        .clock
+        .now()
+        .checked_add_signed(by)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
     loop {
         let next = {
             let state = shared.lock();
@@ -479,7 +496,17 @@ async fn clock_mode(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> R
     let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let mode = match value["mode"].as_str() {
         Some("manual") => ClockMode::Manual,
-        Some("realtime") => ClockMode::Realtime { speed: value["speed"].as_f64().unwrap_or(1.0) },
+        Some("realtime") => {
+            let speed = value["speed"].as_f64().unwrap_or(1.0);
+            if !(speed > 0.0 && speed <= crate::clock::MAX_SPEED) {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    format!("speed must be above 0 and at most {}", crate::clock::MAX_SPEED),
+                )
+                    .into_response();
+            }
+            ClockMode::Realtime { speed }
+        }
         _ => {
             return (StatusCode::BAD_REQUEST, r#"mode must be "manual" or "realtime""#)
                 .into_response();

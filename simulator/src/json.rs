@@ -143,6 +143,13 @@ impl Fields<'_> {
 /// ISO-8601 as XMS reads it: with or without an offset (none means UTC), with
 /// or without seconds and fractions, or a date alone (midnight UTC).
 pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    // A year of more than four digits (`+262142-12-31`) is no date XMS takes;
+    // refusing it here also keeps every later sum of dates in range.
+    use chrono::Datelike as _;
+    parse_any_time(text).filter(|t| (1..=9999).contains(&t.year()))
+}
+
+fn parse_any_time(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }

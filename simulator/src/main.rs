@@ -59,7 +59,10 @@ fn main() {
                 _ => fail("--clock is manual or realtime"),
             },
             "--speed" => {
-                speed = value("--speed").parse().unwrap_or_else(|_| fail("--speed takes a number"))
+                speed = value("--speed").parse().unwrap_or_else(|_| fail("--speed takes a number"));
+                if !(speed > 0.0 && speed <= 1e6) {
+                    fail("--speed must be above 0 and at most 1000000");
+                }
             }
             other => fail(&format!("unknown option {other}")),
         }

@@ -702,10 +702,11 @@ impl State {
         {
             return Err(ApiError::constraint("Field 'expire_at' must be after 'send_at'"));
         }
+        let latest = send_at
+            .unwrap_or(now)
+            .checked_add_signed(TimeDelta::days(limits::MAX_EXPIRY_DAYS) + TimeDelta::minutes(1));
         if let Some(e) = expire_at
-            && e > send_at.unwrap_or(now)
-                + TimeDelta::days(limits::MAX_EXPIRY_DAYS)
-                + TimeDelta::minutes(1)
+            && latest.is_none_or(|latest| e > latest)
         {
             return Err(ApiError::constraint(
                 "Field 'expire_at' must be at most 3 days after 'send_at'",
@@ -1419,7 +1420,8 @@ impl ListQuery {
 fn paged<T>(items: Vec<T>, q: &ListQuery, key: &str, to_json: impl Fn(T) -> Value) -> Value {
     let count = items.len();
     let page: Vec<Value> =
-        items.into_iter().skip(q.page * q.page_size).take(q.page_size).map(to_json).collect();
+        // A page past the end (however large its number) is empty.
+        items.into_iter().skip(q.page.saturating_mul(q.page_size)).take(q.page_size).map(to_json).collect();
     json!({"page": q.page, "page_size": page.len(), "count": count, key: page})
 }
 
@@ -1518,9 +1520,8 @@ fn group_json(plan: &Plan, g: &Group) -> Value {
     out.insert("size".into(), group_members(plan, &g.id, &mut BTreeSet::new()).len().into());
     out.insert("created_at".into(), time(g.created_at));
     out.insert("modified_at".into(), time(g.modified_at));
-    if !g.child_groups.is_empty() {
-        out.insert("child_groups".into(), g.child_groups.clone().into());
-    }
+    // XMS always sends the list, empty or not (the CLX SDK needs it).
+    out.insert("child_groups".into(), g.child_groups.clone().into());
     put(&mut out, "auto_update", g.auto_update.clone());
     Value::Object(out)
 }
@@ -1629,7 +1630,10 @@ fn batch_json(b: &Batch) -> Value {
     out.insert("delivery_report".into(), f.delivery_report.clone().into());
     put(&mut out, "send_at", f.send_at.map(time));
     let expire = f.expire_at.unwrap_or_else(|| {
-        f.send_at.unwrap_or(b.created_at) + TimeDelta::days(limits::MAX_EXPIRY_DAYS)
+        f.send_at
+            .unwrap_or(b.created_at)
+            .checked_add_signed(TimeDelta::days(limits::MAX_EXPIRY_DAYS))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
     });
     out.insert("expire_at".into(), time(expire));
     put(&mut out, "callback_url", f.callback_url.clone().map(Value::from));

@@ -708,3 +708,94 @@ fn the_binary_prints_help_and_serves() {
     child.wait().unwrap();
     assert!(line.starts_with("XMS simulator listening on http://127.0.0.1:"), "{line}");
 }
+
+/// Bad input that used to panic a handler (dropping the connection, and for
+/// the clock, every later request): a 400 with XMS's error body now, or an
+/// empty page, and the simulator keeps answering.
+#[tokio::test]
+async fn out_of_range_input_is_refused_and_never_panics() {
+    let api = Api::start();
+    let far = "+262142-12-31T00:00:00Z";
+    for field in ["send_at", "expire_at"] {
+        let (status, body) = api
+            .call(
+                "POST",
+                "/batches",
+                Some(json!({"from": "12345", "to": ["46701234567"], "body": "x", field: far})),
+            )
+            .await;
+        assert_eq!(status, 400, "{field}: {body}");
+        assert_eq!(code(&body), "syntax_invalid_parameter_format", "{body}");
+    }
+    // The latest date a year of four digits allows still works out.
+    let (status, body) = api
+        .call(
+            "POST",
+            "/batches",
+            Some(json!({"from": "12345", "to": ["46701234567"], "body": "x",
+                "send_at": "9999-12-30T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+
+    for path in ["/batches", "/inbounds", "/groups", "/delivery_reports"] {
+        let (status, body) =
+            api.call("GET", &format!("{path}?page=18446744073709551615&page_size=100"), None).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        let items = body.as_object().unwrap().values().find_map(Value::as_array).unwrap();
+        assert!(items.is_empty(), "{path}: {body}");
+    }
+
+    for speed in [json!(1e300), json!(1e15), json!(0), json!(-1)] {
+        let response = api
+            .http
+            .post(format!("{}/_sim/clock/mode", api.sim.url()))
+            .body(json!({"mode": "realtime", "speed": speed}).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "speed {speed}");
+    }
+    // Even a clock set from Rust to an absurd speed cannot panic.
+    api.sim.set_clock(ClockMode::Realtime { speed: 1e300 });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let (status, _) = api.call("GET", "/batches", None).await;
+    assert_eq!(status, 200);
+    api.sim.set_clock(ClockMode::Manual);
+    let (status, _) = api.call("GET", "/batches", None).await;
+    assert_eq!(status, 200, "the simulator still answers");
+}
+
+/// Groups without child groups say so with an empty list, as XMS does.
+#[tokio::test]
+async fn a_group_always_has_child_groups() {
+    let api = Api::start();
+    let (status, group) =
+        api.call("POST", "/groups", Some(json!({"name": "g", "members": ["46701234567"]}))).await;
+    assert_eq!(status, 201, "{group}");
+    assert_eq!(group["child_groups"], json!([]), "{group}");
+    let (_, list) = api.call("GET", "/groups", None).await;
+    assert_eq!(list["groups"][0]["child_groups"], json!([]), "{list}");
+}
+
+/// Booleans in a query are read in any case; a value that is not one is a
+/// 400, not ignored.
+#[tokio::test]
+async fn boolean_query_values_in_any_case() {
+    let api = Api::start();
+    let batch = json!({"from": "12345", "to": ["46701234567"], "body": "Hi"});
+    for value in ["True", "TRUE", "true"] {
+        let (status, body) = api
+            .call("POST", &format!("/batches/dry_run?per_recipient={value}"), Some(batch.clone()))
+            .await;
+        assert_eq!(status, 200, "{value}: {body}");
+        assert_eq!(body["per_recipient"].as_array().map(Vec::len), Some(1), "{value}: {body}");
+    }
+    let (status, body) =
+        api.call("POST", "/batches/dry_run?per_recipient=False", Some(batch.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["per_recipient"].as_array().is_none_or(Vec::is_empty), "{body}");
+    let (status, body) = api.call("POST", "/batches/dry_run?per_recipient=yes", Some(batch)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(code(&body), "syntax_invalid_parameter_format");
+}
