@@ -8,28 +8,15 @@ pub mod callbacks;
 mod client;
 mod convert;
 pub mod delivery_reports;
-/// What a text body costs, offline: its encoding and number of SMS parts.
-///
-/// A body whose characters are all in the GSM 7-bit alphabet (3GPP TS
-/// 23.038, with its extension table) is sent as GSM-7: 160 characters in one
-/// part, 153 per part when split, the extension characters `^ { } \ [ ~ ] | €`
-/// and form feed counting two. Any other character makes the whole body
-/// UCS-2: 70 UTF-16 units in one part, 67 per part when split (characters
-/// outside the Basic Multilingual Plane, such as most emoji, count two).
+/// What a text body costs, offline: its encoding and number of SMS parts
+/// (the `xms-encoding` crate).
 ///
 /// ```
 /// use xms::encoding::{analyze, Charset};
 /// let hello = analyze("Hello ${name}!");
 /// assert_eq!((hello.charset, hello.parts), (Charset::Gsm7, 1));
-/// let long = analyze(&"a".repeat(161));
-/// assert_eq!((long.units, long.parts), (161, 2));
-/// let greek = analyze("Γειά σου"); // ε, ι, ά, σ, ο, υ are not GSM-7
-/// assert_eq!(greek.charset, Charset::Ucs2);
 /// ```
-///
-/// Placeholders are counted as written; a parameterized body's cost depends on
-/// each recipient's values (a dry run computes it per recipient).
-pub mod encoding;
+pub use xms_encoding as encoding;
 mod error;
 pub mod groups;
 pub mod inbounds;

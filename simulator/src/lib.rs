@@ -94,9 +94,7 @@
 //! | `POST /_sim/reset` | forget everything but the service plans |
 //! | `POST /_sim/service_plans` `{"service_plan_id", "api_token", "callback_url"?, "inbound_url"?, "signing_secret"?}` | add or change a plan |
 
-#[path = "../../src/encoding.rs"]
-#[allow(dead_code)]
-mod encoding;
+use xms_encoding as encoding;
 
 mod clock;
 mod http;

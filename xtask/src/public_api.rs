@@ -19,8 +19,14 @@ use std::{
 use quote::ToTokens;
 use syn::{Fields, ImplItem, Item, Visibility};
 
-/// The listing of every `.rs` file below `src_dir`, files in path order.
+/// The listing of every `.rs` file below `src_dir`, files in path order,
+/// each under a heading `# src/<file>`.
 pub fn render(src_dir: &Path) -> Result<String, String> {
+    render_as(src_dir, "src")
+}
+
+/// [`render`] with the headings under `label` instead of `src`.
+pub fn render_as(src_dir: &Path, label: &str) -> Result<String, String> {
     let mut files = Vec::new();
     collect(src_dir, &mut files).map_err(|e| format!("cannot read {}: {e}", src_dir.display()))?;
     files.sort();
@@ -59,7 +65,7 @@ pub fn render(src_dir: &Path) -> Result<String, String> {
             continue;
         }
         let name = file.strip_prefix(src_dir).unwrap_or(file).display().to_string();
-        let _ = writeln!(out, "# src/{}", name.replace('\\', "/"));
+        let _ = writeln!(out, "# {label}/{}", name.replace('\\', "/"));
         for line in lines {
             let _ = writeln!(out, "{line}");
         }

@@ -1,6 +1,28 @@
-// GSM-7/UCS-2 detection and part counting; documented on `pub mod encoding`
-// in lib.rs. Plain Rust with no dependencies: the XMS simulator compiles
-// this same file (with `#[path]`) to count parts the way the SDK predicts.
+//! What a text body costs, offline: its encoding and number of SMS parts.
+//!
+//! A body whose characters are all in the GSM 7-bit alphabet (3GPP TS
+//! 23.038, with its extension table) is sent as GSM-7: 160 characters in one
+//! part, 153 per part when split, the extension characters `^ { } \ [ ~ ] | €`
+//! and form feed counting two. Any other character makes the whole body
+//! UCS-2: 70 UTF-16 units in one part, 67 per part when split (characters
+//! outside the Basic Multilingual Plane, such as most emoji, count two).
+//!
+//! ```
+//! use xms_encoding::{analyze, Charset};
+//! let hello = analyze("Hello ${name}!");
+//! assert_eq!((hello.charset, hello.parts), (Charset::Gsm7, 1));
+//! let long = analyze(&"a".repeat(161));
+//! assert_eq!((long.units, long.parts), (161, 2));
+//! let greek = analyze("Γειά σου"); // ε, ι, ά, σ, ο, υ are not GSM-7
+//! assert_eq!(greek.charset, Charset::Ucs2);
+//! ```
+//!
+//! Placeholders are counted as written; a parameterized body's cost depends on
+//! each recipient's values (a dry run computes it per recipient).
+//!
+//! This crate has no dependencies. The `xms` SDK re-exports it as
+//! `xms::encoding`, and the `xms-simulator` counts parts with it, so the two
+//! agree on what a message costs while sharing nothing else.
 
 /// The character set a body is sent in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
