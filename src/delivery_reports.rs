@@ -8,7 +8,7 @@ use crate::{
     Client, Result,
     client::AnyClient,
     model::{BatchId, Channel, DeliveryCode, DeliveryStatus, Encoding},
-    pagination::{ListItem, ListQuery, Page, listing, optional, with_query},
+    pagination::{ListItem, ListQuery, Page, fetch_page, listing, optional},
     raw::types as rt,
     validate, wire,
 };
@@ -378,23 +378,7 @@ impl<H: AnyClient> ListDeliveryReports<H> {
         self.query.check(page)?;
         let statuses = status_filter(&self.statuses)?;
         let codes = code_filter(&self.codes);
-        let query = &self.query;
-        self.handle
-            .client()
-            .call(|raw, plan| {
-                optional!(
-                    with_query!(
-                        raw.list_delivery_reports().service_plan_id(plan),
-                        page,
-                        query,
-                        dated
-                    ),
-                    status = statuses,
-                    code = codes,
-                )
-                .send()
-            })
-            .await
+        fetch_page!(self, page, list_delivery_reports, dated; status = statuses, code = codes)
     }
 }
 

@@ -10,7 +10,7 @@ use crate::{
     batches::text_of,
     client::AnyClient,
     model::{InboundId, InboundType, MediaUploadStatus},
-    pagination::{ListItem, ListQuery, Page, listing, optional, with_query},
+    pagination::{ListItem, ListQuery, Page, fetch_page, listing},
     validate, wire,
     wire::types as wire_type,
 };
@@ -325,17 +325,7 @@ impl<H: AnyClient> ListInbounds<H> {
     async fn fetch(&self, page: u32) -> Result<Page<Inbound>> {
         self.query.check(page)?;
         let recipients = validate::comma_list("recipients", &self.recipients)?;
-        let query = &self.query;
-        self.handle
-            .client()
-            .call(|raw, plan| {
-                optional!(
-                    with_query!(raw.list_inbounds().service_plan_id(plan), page, query, dated),
-                    to = recipients,
-                )
-                .send()
-            })
-            .await
+        fetch_page!(self, page, list_inbounds, dated; to = recipients)
     }
 }
 

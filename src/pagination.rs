@@ -235,6 +235,33 @@ macro_rules! with_query {
 
 pub(crate) use with_query;
 
+/// One page of a listing: the generated operation `$op` for the service
+/// plan, with the shared query of `$self.query` (`dated` adds its time window
+/// and client reference) and the listing's own optional filters.
+///
+/// ```ignore
+/// fetch_page!(self, page, list_groups; tags = tags)
+/// ```
+macro_rules! fetch_page {
+    (
+        $self:ident, $page:ident, $op:ident $(, $dated:ident)?;
+        $($method:ident = $value:expr),* $(,)?
+    ) => {{
+        let query = &$self.query;
+        $self
+            .handle
+            .client()
+            .call(|raw, plan| {
+                let call = raw.$op().service_plan_id(plan);
+                let call = $crate::pagination::with_query!(call, $page, query $(, $dated)?);
+                $crate::pagination::optional!(call, $($method = $value),*).send()
+            })
+            .await
+    }};
+}
+
+pub(crate) use fetch_page;
+
 type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>>> + Send>>;
 
 /// Fetches one page of a listing.

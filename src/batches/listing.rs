@@ -4,7 +4,7 @@ use super::Batch;
 use crate::{
     Client, Result,
     client::AnyClient,
-    pagination::{ListQuery, Page, listing, optional, with_query},
+    pagination::{ListQuery, Page, fetch_page, listing},
     validate,
 };
 
@@ -41,18 +41,7 @@ impl<H: AnyClient> ListBatches<H> {
         self.query.check(page)?;
         let senders = validate::comma_list("senders", &self.senders)?;
         let tags = validate::comma_list("tags", &self.tags)?;
-        let query = &self.query;
-        self.handle
-            .client()
-            .call(|raw, plan| {
-                optional!(
-                    with_query!(raw.list_batches().service_plan_id(plan), page, query, dated),
-                    from = senders,
-                    tags = tags,
-                )
-                .send()
-            })
-            .await
+        fetch_page!(self, page, list_batches, dated; from = senders, tags = tags)
     }
 }
 

@@ -17,7 +17,7 @@ use crate::{
     client::AnyClient,
     convert::Field,
     model::GroupId,
-    pagination::{ListQuery, Page, listing, optional, with_query},
+    pagination::{ListQuery, Page, fetch_page, listing},
     validate,
 };
 
@@ -166,17 +166,7 @@ impl<H: AnyClient> ListGroups<H> {
     async fn fetch(&self, page: u32) -> Result<Page<Group>> {
         self.query.check(page)?;
         let tags = validate::comma_list("tags", &self.tags)?;
-        let query = &self.query;
-        self.handle
-            .client()
-            .call(|raw, plan| {
-                optional!(
-                    with_query!(raw.list_groups().service_plan_id(plan), page, query),
-                    tags = tags,
-                )
-                .send()
-            })
-            .await
+        fetch_page!(self, page, list_groups; tags = tags)
     }
 }
 
