@@ -528,3 +528,22 @@ impl Millis for chrono::DateTime<Utc> {
         self.with_nanosecond(self.nanosecond() / 1_000_000 * 1_000_000).unwrap()
     }
 }
+
+/// Legacy tags given on a send come back on the batch, and the tags
+/// endpoints see them.
+#[tokio::test]
+async fn legacy_tags_on_send_and_group_create() {
+    let sim = xms_simulator::Simulator::start();
+    let client = client(&sim);
+    let batch = client
+        .batches()
+        .text("12345", ["+46701234567"], "Hi")
+        .tags(["spring"])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(batch.tags, ["spring"]);
+    assert_eq!(client.batches().tags(&batch.id).get().await.unwrap(), ["spring"]);
+    let group = client.groups().create().name("tagged").tags(["news"]).send().await.unwrap();
+    assert_eq!(group.tags, ["news"]);
+}

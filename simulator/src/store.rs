@@ -156,6 +156,8 @@ struct Batch {
     messages: Vec<Message>,
     report_sent: bool,
     feedback: Vec<String>,
+    /// Legacy CLX tags, set on create and by the tags endpoints.
+    tags: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -297,8 +299,10 @@ impl State {
     pub fn send_batch(&mut self, plan_id: &str, body: &Map<String, Value>) -> Res<Value> {
         let now = self.clock.now();
         let fields = self.parse_batch(plan_id, body, now)?;
+        let tags = Fields(body).strings("tags")?.unwrap_or_default();
         let id = self.new_id();
         let batch = Batch {
+            tags,
             id,
             created_at: now,
             modified_at: now,
@@ -362,8 +366,12 @@ impl State {
             ));
         }
         let fields = self.parse_batch(plan_id, body, now)?;
+        let tags = Fields(body).strings("tags")?;
         let batch = &mut self.plan(plan_id).batches[index];
         batch.fields = fields;
+        if let Some(tags) = tags {
+            batch.tags = tags;
+        }
         batch.modified_at = now;
         let json = batch_json(batch);
         self.process();
@@ -538,10 +546,7 @@ impl State {
                     .as_ref()
                     .is_none_or(|r| b.fields.client_reference.as_ref() == Some(r))
             })
-            .filter(|b| {
-                tags.is_empty()
-                    || plan.tags.get(&b.id).is_some_and(|t| t.iter().any(|x| tags.contains(x)))
-            })
+            .filter(|b| tags.is_empty() || b.tags.iter().any(|x| tags.contains(x)))
             .collect();
         paged(matching, q, "batches", batch_json)
     }
@@ -1041,7 +1046,11 @@ impl State {
         let child_groups =
             self.check_children(plan_id, f.strings("child_groups")?.unwrap_or_default())?;
         let auto_update = auto_update(f.object("auto_update")?)?;
+        let tags = f.strings("tags")?.unwrap_or_default();
         let id = self.new_id();
+        if !tags.is_empty() {
+            self.plan(plan_id).tags.insert(id.clone(), tags);
+        }
         let group = Group {
             id,
             name,
@@ -1155,7 +1164,11 @@ impl State {
         let child_groups =
             self.check_children(plan_id, f.strings("child_groups")?.unwrap_or_default())?;
         let auto = auto_update(f.object("auto_update")?)?;
+        let tags = f.strings("tags")?;
         let plan = self.plan(plan_id);
+        if let Some(tags) = tags {
+            plan.tags.insert(id.to_string(), tags);
+        }
         let group = plan.groups.iter_mut().find(|g| g.id == id).expect("checked above");
         group.members = members;
         group.name = name;
@@ -1320,12 +1333,13 @@ impl State {
     /// The tags of a batch or group; `None` when it does not exist.
     pub fn tags(&mut self, plan_id: &str, owner: &str, change: TagChange) -> Res<Option<Value>> {
         let plan = self.plan(plan_id);
-        let exists =
-            plan.batches.iter().any(|b| b.id == owner) || plan.groups.iter().any(|g| g.id == owner);
-        if !exists {
+        let tags = if let Some(batch) = plan.batches.iter_mut().find(|b| b.id == owner) {
+            &mut batch.tags
+        } else if plan.groups.iter().any(|g| g.id == owner) {
+            plan.tags.entry(owner.to_string()).or_default()
+        } else {
             return Ok(None);
-        }
-        let tags = plan.tags.entry(owner.to_string()).or_default();
+        };
         match change {
             TagChange::Get => {}
             TagChange::Replace(new) => *tags = new,
@@ -1523,6 +1537,10 @@ fn group_json(plan: &Plan, g: &Group) -> Value {
     // XMS always sends the list, empty or not (the CLX SDK needs it).
     out.insert("child_groups".into(), g.child_groups.clone().into());
     put(&mut out, "auto_update", g.auto_update.clone());
+    // Legacy CLX tags, when the group has some.
+    if let Some(tags) = plan.tags.get(&g.id).filter(|t| !t.is_empty()) {
+        out.insert("tags".into(), tags.clone().into());
+    }
     Value::Object(out)
 }
 
@@ -1604,6 +1622,10 @@ fn batch_json(b: &Batch) -> Value {
     let f = &b.fields;
     let mut out = Map::new();
     out.insert("id".into(), b.id.clone().into());
+    // Legacy CLX tags, when the batch has some.
+    if !b.tags.is_empty() {
+        out.insert("tags".into(), b.tags.clone().into());
+    }
     out.insert("type".into(), f.kind.wire().into());
     put(&mut out, "from", f.from.clone().map(Value::from));
     out.insert("to".into(), f.to.clone().into());
@@ -1663,6 +1685,7 @@ fn request_json(f: &BatchFields) -> Map<String, Value> {
         messages: Vec::new(),
         report_sent: false,
         feedback: Vec::new(),
+        tags: Vec::new(),
     };
     let Value::Object(mut map) = batch_json(&stored) else {
         unreachable!("batch_json builds an object")

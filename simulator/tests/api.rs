@@ -799,3 +799,32 @@ async fn boolean_query_values_in_any_case() {
     assert_eq!(status, 400, "{body}");
     assert_eq!(code(&body), "syntax_invalid_parameter_format");
 }
+
+/// Legacy CLX tags given when a batch or group is created are kept and
+/// returned, as the CLX API did, and are the ones the tags endpoints see.
+#[tokio::test]
+async fn tags_given_on_create_are_kept_and_returned() {
+    let api = Api::start();
+    let batch = api
+        .send(
+            json!({"from": "12345", "to": ["46701234567"], "body": "x", "tags": ["spring", "vip"]}),
+        )
+        .await;
+    assert_eq!(batch["tags"], json!(["spring", "vip"]), "{batch}");
+    let id = batch["id"].as_str().unwrap();
+    let (status, tags) = api.call("GET", &format!("/batches/{id}/tags"), None).await;
+    assert_eq!((status, tags["tags"].clone()), (200, json!(["spring", "vip"])));
+    let (_, listed) = api.call("GET", "/batches?tags=vip", None).await;
+    assert_eq!(listed["count"], 1, "{listed}");
+    let (_, got) = api.call("GET", &format!("/batches/{id}"), None).await;
+    assert_eq!(got["tags"], json!(["spring", "vip"]), "{got}");
+
+    let (status, group) = api
+        .call("POST", "/groups", Some(json!({"name": "t", "members": [], "tags": ["news"]})))
+        .await;
+    assert_eq!(status, 201, "{group}");
+    assert_eq!(group["tags"], json!(["news"]), "{group}");
+    let gid = group["id"].as_str().unwrap();
+    let (_, tags) = api.call("GET", &format!("/groups/{gid}/tags"), None).await;
+    assert_eq!(tags["tags"], json!(["news"]));
+}

@@ -116,6 +116,10 @@ pub struct TextBatch {
     /// The sender's numbering plan.
     #[serde(default, deserialize_with = "wire::opt_int", skip_serializing_if = "wire::none")]
     pub from_npi: Option<u8>,
+    /// Its legacy CLX tags, when it has some (deprecated: tags are an API
+    /// of the original CLX service; see [`crate::tags`]).
+    #[serde(default, deserialize_with = "wire::strings", skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 /// A binary SMS batch.
@@ -188,6 +192,10 @@ pub struct BinaryBatch {
     /// The sender's numbering plan.
     #[serde(default, deserialize_with = "wire::opt_int", skip_serializing_if = "wire::none")]
     pub from_npi: Option<u8>,
+    /// Its legacy CLX tags, when it has some (deprecated: tags are an API
+    /// of the original CLX service; see [`crate::tags`]).
+    #[serde(default, deserialize_with = "wire::strings", skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 impl BinaryBatch {
@@ -263,6 +271,10 @@ pub struct MediaBatch {
     /// Whether the media was checked against the MMS best practices.
     #[serde(default, deserialize_with = "wire::boolean")]
     pub strict_validation: bool,
+    /// Its legacy CLX tags, when it has some (deprecated: tags are an API
+    /// of the original CLX service; see [`crate::tags`]).
+    #[serde(default, deserialize_with = "wire::strings", skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 /// The content of an MMS: a media URL, with optional text and subject.

@@ -116,6 +116,7 @@ pub struct SendBatch<K, H = Client> {
     from_ton: Option<u8>,
     from_npi: Option<u8>,
     strict_validation: Option<bool>,
+    tags: Vec<String>,
 }
 
 impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
@@ -144,6 +145,7 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
             from_ton: None,
             from_npi: None,
             strict_validation: None,
+            tags: Vec::new(),
         }
     }
 
@@ -195,6 +197,13 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
         /// Whether you will report delivery with
         /// [`Batches::delivery_feedback`](super::Batches::delivery_feedback).
         fn feedback_enabled(mut self, enabled: bool) { self.feedback_enabled = Some(enabled); }
+
+        /// Legacy CLX tags for the batch (deprecated: the original CLX API
+        /// took them here; the batch's tags can also be changed later with
+        /// [`Batches::tags`](super::Batches::tags)).
+        fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) {
+            self.tags.extend(tags.into_iter().map(Into::into));
+        }
     }
 
     fn check(&self) -> Result<()> {
@@ -241,6 +250,7 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
             from_ton,
             from_npi,
             strict_validation,
+            tags,
         } = self;
         let parameters = (!parameters.is_empty()).then(|| parameters_to_raw(parameters));
         let parts = max_number_of_message_parts.and_then(std::num::NonZeroU32::new);
@@ -264,6 +274,7 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
                 max_number_of_message_parts: parts,
                 from_ton,
                 from_npi,
+                tags,
             }
             .into(),
             Body::Binary { body, udh } => rt::BinaryBatchRequest {
@@ -283,6 +294,7 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
                 max_number_of_message_parts: parts,
                 from_ton,
                 from_npi,
+                tags,
             }
             .into(),
             Body::Media(media) => rt::MediaBatchRequest {
@@ -298,6 +310,7 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
                 client_reference: constrained_opt("client_reference", client_reference)?,
                 feedback_enabled,
                 strict_validation,
+                tags,
             }
             .into(),
         };

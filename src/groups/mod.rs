@@ -62,6 +62,7 @@ impl<H: AnyClient> Groups<H> {
             members: Vec::new(),
             child_groups: Vec::new(),
             auto_update: None,
+            tags: Vec::new(),
         }
     }
 
@@ -115,6 +116,7 @@ impl<H: AnyClient> Groups<H> {
             members: members.into_iter().map(Into::into).collect(),
             child_groups: Vec::new(),
             auto_update: None,
+            tags: Vec::new(),
         }
     }
 

@@ -32,6 +32,10 @@ pub struct Group {
     /// The keywords that let phones join and leave it, if any.
     #[serde(default, skip_serializing_if = "wire::none")]
     pub auto_update: Option<AutoUpdate>,
+    /// Its legacy CLX tags, when it has some (deprecated: tags are an API
+    /// of the original CLX service; see [`crate::tags`]).
+    #[serde(default, deserialize_with = "wire::strings", skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 /// Keywords that let phones join and leave a group by texting a number.

@@ -41,6 +41,7 @@ pub struct GroupRequest<H = Client> {
     pub(super) members: Vec<String>,
     pub(super) child_groups: Vec<GroupId>,
     pub(super) auto_update: Option<AutoUpdate>,
+    pub(super) tags: Vec<String>,
 }
 
 impl<H: AnyClient> GroupRequest<H> {
@@ -60,6 +61,11 @@ impl<H: AnyClient> GroupRequest<H> {
 
         /// Keywords that let phones join and leave it.
         fn auto_update(mut self, auto_update: AutoUpdate) { self.auto_update = Some(auto_update); }
+
+        /// Legacy CLX tags for the group (deprecated; see [`crate::tags`]).
+        fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) {
+            self.tags.extend(tags.into_iter().map(Into::into));
+        }
     }
 
     async fn send_inner(self) -> Result<Group> {
@@ -79,6 +85,7 @@ impl<H: AnyClient> GroupRequest<H> {
                     members: self.members,
                     child_groups,
                     auto_update,
+                    tags: self.tags,
                 };
                 client
                     .call(|raw, plan| raw.create_group().service_plan_id(plan).body(request).send())
@@ -90,6 +97,7 @@ impl<H: AnyClient> GroupRequest<H> {
                     members: self.members,
                     child_groups,
                     auto_update,
+                    tags: self.tags,
                 };
                 client
                     .call(|raw, plan| {

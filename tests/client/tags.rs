@@ -35,3 +35,25 @@ async fn batch_and_group_tags() {
         assert_eq!(req.json(), json!({"add": ["vip"], "remove": ["b"]}));
     }
 }
+
+#[tokio::test]
+async fn tags_on_a_send_and_in_the_answer() {
+    let server = crate::support::Server::start().await;
+    server
+        .respond(
+            201,
+            serde_json::json!({"id": "b1", "type": "mt_text", "to": ["46701234567"],
+                "body": "Hi", "tags": ["spring"]}),
+        )
+        .await;
+    let batch = server
+        .client()
+        .batches()
+        .text("12345", ["+46701234567"], "Hi")
+        .tags(["spring"])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(batch.tags, ["spring"]);
+    assert_eq!(server.only_request().json()["tags"], serde_json::json!(["spring"]));
+}
