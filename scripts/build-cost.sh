@@ -47,9 +47,7 @@ reqwest = { version = "0.13.5", default-features = false, features = ["json", "q
 serde = { version = "1", features = ["derive"] }
 serde_json = "1"
 tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
-RS_PLACEHOLDER=1
 TOML
-sed -i '/RS_PLACEHOLDER/d' "$work/app-reqwest/Cargo.toml"
 cat > "$work/app-reqwest/src/main.rs" <<'RS'
 #[derive(serde::Deserialize)]
 struct Batch {

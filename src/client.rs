@@ -265,9 +265,8 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
                 Some((_, headers)) => headers,
                 None => answer.headers().clone(),
             };
-            let response = answer;
             // The body is in memory already (the transport read it).
-            let body = response.bytes().await.map_err(Error::from)?;
+            let body = answer.bytes().await.map_err(Error::from)?;
             if (200..300).contains(&status) {
                 // A success with a status the spec does not list (200 for
                 // 201, say): take it if the body is what was promised.

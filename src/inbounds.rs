@@ -333,8 +333,7 @@ listing!(ListInbounds, Inbound, dated("messages received", "messages answering b
 
 impl<H: AnyClient> Inbounds<H> {
     async fn get_inner(&self, id: impl Into<InboundId>) -> Result<Inbound> {
-        let id = id.into();
-        validate::id("inbound_id", id.as_str())?;
+        let id = validate::checked("inbound_id", id.into())?;
         let client = self.handle.client();
         client.call(|r, p| r.get_inbound().service_plan_id(p).inbound_id(&id).send()).await
     }

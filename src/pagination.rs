@@ -146,7 +146,7 @@ impl<'de, T: ListItem + Deserialize<'de>> Deserialize<'de> for Page<T> {
                     page: page.ok_or_else(|| de::Error::missing_field("page"))?,
                     count: count.ok_or_else(|| de::Error::missing_field("count"))?,
                     items: items.ok_or_else(|| de::Error::missing_field(T::KEY))?,
-                    page_size: page_size.unwrap_or_default(),
+                    page_size: page_size.ok_or_else(|| de::Error::missing_field("page_size"))?,
                 })
             }
         }

@@ -356,29 +356,30 @@ impl Transport {
         }
         let version = response.version();
         let headers = std::mem::take(response.headers_mut());
-        let mut body = Vec::new();
-        let mut first = None;
+        // A body of one chunk (the usual case) is handed on as it came; one
+        // of several is joined.
+        let mut first: Option<bytes::Bytes> = None;
+        let mut joined: Vec<u8> = Vec::new();
+        let mut size = 0u64;
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    let had = first.as_ref().map_or(body.len(), |f: &bytes::Bytes| f.len());
-                    if (had + chunk.len()) as u64 > limit {
-                        if let Some(f) = first.take() {
-                            body.extend_from_slice(&f);
-                        }
-                        let keep = crate::error::ERROR_BODY_LIMIT.saturating_sub(body.len());
-                        body.extend_from_slice(&chunk[..chunk.len().min(keep)]);
-                        let error = too_large(&body, &headers);
+                    size += chunk.len() as u64;
+                    if size > limit {
+                        let start = first.as_deref().unwrap_or(&joined);
+                        let prefix: Vec<u8> = start
+                            .iter()
+                            .chain(chunk.iter())
+                            .take(crate::error::ERROR_BODY_LIMIT)
+                            .copied()
+                            .collect();
+                        let error = too_large(&prefix, &headers);
                         return Err(refuse(error, status, headers));
                     }
                     match first.take() {
-                        None if body.is_empty() => first = Some(chunk),
-                        None => body.extend_from_slice(&chunk),
-                        Some(f) => {
-                            body.reserve(f.len() + chunk.len());
-                            body.extend_from_slice(&f);
-                            body.extend_from_slice(&chunk);
-                        }
+                        None if joined.is_empty() => first = Some(chunk),
+                        Some(only) => joined = [only, chunk].concat(),
+                        None => joined.extend_from_slice(&chunk),
                     }
                 }
                 Ok(None) => break,
@@ -387,7 +388,7 @@ impl Transport {
         }
         let body = match first {
             Some(only) => reqwest::Body::from(only),
-            None => reqwest::Body::from(body),
+            None => reqwest::Body::from(joined),
         };
         let mut rebuilt = http::Response::new(body);
         *rebuilt.status_mut() = status;

@@ -237,6 +237,12 @@ pub(crate) fn id(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// An id checked by [`id`], handed back for the request.
+pub(crate) fn checked<T: AsRef<str>>(field: &str, value: T) -> Result<T> {
+    id(field, value.as_ref())?;
+    Ok(value)
+}
+
 /// A keyword of an auto update: one word.
 pub(crate) fn keyword(field: &str, value: &str) -> Result<()> {
     non_empty(field, value)?;

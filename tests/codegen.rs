@@ -211,7 +211,7 @@ fn unions_keep_unknown_types_and_name_the_type_of_a_broken_one() {
 /// to its example) and not to the model fails here, naming both.
 #[test]
 fn replaced_schemas_and_their_models_have_the_same_fields() {
-    let raw: Value = serde_yaml_value(SPEC);
+    let raw: Value = spec_value(SPEC);
     let schemas = raw.pointer("/components/schemas").unwrap();
     let examples: BTreeMap<String, Value> = xtask::examples::examples(SPEC)
         .unwrap()
@@ -263,7 +263,7 @@ fn replaced_schemas_and_their_models_have_the_same_fields() {
     assert!(checked >= 20, "only {checked} replaced schemas checked");
 }
 
-fn serde_yaml_value(yaml: &str) -> Value {
+fn spec_value(yaml: &str) -> Value {
     let spec = xtask::generator::parse(yaml).expect("spec parses");
     serde_json::to_value(spec).expect("the spec is JSON")
 }
@@ -273,7 +273,7 @@ fn serde_yaml_value(yaml: &str) -> Value {
 /// still reads.
 #[test]
 fn every_enum_in_an_answer_keeps_values_added_later() {
-    let raw: Value = serde_yaml_value(SPEC);
+    let raw: Value = spec_value(SPEC);
     let schemas = raw.pointer("/components/schemas").unwrap().clone();
     let examples: BTreeMap<String, Value> = xtask::examples::examples(SPEC)
         .unwrap()

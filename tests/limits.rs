@@ -17,6 +17,13 @@ fn spec_limits() -> BTreeMap<(String, String), i64> {
     fn walk(v: &Value, at: &str, out: &mut BTreeMap<(String, String), i64>) {
         match v {
             Value::Object(map) => {
+                // A parameter's limits are named by the parameter:
+                // `.../number_of_recipients/schema`, not `.../parameters/1/schema`.
+                let at = match (map.get("in"), map.get("name").and_then(Value::as_str)) {
+                    (Some(_), Some(name)) => format!("{at}/{name}"),
+                    _ => at.to_owned(),
+                };
+                let at = at.as_str();
                 for (k, x) in map {
                     if matches!(
                         k.as_str(),
@@ -56,54 +63,66 @@ fn expected(at: &str, keyword: &str) -> Option<(&'static str, i64, i64)> {
     let as_i = |n: usize| n as i64;
     Some(match (property, keyword) {
         ("to", "maxItems") => {
-            ("MAX_RECIPIENTS", as_i(sdk::MAX_RECIPIENTS), as_i(sim::MAX_RECIPIENTS))
+            ("validate::MAX_RECIPIENTS", as_i(sdk::MAX_RECIPIENTS), as_i(sim::MAX_RECIPIENTS))
         }
         ("to", "minItems") => {
-            ("MIN_RECIPIENTS", as_i(sdk::MIN_RECIPIENTS), as_i(sim::MIN_RECIPIENTS))
+            ("validate::MIN_RECIPIENTS", as_i(sdk::MIN_RECIPIENTS), as_i(sim::MIN_RECIPIENTS))
         }
-        ("body", "maxLength") => {
-            ("MAX_TEXT_BODY_CHARS", as_i(sdk::MAX_TEXT_BODY_CHARS), as_i(sim::MAX_TEXT_BODY_CHARS))
-        }
+        ("body", "maxLength") => (
+            "validate::MAX_TEXT_BODY_CHARS",
+            as_i(sdk::MAX_TEXT_BODY_CHARS),
+            as_i(sim::MAX_TEXT_BODY_CHARS),
+        ),
         ("callback_url", "maxLength") => {
-            ("MAX_URL_CHARS", as_i(sdk::MAX_URL_CHARS), as_i(sim::MAX_URL_CHARS))
+            ("validate::MAX_URL_CHARS", as_i(sdk::MAX_URL_CHARS), as_i(sim::MAX_URL_CHARS))
         }
         ("client_reference", "maxLength") => (
-            "MAX_CLIENT_REFERENCE_CHARS",
+            "validate::MAX_CLIENT_REFERENCE_CHARS",
             as_i(sdk::MAX_CLIENT_REFERENCE_CHARS),
             as_i(sim::MAX_CLIENT_REFERENCE_CHARS),
         ),
         ("max_number_of_message_parts", "minimum") => {
-            ("MIN_MESSAGE_PARTS", sdk::MIN_MESSAGE_PARTS.into(), sim::MIN_MESSAGE_PARTS)
+            ("validate::MIN_MESSAGE_PARTS", sdk::MIN_MESSAGE_PARTS.into(), sim::MIN_MESSAGE_PARTS)
         }
-        ("from_ton", "maximum") => ("MAX_FROM_TON", sdk::MAX_FROM_TON.into(), sim::MAX_FROM_TON),
-        ("from_npi", "maximum") => ("MAX_FROM_NPI", sdk::MAX_FROM_NPI.into(), sim::MAX_FROM_NPI),
+        ("from_ton", "maximum") => {
+            ("validate::MAX_FROM_TON", sdk::MAX_FROM_TON.into(), sim::MAX_FROM_TON)
+        }
+        ("from_npi", "maximum") => {
+            ("validate::MAX_FROM_NPI", sdk::MAX_FROM_NPI.into(), sim::MAX_FROM_NPI)
+        }
         // Both are `u8` in the SDK and checked from 0 in the simulator.
         ("from_ton" | "from_npi", "minimum") => ("0", u8::MIN.into(), 0),
         ("to_add" | "to_remove", "maxItems") => (
-            "MAX_UPDATE_RECIPIENTS",
+            "validate::MAX_UPDATE_RECIPIENTS",
             as_i(sdk::MAX_UPDATE_RECIPIENTS),
             as_i(sim::MAX_UPDATE_RECIPIENTS),
         ),
-        ("first_word" | "second_word", "maxLength") => {
-            ("MAX_KEYWORD_CHARS", as_i(sdk::MAX_KEYWORD_CHARS), as_i(sim::MAX_KEYWORD_CHARS))
-        }
+        ("first_word" | "second_word", "maxLength") => (
+            "validate::MAX_KEYWORD_CHARS",
+            as_i(sdk::MAX_KEYWORD_CHARS),
+            as_i(sim::MAX_KEYWORD_CHARS),
+        ),
         ("name", "maxLength") => (
-            "MAX_GROUP_NAME_CHARS",
+            "validate::MAX_GROUP_NAME_CHARS",
             as_i(sdk::MAX_GROUP_NAME_CHARS),
             as_i(sim::MAX_GROUP_NAME_CHARS),
         ),
-        ("members" | "add" | "remove", "maxItems") => {
-            ("MAX_GROUP_MEMBERS", as_i(sdk::MAX_GROUP_MEMBERS), as_i(sim::MAX_GROUP_MEMBERS))
-        }
+        ("members" | "add" | "remove", "maxItems") => (
+            "validate::MAX_GROUP_MEMBERS",
+            as_i(sdk::MAX_GROUP_MEMBERS),
+            as_i(sim::MAX_GROUP_MEMBERS),
+        ),
         ("child_groups", "maxItems") => {
-            ("MAX_CHILD_GROUPS", as_i(sdk::MAX_CHILD_GROUPS), as_i(sim::MAX_CHILD_GROUPS))
+            ("validate::MAX_CHILD_GROUPS", as_i(sdk::MAX_CHILD_GROUPS), as_i(sim::MAX_CHILD_GROUPS))
         }
-        ("PageSize", "maximum") => {
-            ("MAX_PAGE_SIZE", xms::pagination::MAX_PAGE_SIZE.into(), as_i(sim::MAX_PAGE_SIZE))
-        }
+        ("page_size", "maximum") => (
+            "pagination::MAX_PAGE_SIZE",
+            xms::pagination::MAX_PAGE_SIZE.into(),
+            as_i(sim::MAX_PAGE_SIZE),
+        ),
         // The dry run's `number_of_recipients` query parameter.
-        ("1", "maximum") if at.contains("dry_run") => (
-            "MAX_DRY_RUN_RECIPIENTS",
+        ("number_of_recipients", "maximum") => (
+            "validate::MAX_DRY_RUN_RECIPIENTS",
             sdk::MAX_DRY_RUN_RECIPIENTS.into(),
             as_i(sim::MAX_DRY_RUN_RECIPIENTS),
         ),
@@ -124,13 +143,14 @@ fn the_sdk_and_the_simulator_have_every_limit_of_the_spec() {
             Some((name, sdk, sim)) => {
                 if sdk != *value {
                     failures.push(format!(
-                        "{at} {keyword}: the spec says {value}, xms::validate::{name} is {sdk}"
+                        "{at} {keyword}: the spec says {value}, xms::{name} is {sdk}"
                     ));
                 }
                 if sim != *value {
                     failures.push(format!(
-                        "{at} {keyword}: the spec says {value}, xms_simulator::limits::{name} is \
-                         {sim}"
+                        "{at} {keyword}: the spec says {value}, xms_simulator::limits::{} is \
+                         {sim}",
+                        name.rsplit("::").next().unwrap_or(name)
                     ));
                 }
             }

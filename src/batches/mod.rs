@@ -110,13 +110,6 @@ pub(crate) fn expect_kind<K: BatchKind>(
     })
 }
 
-/// A batch id, checked as a path segment.
-pub(crate) fn checked_id(id: impl Into<BatchId>) -> Result<BatchId> {
-    let id = id.into();
-    validate::id("batch_id", id.as_str())?;
-    Ok(id)
-}
-
 /// A kind: its output type, its wire type and the variant of [`Batch`] it
 /// reads.
 macro_rules! batch_kind {
@@ -319,13 +312,13 @@ impl<H: AnyClient> Batches<H> {
 
 impl<H: AnyClient> Batches<H> {
     async fn get_inner(&self, id: impl Into<BatchId>) -> Result<Batch> {
-        let id = checked_id(id)?;
+        let id = validate::checked("batch_id", id.into())?;
         let client = self.handle.client();
         client.call(|r, p| r.get_batch().service_plan_id(p).batch_id(&id).send()).await
     }
 
     async fn cancel_inner(&self, id: impl Into<BatchId>) -> Result<Batch> {
-        let id = checked_id(id)?;
+        let id = validate::checked("batch_id", id.into())?;
         let client = self.handle.client();
         client.call(|r, p| r.cancel_batch().service_plan_id(p).batch_id(&id).send()).await
     }
@@ -335,7 +328,7 @@ impl<H: AnyClient> Batches<H> {
         id: impl Into<BatchId>,
         recipients: impl IntoIterator<Item = impl Into<String>>,
     ) -> Result<()> {
-        let id = checked_id(id)?;
+        let id = validate::checked("batch_id", id.into())?;
         let recipients: Vec<String> = recipients.into_iter().map(Into::into).collect();
         validate::list("recipients", &recipients, 0, usize::MAX)?;
         let body = rt::DeliveryFeedbackRequest { recipients };

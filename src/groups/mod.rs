@@ -27,13 +27,6 @@ pub struct Groups<H = Client> {
     handle: H,
 }
 
-/// A group id, checked as a path segment.
-fn checked_id(id: impl Into<GroupId>) -> Result<GroupId> {
-    let id = id.into();
-    validate::id("group_id", id.as_str())?;
-    Ok(id)
-}
-
 impl<H: AnyClient> Groups<H> {
     pub(crate) fn new(handle: H) -> Self {
         Groups { handle }
@@ -176,19 +169,19 @@ listing!(ListGroups, Group);
 
 impl<H: AnyClient> Groups<H> {
     async fn get_inner(&self, id: impl Into<GroupId>) -> Result<Group> {
-        let id = checked_id(id)?;
+        let id = validate::checked("group_id", id.into())?;
         let client = self.handle.client();
         client.call(|r, p| r.get_group().service_plan_id(p).group_id(&id).send()).await
     }
 
     async fn delete_inner(&self, id: impl Into<GroupId>) -> Result<()> {
-        let id = checked_id(id)?;
+        let id = validate::checked("group_id", id.into())?;
         let client = self.handle.client();
         client.call(|r, p| r.delete_group().service_plan_id(p).group_id(&id).send()).await
     }
 
     async fn members_inner(&self, id: impl Into<GroupId>) -> Result<Vec<String>> {
-        let id = checked_id(id)?;
+        let id = validate::checked("group_id", id.into())?;
         let client = self.handle.client();
         let members =
             client.call(|r, p| r.list_group_members().service_plan_id(p).group_id(&id).send());

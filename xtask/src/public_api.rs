@@ -313,7 +313,10 @@ fn item_lines(item: &Item, out: &mut Vec<String>) {
 }
 
 fn hidden(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|a| text(a).contains("doc(hidden)"))
+    attrs.iter().any(|a| {
+        a.path().is_ident("doc")
+            && a.to_token_stream().to_string().replace(' ', "").contains("(hidden)")
+    })
 }
 
 /// The SDK's item-writing macros, by what they write.
