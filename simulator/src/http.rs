@@ -74,7 +74,7 @@ impl Shared {
             if self.deliver_due().await > 0 {
                 continue;
             }
-            let busy = self.lock().deliveries.iter().any(|d| d.in_flight);
+            let busy = self.lock().delivering();
             if !busy {
                 return;
             }
@@ -470,12 +470,7 @@ pub async fn advance_by(shared: &Arc<Shared>, by: Duration) {
     loop {
         let next = {
             let state = shared.lock();
-            state
-                .deliveries
-                .iter()
-                .filter_map(|d| d.next_at)
-                .filter(|at| *at > state.clock.now() && *at <= target)
-                .min()
+            state.next_delivery_after(state.clock.now()).filter(|at| *at <= target)
         };
         let step_to = next.unwrap_or(target);
         {

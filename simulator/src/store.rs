@@ -1,7 +1,11 @@
 //! The simulator's state and the API's semantics, free of HTTP: every
 //! operation takes parsed input and returns the JSON XMS would answer.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::{
+    cmp::Reverse,
+    collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque},
+    sync::Arc,
+};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
@@ -181,11 +185,62 @@ struct Inbound {
 
 #[derive(Debug)]
 struct Plan {
+    /// The plan's id, shared by the entries of the agenda.
+    key: Arc<str>,
     config: PlanConfig,
+    /// In creation order, so also in `created_at` order.
     batches: Vec<Batch>,
+    /// Batch id to its index in `batches`.
+    batch_ids: HashMap<String, usize>,
     groups: Vec<Group>,
+    /// In arrival order, so also in `received_at` order.
     inbounds: Vec<Inbound>,
+    /// Inbound id to its index in `inbounds`.
+    inbound_ids: HashMap<String, usize>,
     tags: HashMap<String, Vec<String>>,
+}
+
+impl Plan {
+    fn new(config: PlanConfig) -> Plan {
+        Plan {
+            key: Arc::from(config.id.as_str()),
+            config,
+            batches: Vec::new(),
+            batch_ids: HashMap::new(),
+            groups: Vec::new(),
+            inbounds: Vec::new(),
+            inbound_ids: HashMap::new(),
+            tags: HashMap::new(),
+        }
+    }
+
+    fn batch(&self, id: &str) -> Option<usize> {
+        self.batch_ids.get(id).copied()
+    }
+
+    fn clear(&mut self) {
+        self.batches.clear();
+        self.batch_ids.clear();
+        self.groups.clear();
+        self.inbounds.clear();
+        self.inbound_ids.clear();
+        self.tags.clear();
+    }
+}
+
+/// Something that falls due at a simulated time: a batch's dispatch or the
+/// next status change of one of its messages. Entries are checked against
+/// the batch when they come up, so one made stale by a cancel or an update
+/// is dropped then instead of being searched for.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Due {
+    at: DateTime<Utc>,
+    /// Ties in time come up in the order they were scheduled.
+    seq: u64,
+    plan: Arc<str>,
+    batch: usize,
+    /// `None` for the dispatch, else the message's index.
+    message: Option<usize>,
 }
 
 /// A callback to deliver, being delivered, or delivered.
@@ -205,12 +260,27 @@ pub struct Delivery {
 }
 
 /// Everything the simulator knows.
+///
+/// Work per request does not depend on how much is stored: ids are found
+/// through maps, what falls due waits in a time-ordered agenda (so moving
+/// time touches only what changes), and callbacks waiting for an attempt
+/// are kept in their own time-ordered set.
 #[derive(Debug)]
 pub struct State {
     pub clock: Clock,
     plans: BTreeMap<String, Plan>,
     pub faults: VecDeque<Fault>,
+    /// Every callback, in the order queued; a delivery's id is its index
+    /// plus `delivery_base`.
     pub deliveries: Vec<Delivery>,
+    /// The id of the first delivery since the last reset, so an attempt
+    /// that returns after a reset finds nothing.
+    delivery_base: u64,
+    /// The deliveries waiting for an attempt: (when, id).
+    waiting: BTreeSet<(DateTime<Utc>, u64)>,
+    /// How many delivery attempts are on their way.
+    in_flight: usize,
+    agenda: BinaryHeap<Reverse<Due>>,
     counter: u64,
 }
 
@@ -218,26 +288,17 @@ const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 impl State {
     pub fn new(plans: Vec<PlanConfig>, mode: ClockMode) -> Self {
-        let plans = plans
-            .into_iter()
-            .map(|config| {
-                (
-                    config.id.clone(),
-                    Plan {
-                        config,
-                        batches: Vec::new(),
-                        groups: Vec::new(),
-                        inbounds: Vec::new(),
-                        tags: HashMap::new(),
-                    },
-                )
-            })
-            .collect();
+        let plans =
+            plans.into_iter().map(|config| (config.id.clone(), Plan::new(config))).collect();
         State {
             clock: Clock::new(mode),
             plans,
             faults: VecDeque::new(),
             deliveries: Vec::new(),
+            delivery_base: 0,
+            waiting: BTreeSet::new(),
+            in_flight: 0,
+            agenda: BinaryHeap::new(),
             counter: 0,
         }
     }
@@ -245,13 +306,14 @@ impl State {
     /// Forget every batch, group, inbound, tag, fault and callback.
     pub fn reset(&mut self) {
         for plan in self.plans.values_mut() {
-            plan.batches.clear();
-            plan.groups.clear();
-            plan.inbounds.clear();
-            plan.tags.clear();
+            plan.clear();
         }
         self.faults.clear();
+        self.delivery_base += self.deliveries.len() as u64;
         self.deliveries.clear();
+        self.waiting.clear();
+        self.in_flight = 0;
+        self.agenda.clear();
     }
 
     pub fn plan_config(&self, id: &str) -> Option<&PlanConfig> {
@@ -266,17 +328,7 @@ impl State {
         match self.plans.get_mut(&config.id) {
             Some(plan) => plan.config = config,
             None => {
-                let id = config.id.clone();
-                self.plans.insert(
-                    id,
-                    Plan {
-                        config,
-                        batches: Vec::new(),
-                        groups: Vec::new(),
-                        inbounds: Vec::new(),
-                        tags: HashMap::new(),
-                    },
-                );
+                self.plans.insert(config.id.clone(), Plan::new(config));
             }
         }
     }
@@ -314,7 +366,11 @@ impl State {
             feedback: Vec::new(),
         };
         let json = batch_json(&batch);
-        self.plan(plan_id).batches.push(batch);
+        let plan = self.plan(plan_id);
+        let index = plan.batches.len();
+        plan.batch_ids.insert(batch.id.clone(), index);
+        plan.batches.push(batch);
+        self.schedule_dispatch(plan_id, index);
         self.process();
         Ok(json)
     }
@@ -345,7 +401,8 @@ impl State {
 
     pub fn get_batch(&mut self, plan_id: &str, id: &str) -> Option<Value> {
         self.process();
-        self.plan(plan_id).batches.iter().find(|b| b.id == id).map(batch_json)
+        let plan = self.plan(plan_id);
+        plan.batch(id).map(|i| batch_json(&plan.batches[i]))
     }
 
     pub fn replace_batch(
@@ -356,7 +413,7 @@ impl State {
     ) -> Res<Option<Value>> {
         self.process();
         let now = self.clock.now();
-        let Some(index) = self.plan(plan_id).batches.iter().position(|b| b.id == id) else {
+        let Some(index) = self.plan(plan_id).batch(id) else {
             return Ok(None);
         };
         if self.plan(plan_id).batches[index].dispatched {
@@ -374,6 +431,7 @@ impl State {
         }
         batch.modified_at = now;
         let json = batch_json(batch);
+        self.schedule_dispatch(plan_id, index);
         self.process();
         Ok(Some(json))
     }
@@ -386,7 +444,7 @@ impl State {
     ) -> Res<Option<Value>> {
         self.process();
         let now = self.clock.now();
-        let Some(index) = self.plan(plan_id).batches.iter().position(|b| b.id == id) else {
+        let Some(index) = self.plan(plan_id).batch(id) else {
             return Ok(None);
         };
         let existing = self.plan(plan_id).batches[index].clone();
@@ -460,6 +518,7 @@ impl State {
         batch.fields = fields;
         batch.modified_at = now;
         let json = batch_json(batch);
+        self.schedule_dispatch(plan_id, index);
         self.process();
         Ok(Some(json))
     }
@@ -467,7 +526,7 @@ impl State {
     pub fn cancel_batch(&mut self, plan_id: &str, id: &str) -> Option<Value> {
         self.process();
         let now = self.clock.now();
-        let index = self.plan(plan_id).batches.iter().position(|b| b.id == id)?;
+        let index = self.plan(plan_id).batch(id)?;
         let batch = &mut self.plan(plan_id).batches[index];
         batch.canceled = true;
         batch.modified_at = now;
@@ -500,9 +559,11 @@ impl State {
             return Err(ApiError::constraint("Field 'recipients' is required"));
         }
         let recipients = f.strings("recipients")?.unwrap_or_default();
-        let Some(batch) = self.plan(plan_id).batches.iter_mut().find(|b| b.id == id) else {
+        let plan = self.plan(plan_id);
+        let Some(index) = plan.batch(id) else {
             return Ok(None);
         };
+        let batch = &mut plan.batches[index];
         if !batch.fields.feedback_enabled {
             return Err(ApiError::constraint("Feedback is not enabled for this batch"));
         }
@@ -529,11 +590,12 @@ impl State {
             q.list("from").iter().map(|f| msisdn(f).unwrap_or_else(|| f.clone())).collect();
         let tags = q.list("tags");
         let plan = self.plan(plan_id);
-        let matching: Vec<&Batch> = plan
-            .batches
+        // Batches are in creation order: skip the older ones without looking.
+        let first = plan.batches.partition_point(|b| b.created_at < since);
+        let matching: Vec<&Batch> = plan.batches[first..]
             .iter()
             .rev()
-            .filter(|b| b.created_at >= since && q.end_date.is_none_or(|end| b.created_at < end))
+            .filter(|b| q.end_date.is_none_or(|end| b.created_at < end))
             .filter(|b| {
                 from.is_empty()
                     || b.fields
@@ -811,57 +873,85 @@ impl State {
 
     // --------------------------------------------------------- lifecycle
 
-    /// Move every batch and message whose time has come, and queue the
-    /// callbacks that causes.
+    fn schedule(
+        &mut self,
+        at: DateTime<Utc>,
+        plan: Arc<str>,
+        batch: usize,
+        message: Option<usize>,
+    ) {
+        self.counter += 1;
+        self.agenda.push(Reverse(Due { at, seq: self.counter, plan, batch, message }));
+    }
+
+    /// Put a batch's dispatch on the agenda, at its `send_at` or now. An
+    /// update that moves `send_at` schedules again; the entry for the old
+    /// time is dropped when it comes up.
+    fn schedule_dispatch(&mut self, plan_id: &str, index: usize) {
+        let plan = &self.plans[plan_id];
+        let b = &plan.batches[index];
+        if b.dispatched || b.canceled {
+            return;
+        }
+        let at = b.fields.send_at.unwrap_or_else(|| self.clock.now());
+        let key = plan.key.clone();
+        self.schedule(at, key, index, None);
+    }
+
+    /// Move every batch and message whose time has come, in time order, and
+    /// queue the callbacks that causes. Only what is due is looked at.
     pub fn process(&mut self) {
         let now = self.clock.now();
-        let plan_ids: Vec<String> = self.plans.keys().cloned().collect();
-        for plan_id in plan_ids {
-            let count = self.plans[&plan_id].batches.len();
-            for index in 0..count {
-                let due = {
-                    let b = &self.plans[&plan_id].batches[index];
-                    !b.dispatched && !b.canceled && b.fields.send_at.is_none_or(|s| s <= now)
-                };
-                if due {
-                    self.dispatch(&plan_id, index);
+        while self.agenda.peek().is_some_and(|Reverse(d)| d.at <= now) {
+            let Some(Reverse(due)) = self.agenda.pop() else { break };
+            let Some(plan) = self.plans.get_mut(&*due.plan) else { continue };
+            let Some(batch) = plan.batches.get_mut(due.batch) else { continue };
+            let Some(i) = due.message else {
+                let ready = !batch.dispatched
+                    && !batch.canceled
+                    && batch.fields.send_at.is_none_or(|s| s <= now);
+                if ready {
+                    self.dispatch(&due.plan, due.batch);
                 }
-                loop {
-                    // The earliest pending change of this batch, if due.
-                    let next = self.plans[&plan_id].batches[index]
-                        .messages
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(i, m)| m.next.map(|(at, ..)| (at, i)))
-                        .filter(|(at, _)| *at <= now)
-                        .min();
-                    let Some((at, i)) = next else { break };
-                    let plan = self.plan(&plan_id);
-                    let m = &mut plan.batches[index].messages[i];
-                    let (_, status, code) = m.next.take().expect("found above");
-                    m.status = status;
-                    m.code = code;
-                    m.at = at;
-                    if status == "Dispatched" {
-                        if let Some(outcome) = m.fate.outcome() {
-                            m.next = Some((at + TimeDelta::seconds(2), outcome.0, outcome.1));
-                        }
-                    } else {
-                        m.operator_status_at = Some(at - TimeDelta::milliseconds(400));
-                    }
-                    self.on_change(&plan_id, index, i);
+                continue;
+            };
+            let Some(m) = batch.messages.get_mut(i) else { continue };
+            // Stale when the message changed since (a cancel, for one).
+            let Some((at, status, code)) = m.next.filter(|(at, ..)| *at == due.at) else {
+                continue;
+            };
+            m.next = None;
+            m.status = status;
+            m.code = code;
+            m.at = at;
+            if status == "Dispatched" {
+                if let Some(outcome) = m.fate.outcome() {
+                    m.next = Some((at + TimeDelta::seconds(2), outcome.0, outcome.1));
                 }
+            } else {
+                m.operator_status_at = Some(at - TimeDelta::milliseconds(400));
             }
+            if let Some((next_at, ..)) = m.next {
+                self.schedule(next_at, due.plan.clone(), due.batch, Some(i));
+            }
+            self.on_change(&due.plan, due.batch, i);
         }
     }
 
     fn dispatch(&mut self, plan_id: &str, index: usize) {
         let now = self.clock.now();
-        let fields = self.plans[plan_id].batches[index].fields.clone();
+        let plan = &self.plans[plan_id];
+        let fields = &plan.batches[index].fields;
         let at = fields.send_at.map_or(now, |s| s.min(now));
         let recipients = self.expand(plan_id, &fields.to);
-        let messages: Vec<Message> = recipients.iter().map(|r| render(&fields, r, at)).collect();
+        let messages: Vec<Message> = recipients.iter().map(|r| render(fields, r, at)).collect();
+        let key = plan.key.clone();
         let count = messages.len();
+        for (i, m) in messages.iter().enumerate() {
+            if let Some((next_at, ..)) = m.next {
+                self.schedule(next_at, key.clone(), index, Some(i));
+            }
+        }
         let batch = &mut self.plan(plan_id).batches[index];
         batch.dispatched = true;
         batch.messages = messages;
@@ -900,17 +990,19 @@ impl State {
     }
 
     fn queue(&mut self, plan_id: &str, url: String, body: &Value) {
-        self.counter += 1;
+        let id = self.delivery_base + self.deliveries.len() as u64;
         let kind = body["type"].as_str().unwrap_or("").to_string();
         let secret = self.plans[plan_id].config.signing_secret.clone();
+        let now = self.clock.now();
+        self.waiting.insert((now, id));
         self.deliveries.push(Delivery {
-            id: self.counter,
+            id,
             url,
             kind,
             body: body.to_string().into_bytes(),
             secret,
             attempts: 0,
-            next_at: Some(self.clock.now()),
+            next_at: Some(now),
             delivered: false,
             last_status: None,
             in_flight: false,
@@ -921,9 +1013,15 @@ impl State {
     pub fn due_deliveries(&mut self) -> Vec<Delivery> {
         let now = self.clock.now();
         let mut due = Vec::new();
-        for d in self.deliveries.iter_mut() {
-            if !d.in_flight && d.next_at.is_some_and(|at| at <= now) {
+        while let Some(&(at, id)) = self.waiting.first() {
+            if at > now {
+                break;
+            }
+            self.waiting.pop_first();
+            if let Some(index) = self.delivery_index(id) {
+                let d = &mut self.deliveries[index];
                 d.in_flight = true;
+                self.in_flight += 1;
                 due.push(d.clone());
             }
         }
@@ -935,9 +1033,11 @@ impl State {
     /// at most 81,920 s after it.
     pub fn delivered(&mut self, id: u64, status: Option<u16>) {
         let now = self.clock.now();
-        let Some(d) = self.deliveries.iter_mut().find(|d| d.id == id) else {
+        let Some(index) = self.delivery_index(id).filter(|&i| self.deliveries[i].in_flight) else {
             return;
         };
+        self.in_flight -= 1;
+        let d = &mut self.deliveries[index];
         d.in_flight = false;
         d.attempts += 1;
         d.last_status = status;
@@ -949,9 +1049,29 @@ impl State {
             None | Some(429) | Some(500..=599) => {
                 let wait = 5i64 << (d.attempts - 1).min(20);
                 d.next_at = (wait <= 81_920).then(|| now + TimeDelta::seconds(wait));
+                if let Some(at) = d.next_at {
+                    self.waiting.insert((at, id));
+                }
             }
             Some(_) => d.next_at = None,
         }
+    }
+
+    /// Where the delivery with this id is in the log, if it is of the
+    /// current one.
+    fn delivery_index(&self, id: u64) -> Option<usize> {
+        let index = usize::try_from(id.checked_sub(self.delivery_base)?).ok()?;
+        (index < self.deliveries.len()).then_some(index)
+    }
+
+    /// When the first delivery attempt due after `after` is due.
+    pub fn next_delivery_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.waiting.range((after, u64::MAX)..).find(|(at, _)| *at > after).map(|(at, _)| *at)
+    }
+
+    /// Whether a delivery attempt is on its way.
+    pub fn delivering(&self) -> bool {
+        self.in_flight > 0
     }
 
     // ------------------------------------------------- delivery reports
@@ -966,7 +1086,7 @@ impl State {
         let statuses = q.list("status");
         let codes = q.codes()?;
         let plan = self.plan(plan_id);
-        let Some(batch) = plan.batches.iter().find(|b| b.id == id) else {
+        let Some(batch) = plan.batch(id).map(|i| &plan.batches[i]) else {
             return Ok(None);
         };
         if q.client_reference.is_some() && q.client_reference != batch.fields.client_reference {
@@ -978,7 +1098,8 @@ impl State {
     pub fn recipient_report(&mut self, plan_id: &str, id: &str, recipient: &str) -> Option<Value> {
         self.process();
         let recipient = msisdn(recipient)?;
-        let batch = self.plan(plan_id).batches.iter().find(|b| b.id == id)?;
+        let plan = self.plan(plan_id);
+        let batch = &plan.batches[plan.batch(id)?];
         let m = batch.messages.iter().find(|m| m.recipient == recipient)?;
         Some(recipient_report(batch, m))
     }
@@ -1264,7 +1385,7 @@ impl State {
         let id = self.new_id();
         let mut json = Map::new();
         json.insert("type".into(), kind.clone().into());
-        json.insert("id".into(), id.into());
+        json.insert("id".into(), id.clone().into());
         json.insert("from".into(), from.clone().into());
         json.insert("to".into(), to.clone().into());
         let text = match kind.as_str() {
@@ -1297,6 +1418,7 @@ impl State {
         if let Some(text) = &text {
             auto_update_groups(plan, &from, &to, text, now);
         }
+        plan.inbound_ids.insert(id.clone(), plan.inbounds.len());
         plan.inbounds.push(Inbound { json: json.clone(), received_at: now, to, client_reference });
         if let Some(url) = plan.config.inbound_url.clone() {
             self.queue(plan_id, url, &Value::Object(json.clone()));
@@ -1305,11 +1427,8 @@ impl State {
     }
 
     pub fn get_inbound(&mut self, plan_id: &str, id: &str) -> Option<Value> {
-        self.plan(plan_id)
-            .inbounds
-            .iter()
-            .find(|i| i.json["id"] == id)
-            .map(|i| Value::Object(i.json.clone()))
+        let plan = self.plan(plan_id);
+        plan.inbound_ids.get(id).map(|&i| Value::Object(plan.inbounds[i].json.clone()))
     }
 
     pub fn list_inbounds(&mut self, plan_id: &str, q: &ListQuery) -> Value {
@@ -1317,11 +1436,11 @@ impl State {
         let to: Vec<String> =
             q.list("to").iter().map(|t| msisdn(t).unwrap_or_else(|| t.clone())).collect();
         let plan = &self.plans[plan_id];
-        let inbounds: Vec<&Inbound> = plan
-            .inbounds
+        let first = plan.inbounds.partition_point(|i| i.received_at < since);
+        let inbounds: Vec<&Inbound> = plan.inbounds[first..]
             .iter()
             .rev()
-            .filter(|i| i.received_at >= since && q.end_date.is_none_or(|end| i.received_at < end))
+            .filter(|i| q.end_date.is_none_or(|end| i.received_at < end))
             .filter(|i| to.is_empty() || to.contains(&i.to))
             .filter(|i| q.client_reference.is_none() || q.client_reference == i.client_reference)
             .collect();
@@ -1333,8 +1452,8 @@ impl State {
     /// The tags of a batch or group; `None` when it does not exist.
     pub fn tags(&mut self, plan_id: &str, owner: &str, change: TagChange) -> Res<Option<Value>> {
         let plan = self.plan(plan_id);
-        let tags = if let Some(batch) = plan.batches.iter_mut().find(|b| b.id == owner) {
-            &mut batch.tags
+        let tags = if let Some(index) = plan.batch(owner) {
+            &mut plan.batches[index].tags
         } else if plan.groups.iter().any(|g| g.id == owner) {
             plan.tags.entry(owner.to_string()).or_default()
         } else {
@@ -1555,7 +1674,8 @@ fn render(fields: &BatchFields, recipient: &str, at: DateTime<Utc>) -> Message {
     let mut body = template.clone();
     let mut unmatched = false;
     if !matches!(fields.body, Body::Binary { .. }) {
-        let params = fields.parameters.clone().unwrap_or_default();
+        let no_parameters = Map::new();
+        let params = fields.parameters.as_ref().unwrap_or(&no_parameters);
         let mut rest = template.as_str();
         body.clear();
         while let Some(start) = rest.find("${") {
