@@ -2,7 +2,7 @@
 //! the control API under `/_sim`.
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, HashMap},
     hash::{BuildHasher, Hasher},
     sync::{Arc, Mutex},
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -11,10 +11,11 @@ use std::{
 use axum::{
     Router,
     body::{Body, Bytes},
-    extract::{Query, State as AxumState},
-    http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header},
+    extract::{FromRequest, MatchedPath, Path, Query, RawQuery, Request, State as AxumState},
+    http::{HeaderValue, Method, StatusCode, header},
+    middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{MethodFilter, MethodRouter, get, post},
 };
 use base64::Engine as _;
 use hmac::{KeyInit, Mac};
@@ -22,8 +23,9 @@ use serde_json::{Map, Value, json};
 
 use crate::{
     clock::ClockMode,
+    json::Res,
     json::{self, ApiError, Fields},
-    store::{Delivery, Fault, ListQuery, PlanConfig, State, TagChange},
+    store::{Answer, Delivery, Fault, ListQuery, PlanConfig, State, TagChange},
 };
 
 /// What the handlers share.
@@ -132,7 +134,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/_sim/reset", post(reset))
         .route("/_sim/faults", post(faults))
         .route("/_sim/service_plans", post(plans))
-        .fallback(xms)
+        .merge(xms_routes(shared.clone()))
+        .layer(middleware::from_fn_with_state(shared.clone(), gate))
         .with_state(shared)
 }
 
@@ -151,13 +154,174 @@ fn empty(status: StatusCode) -> Response {
     status.into_response()
 }
 
-async fn xms(
-    AxumState(shared): AxumState<Arc<Shared>>,
+/// The XMS API's base path; the service plan (or project) id follows.
+const BASE: &str = "/xms/v1/";
+
+/// A handler of one XMS operation: the state, locked, and the request.
+type Handler = fn(&mut State, &Call) -> Response;
+
+/// What a handler gets: the method, the plan, the path's other parameters in order, the
+/// query, and the JSON object of the body (empty without a body).
+struct Call {
     method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    plan: String,
+    params: Vec<String>,
+    query: HashMap<String, String>,
+    body: Map<String, Value>,
+}
+
+impl Call {
+    fn param(&self, i: usize) -> &str {
+        self.params.get(i).map_or("", String::as_str)
+    }
+}
+
+/// Every XMS operation the simulator serves: method, path as the spec
+/// writes it, handler. The router is built from this table alone, so what
+/// [`operations`] reports is what is served.
+const OPERATIONS: &[(Method, &str, Handler)] = &[
+    (Method::POST, "/xms/v1/{service_plan_id}/batches", send_batch),
+    (Method::GET, "/xms/v1/{service_plan_id}/batches", list_batches),
+    (Method::POST, "/xms/v1/{service_plan_id}/batches/dry_run", dry_run),
+    (Method::GET, "/xms/v1/{service_plan_id}/batches/{batch_id}", get_batch),
+    (Method::POST, "/xms/v1/{service_plan_id}/batches/{batch_id}", update_batch),
+    (Method::PUT, "/xms/v1/{service_plan_id}/batches/{batch_id}", replace_batch),
+    (Method::DELETE, "/xms/v1/{service_plan_id}/batches/{batch_id}", cancel_batch),
+    (Method::POST, "/xms/v1/{service_plan_id}/batches/{batch_id}/delivery_feedback", feedback),
+    (Method::GET, "/xms/v1/{service_plan_id}/batches/{batch_id}/delivery_report", batch_report),
+    (
+        Method::GET,
+        "/xms/v1/{service_plan_id}/batches/{batch_id}/delivery_report/{recipient_msisdn}",
+        recipient_report,
+    ),
+    (Method::GET, "/xms/v1/{service_plan_id}/batches/{batch_id}/tags", tags),
+    (Method::POST, "/xms/v1/{service_plan_id}/batches/{batch_id}/tags", tags),
+    (Method::PUT, "/xms/v1/{service_plan_id}/batches/{batch_id}/tags", tags),
+    (Method::GET, "/xms/v1/{service_plan_id}/delivery_reports", list_reports),
+    (Method::POST, "/xms/v1/{service_plan_id}/groups", create_group),
+    (Method::GET, "/xms/v1/{service_plan_id}/groups", list_groups),
+    (Method::GET, "/xms/v1/{service_plan_id}/groups/{group_id}", get_group),
+    (Method::POST, "/xms/v1/{service_plan_id}/groups/{group_id}", update_group),
+    (Method::PUT, "/xms/v1/{service_plan_id}/groups/{group_id}", replace_group),
+    (Method::DELETE, "/xms/v1/{service_plan_id}/groups/{group_id}", delete_group),
+    (Method::GET, "/xms/v1/{service_plan_id}/groups/{group_id}/members", group_members),
+    (Method::GET, "/xms/v1/{service_plan_id}/groups/{group_id}/tags", tags),
+    (Method::POST, "/xms/v1/{service_plan_id}/groups/{group_id}/tags", tags),
+    (Method::PUT, "/xms/v1/{service_plan_id}/groups/{group_id}/tags", tags),
+    (Method::GET, "/xms/v1/{service_plan_id}/inbounds", list_inbounds),
+    (Method::GET, "/xms/v1/{service_plan_id}/inbounds/{inbound_id}", get_inbound),
+];
+
+/// The XMS operations the simulator serves, as (method, path template with
+/// the spec's parameter names). Its router is built from the same table.
+///
+/// ```
+/// let ops: Vec<_> = xms_simulator::operations().collect();
+/// assert!(ops.contains(&("POST", "/xms/v1/{service_plan_id}/batches")));
+/// ```
+pub fn operations() -> impl Iterator<Item = (&'static str, &'static str)> {
+    OPERATIONS.iter().map(|(method, path, _)| (method.as_str(), *path))
+}
+
+/// The XMS routes: one method router per path, from [`OPERATIONS`].
+/// A path's other methods get 405 with `Allow` from axum.
+fn xms_routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
+    let mut paths: BTreeMap<&str, MethodRouter<Arc<Shared>>> = BTreeMap::new();
+    for (method, path, handler) in OPERATIONS {
+        let filter = MethodFilter::try_from(method.clone()).expect("a standard method");
+        let handler = *handler;
+        let route = paths.remove(path).unwrap_or_default();
+        paths.insert(
+            path,
+            route.on(
+                filter,
+                move |method: Method,
+                      AxumState(shared): AxumState<Arc<Shared>>,
+                      Path(params): Path<Vec<(String, String)>>,
+                      RawQuery(query): RawQuery,
+                      JsonObject(body): JsonObject| async move {
+                    let mut params = params.into_iter().map(|(_, v)| v);
+                    let call = Call {
+                        method,
+                        plan: params.next().unwrap_or_default(),
+                        params: params.collect(),
+                        query: parse_query(query.as_deref()),
+                        body,
+                    };
+                    let response = handler(&mut shared.lock(), &call);
+                    // Whatever the request changed may have queued callbacks.
+                    tokio::spawn(async move { shared.deliver_queued().await });
+                    response
+                },
+            ),
+        );
+    }
+    paths
+        .into_iter()
+        .fold(Router::new(), |router, (path, route)| router.route(path, route))
+        .route_layer(middleware::from_fn_with_state(shared, record))
+}
+
+/// After a matched XMS request, when answers are being recorded: the
+/// answer's method, route, status and JSON body.
+async fn record(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    route: MatchedPath,
+    request: Request,
+    next: Next,
 ) -> Response {
+    if !shared.lock().recording() {
+        return next.run(request).await;
+    }
+    let method = request.method().to_string();
+    let response = next.run(request).await;
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    shared.lock().record(Answer {
+        method,
+        route: route.as_str().to_string(),
+        status: parts.status.as_u16(),
+        body: serde_json::from_slice(&bytes).ok(),
+    });
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The body of a POST or PUT as a JSON object: 415 unless it says
+/// `application/json`, XMS's 400 unless it is an object. Other methods get
+/// an empty object. An extractor, so it runs after the route and the method
+/// matched (404 and 405 come first).
+struct JsonObject(Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        if !matches!(*request.method(), Method::POST | Method::PUT) {
+            return Ok(JsonObject(Map::new()));
+        }
+        let json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("application/json"));
+        if !json {
+            return Err(empty(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+        }
+        let body =
+            Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        json::object(&body).map(JsonObject).map_err(api_error)
+    }
+}
+
+/// Before every XMS request: an injected fault, if one is queued, then the
+/// plan's token. The control API under `/_sim` passes through.
+async fn gate(AxumState(shared): AxumState<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let Some(rest) = request.uri().path().strip_prefix(BASE) else {
+        return next.run(request).await;
+    };
+    let plan = rest.split('/').next().unwrap_or("").to_string();
     let fault = shared.lock().faults.pop_front();
     if let Some(fault) = fault {
         if fault.delay_ms > 0 {
@@ -183,23 +347,14 @@ async fn xms(
                 .into_response();
         }
     }
-
-    let path = uri.path();
-    let Some(rest) = path.strip_prefix("/xms/v1/") else {
-        return empty(StatusCode::NOT_FOUND);
-    };
-    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-    let Some((&plan_id, segments)) = segments.split_first() else {
-        return empty(StatusCode::NOT_FOUND);
-    };
-
     // Authentication: the plan's token, as a bearer token.
-    let token = headers
+    let token = request
+        .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     let authorized =
-        shared.lock().plan_config(plan_id).is_some_and(|p| Some(p.token.as_str()) == token);
+        shared.lock().plan_config(&plan).is_some_and(|p| Some(p.token.as_str()) == token);
     if !authorized {
         return (
             StatusCode::UNAUTHORIZED,
@@ -207,58 +362,18 @@ async fn xms(
         )
             .into_response();
     }
+    next.run(request).await
+}
 
-    let allowed: &[Method] = match segments {
-        ["batches"] | ["groups"] => &[Method::GET, Method::POST],
-        ["batches", "dry_run"] | ["batches", _, "delivery_feedback"] => &[Method::POST],
-        ["batches", _] | ["groups", _] => &[Method::GET, Method::POST, Method::PUT, Method::DELETE],
-        ["batches", _, "tags"] | ["groups", _, "tags"] => &[Method::GET, Method::POST, Method::PUT],
-        ["batches", _, "delivery_report"]
-        | ["batches", _, "delivery_report", _]
-        | ["delivery_reports"]
-        | ["groups", _, "members"]
-        | ["inbounds"]
-        | ["inbounds", _] => &[Method::GET],
-        _ => return empty(StatusCode::NOT_FOUND),
-    };
-    if !allowed.contains(&method) {
-        let allow: Vec<&str> = allowed.iter().map(Method::as_str).collect();
-        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, allow.join(", "))])
-            .into_response();
-    }
-
-    let query: HashMap<String, String> = uri
-        .query()
+fn parse_query(query: Option<&str>) -> HashMap<String, String> {
+    query
         .map(|q| {
             q.split('&')
                 .filter_map(|kv| kv.split_once('='))
                 .map(|(k, v)| (decode(k), decode(v)))
                 .collect()
         })
-        .unwrap_or_default();
-
-    let needs_body = matches!(method, Method::POST | Method::PUT);
-    let object = if needs_body {
-        let json = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("application/json"));
-        if !json {
-            return empty(StatusCode::UNSUPPORTED_MEDIA_TYPE);
-        }
-        match json::object(&body) {
-            Ok(o) => o,
-            Err(e) => return api_error(e),
-        }
-    } else {
-        Map::new()
-    };
-
-    let response = handle(&shared, plan_id, &method, segments, query, &object);
-    // Whatever the request changed may have queued callbacks.
-    let deliver = shared.clone();
-    tokio::spawn(async move { deliver.deliver_queued().await });
-    response
+        .unwrap_or_default()
 }
 
 /// Percent-decoding of a query component (`+` is a space).
@@ -286,135 +401,152 @@ fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn handle(
-    shared: &Shared,
-    plan: &str,
-    method: &Method,
-    segments: &[&str],
-    query: HashMap<String, String>,
-    body: &Map<String, Value>,
-) -> Response {
-    let mut state = shared.lock();
-    let not_found = || empty(StatusCode::NOT_FOUND);
-    let list = |query: HashMap<String, String>| ListQuery::parse(query);
-    let respond = |result: Result<Option<Value>, ApiError>, status: StatusCode| match result {
+fn not_found() -> Response {
+    empty(StatusCode::NOT_FOUND)
+}
+
+/// A handler's answer: the JSON with `status`, 404 for `None`, or the error.
+fn respond(result: Result<Option<Value>, ApiError>, status: StatusCode) -> Response {
+    match result {
         Ok(Some(v)) => ok(status, v),
         Ok(None) => not_found(),
         Err(e) => api_error(e),
+    }
+}
+
+fn listing(call: &Call, list: impl FnOnce(&ListQuery) -> Res<Option<Value>>) -> Response {
+    match ListQuery::parse(call.query.clone()) {
+        Ok(q) => respond(list(&q), StatusCode::OK),
+        Err(e) => api_error(e),
+    }
+}
+
+fn send_batch(state: &mut State, call: &Call) -> Response {
+    respond(state.send_batch(&call.plan, &call.body).map(Some), StatusCode::CREATED)
+}
+
+fn list_batches(state: &mut State, call: &Call) -> Response {
+    listing(call, |q| Ok(Some(state.list_batches(&call.plan, q))))
+}
+
+fn dry_run(state: &mut State, call: &Call) -> Response {
+    // Booleans in a query are read in any case (`True`, as the Python SDK
+    // sends it); anything else is refused, never ignored.
+    let per_recipient = match call.query.get("per_recipient").map(|v| v.to_ascii_lowercase()) {
+        None => false,
+        Some(v) if v == "true" => true,
+        Some(v) if v == "false" => false,
+        Some(v) => {
+            return api_error(ApiError::format(format!(
+                "Parameter 'per_recipient' must be true or false, not '{v}'"
+            )));
+        }
     };
-    match (method, segments) {
-        (&Method::POST, ["batches"]) => {
-            respond(state.send_batch(plan, body).map(Some), StatusCode::CREATED)
+    let max = match call.query.get("number_of_recipients").map(|v| v.parse::<usize>()) {
+        None => 100,
+        Some(Ok(n)) if n <= crate::limits::MAX_DRY_RUN_RECIPIENTS => n,
+        Some(_) => {
+            return api_error(ApiError::constraint(format!(
+                "Parameter 'number_of_recipients' must be at most {}",
+                crate::limits::MAX_DRY_RUN_RECIPIENTS
+            )));
         }
-        (&Method::GET, ["batches"]) => match list(query) {
-            Ok(q) => ok(StatusCode::OK, state.list_batches(plan, &q)),
-            Err(e) => api_error(e),
-        },
-        (&Method::POST, ["batches", "dry_run"]) => {
-            // Booleans in a query are read in any case (`True`, as the Python
-            // SDK sends it); anything else is refused, never ignored.
-            let per_recipient = match query.get("per_recipient").map(|v| v.to_ascii_lowercase()) {
-                None => false,
-                Some(v) if v == "true" => true,
-                Some(v) if v == "false" => false,
-                Some(v) => {
-                    return api_error(ApiError::format(format!(
-                        "Parameter 'per_recipient' must be true or false, not '{v}'"
-                    )));
-                }
-            };
-            let max = match query.get("number_of_recipients").map(|v| v.parse::<usize>()) {
-                None => 100,
-                Some(Ok(n)) if n <= crate::limits::MAX_DRY_RUN_RECIPIENTS => n,
-                Some(_) => {
-                    return api_error(ApiError::constraint(format!(
-                        "Parameter 'number_of_recipients' must be at most {}",
-                        crate::limits::MAX_DRY_RUN_RECIPIENTS
-                    )));
-                }
-            };
-            respond(state.dry_run(plan, body, per_recipient, max).map(Some), StatusCode::OK)
-        }
-        (&Method::GET, ["batches", id]) => respond(Ok(state.get_batch(plan, id)), StatusCode::OK),
-        (&Method::POST, ["batches", id]) => {
-            respond(state.update_batch(plan, id, body), StatusCode::OK)
-        }
-        (&Method::PUT, ["batches", id]) => {
-            respond(state.replace_batch(plan, id, body), StatusCode::OK)
-        }
-        (&Method::DELETE, ["batches", id]) => {
-            respond(Ok(state.cancel_batch(plan, id)), StatusCode::OK)
-        }
-        (&Method::POST, ["batches", id, "delivery_feedback"]) => {
-            match state.delivery_feedback(plan, id, body) {
-                Ok(Some(())) => empty(StatusCode::ACCEPTED),
-                Ok(None) => not_found(),
-                Err(e) => api_error(e),
-            }
-        }
-        (&Method::GET, ["batches", id, "delivery_report"]) => match list(query) {
-            Ok(q) => respond(state.batch_report(plan, id, &q), StatusCode::OK),
-            Err(e) => api_error(e),
-        },
-        (&Method::GET, ["batches", id, "delivery_report", recipient]) => {
-            respond(Ok(state.recipient_report(plan, id, &decode(recipient))), StatusCode::OK)
-        }
-        (&Method::GET, ["delivery_reports"]) => match list(query) {
-            Ok(q) => respond(state.list_reports(plan, &q).map(Some), StatusCode::OK),
-            Err(e) => api_error(e),
-        },
-        (&Method::POST, ["groups"]) => {
-            respond(state.create_group(plan, body).map(Some), StatusCode::CREATED)
-        }
-        (&Method::GET, ["groups"]) => match list(query) {
-            Ok(q) => ok(StatusCode::OK, state.list_groups(plan, &q)),
-            Err(e) => api_error(e),
-        },
-        (&Method::GET, ["groups", id]) => respond(Ok(state.get_group(plan, id)), StatusCode::OK),
-        (&Method::POST, ["groups", id]) => {
-            respond(state.update_group(plan, id, body), StatusCode::OK)
-        }
-        (&Method::PUT, ["groups", id]) => {
-            respond(state.replace_group(plan, id, body), StatusCode::OK)
-        }
-        (&Method::DELETE, ["groups", id]) => {
-            if state.delete_group(plan, id) {
-                empty(StatusCode::OK)
-            } else {
-                not_found()
-            }
-        }
-        (&Method::GET, ["groups", id, "members"]) => {
-            respond(Ok(state.group_members(plan, id)), StatusCode::OK)
-        }
-        (&Method::GET, ["inbounds"]) => match list(query) {
-            Ok(q) => ok(StatusCode::OK, state.list_inbounds(plan, &q)),
-            Err(e) => api_error(e),
-        },
-        (&Method::GET, ["inbounds", id]) => {
-            respond(Ok(state.get_inbound(plan, id)), StatusCode::OK)
-        }
-        (method, [_, id, "tags"]) => {
-            let f = Fields(body);
-            let change = match *method {
-                Method::GET => Ok(TagChange::Get),
-                Method::PUT => f
-                    .strings("tags")
-                    .and_then(|t| t.ok_or_else(|| ApiError::constraint("Field 'tags' is required")))
-                    .map(TagChange::Replace),
-                _ => f.strings("add").and_then(|add| {
-                    Ok(TagChange::Update {
-                        add: add.unwrap_or_default(),
-                        remove: f.strings("remove")?.unwrap_or_default(),
-                    })
-                }),
-            };
-            match change {
-                Ok(change) => respond(state.tags(plan, id, change), StatusCode::OK),
-                Err(e) => api_error(e),
-            }
-        }
-        _ => not_found(),
+    };
+    respond(state.dry_run(&call.plan, &call.body, per_recipient, max).map(Some), StatusCode::OK)
+}
+
+fn get_batch(state: &mut State, call: &Call) -> Response {
+    respond(Ok(state.get_batch(&call.plan, call.param(0))), StatusCode::OK)
+}
+
+fn update_batch(state: &mut State, call: &Call) -> Response {
+    respond(state.update_batch(&call.plan, call.param(0), &call.body), StatusCode::OK)
+}
+
+fn replace_batch(state: &mut State, call: &Call) -> Response {
+    respond(state.replace_batch(&call.plan, call.param(0), &call.body), StatusCode::OK)
+}
+
+fn cancel_batch(state: &mut State, call: &Call) -> Response {
+    respond(Ok(state.cancel_batch(&call.plan, call.param(0))), StatusCode::OK)
+}
+
+fn feedback(state: &mut State, call: &Call) -> Response {
+    match state.delivery_feedback(&call.plan, call.param(0), &call.body) {
+        Ok(Some(())) => empty(StatusCode::ACCEPTED),
+        Ok(None) => not_found(),
+        Err(e) => api_error(e),
+    }
+}
+
+fn batch_report(state: &mut State, call: &Call) -> Response {
+    listing(call, |q| state.batch_report(&call.plan, call.param(0), q))
+}
+
+fn recipient_report(state: &mut State, call: &Call) -> Response {
+    respond(Ok(state.recipient_report(&call.plan, call.param(0), call.param(1))), StatusCode::OK)
+}
+
+fn list_reports(state: &mut State, call: &Call) -> Response {
+    listing(call, |q| state.list_reports(&call.plan, q).map(Some))
+}
+
+fn create_group(state: &mut State, call: &Call) -> Response {
+    respond(state.create_group(&call.plan, &call.body).map(Some), StatusCode::CREATED)
+}
+
+fn list_groups(state: &mut State, call: &Call) -> Response {
+    listing(call, |q| Ok(Some(state.list_groups(&call.plan, q))))
+}
+
+fn get_group(state: &mut State, call: &Call) -> Response {
+    respond(Ok(state.get_group(&call.plan, call.param(0))), StatusCode::OK)
+}
+
+fn update_group(state: &mut State, call: &Call) -> Response {
+    respond(state.update_group(&call.plan, call.param(0), &call.body), StatusCode::OK)
+}
+
+fn replace_group(state: &mut State, call: &Call) -> Response {
+    respond(state.replace_group(&call.plan, call.param(0), &call.body), StatusCode::OK)
+}
+
+fn delete_group(state: &mut State, call: &Call) -> Response {
+    if state.delete_group(&call.plan, call.param(0)) { empty(StatusCode::OK) } else { not_found() }
+}
+
+fn group_members(state: &mut State, call: &Call) -> Response {
+    respond(Ok(state.group_members(&call.plan, call.param(0))), StatusCode::OK)
+}
+
+fn list_inbounds(state: &mut State, call: &Call) -> Response {
+    listing(call, |q| Ok(Some(state.list_inbounds(&call.plan, q))))
+}
+
+fn get_inbound(state: &mut State, call: &Call) -> Response {
+    respond(Ok(state.get_inbound(&call.plan, call.param(0))), StatusCode::OK)
+}
+
+/// The tags of a batch or a group: GET reads, PUT replaces, POST adds and
+/// removes.
+fn tags(state: &mut State, call: &Call) -> Response {
+    let f = Fields(&call.body);
+    let change = match call.method {
+        Method::GET => Ok(TagChange::Get),
+        Method::PUT => f
+            .strings("tags")
+            .and_then(|t| t.ok_or_else(|| ApiError::constraint("Field 'tags' is required")))
+            .map(TagChange::Replace),
+        _ => f.strings("add").and_then(|add| {
+            Ok(TagChange::Update {
+                add: add.unwrap_or_default(),
+                remove: f.strings("remove")?.unwrap_or_default(),
+            })
+        }),
+    };
+    match change {
+        Ok(change) => respond(state.tags(&call.plan, call.param(0), change), StatusCode::OK),
+        Err(e) => api_error(e),
     }
 }
 

@@ -105,8 +105,9 @@ mod store;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 pub use clock::ClockMode;
+pub use http::operations;
 use serde_json::Value;
-pub use store::{Fault, PlanConfig};
+pub use store::{Answer, Fault, MAX_RECORDED_ANSWERS, PlanConfig};
 
 use crate::http::Shared;
 
@@ -121,6 +122,7 @@ pub struct SimulatorBuilder {
     plans: Vec<PlanConfig>,
     addr: SocketAddr,
     clock: ClockMode,
+    record: bool,
 }
 
 impl Default for SimulatorBuilder {
@@ -129,6 +131,7 @@ impl Default for SimulatorBuilder {
             plans: Vec::new(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             clock: ClockMode::Manual,
+            record: false,
         }
     }
 }
@@ -191,6 +194,19 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Record every answer to an XMS request (the last
+    /// [`MAX_RECORDED_ANSWERS`]), for [`Simulator::answers`]: a test can
+    /// check them against the API's schemas.
+    ///
+    /// ```
+    /// let sim = xms_simulator::Simulator::builder().record_answers().start();
+    /// assert!(sim.answers().is_empty());
+    /// ```
+    pub fn record_answers(mut self) -> Self {
+        self.record = true;
+        self
+    }
+
     /// Start the server on a thread of its own. Panics if the address
     /// cannot be bound; see [`SimulatorBuilder::try_start`].
     pub fn start(self) -> Simulator {
@@ -206,7 +222,11 @@ impl SimulatorBuilder {
         let listener = std::net::TcpListener::bind(self.addr)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let shared = Shared::new(store::State::new(self.plans.clone(), self.clock));
+        let mut state = store::State::new(self.plans.clone(), self.clock);
+        if self.record {
+            state.start_recording();
+        }
+        let shared = Shared::new(state);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready, started) = std::sync::mpsc::channel();
         let served = shared.clone();
@@ -346,6 +366,12 @@ impl Simulator {
     /// Every message sent so far, rendered, with parts, encoding and status.
     pub fn outbox(&self) -> Value {
         self.shared.lock().outbox(None)
+    }
+
+    /// The answers given to XMS requests so far, oldest first, when
+    /// [`SimulatorBuilder::record_answers`] asked for them (else none).
+    pub fn answers(&self) -> Vec<Answer> {
+        self.shared.lock().answers()
     }
 
     /// How many callbacks were delivered, and how many are still waiting.

@@ -243,6 +243,24 @@ struct Due {
     message: Option<usize>,
 }
 
+/// One answer the simulator gave to an XMS request, as recorded when
+/// [`crate::SimulatorBuilder::record_answers`] asks for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Answer {
+    /// The request's method.
+    pub method: String,
+    /// The route it matched, as the spec writes it
+    /// (`/xms/v1/{service_plan_id}/batches/{batch_id}`).
+    pub route: String,
+    /// The answer's status.
+    pub status: u16,
+    /// The answer's body, when it is JSON.
+    pub body: Option<Value>,
+}
+
+/// How many answers are kept when recording; older ones are dropped.
+pub const MAX_RECORDED_ANSWERS: usize = 10_000;
+
 /// A callback to deliver, being delivered, or delivered.
 #[derive(Clone, Debug)]
 pub struct Delivery {
@@ -281,6 +299,8 @@ pub struct State {
     /// How many delivery attempts are on their way.
     in_flight: usize,
     agenda: BinaryHeap<Reverse<Due>>,
+    /// The answers given, when recording (the last [`MAX_RECORDED_ANSWERS`]).
+    answers: Option<VecDeque<Answer>>,
     counter: u64,
 }
 
@@ -299,6 +319,7 @@ impl State {
             waiting: BTreeSet::new(),
             in_flight: 0,
             agenda: BinaryHeap::new(),
+            answers: None,
             counter: 0,
         }
     }
@@ -314,6 +335,29 @@ impl State {
         self.waiting.clear();
         self.in_flight = 0;
         self.agenda.clear();
+    }
+
+    /// Start recording answers (kept until read).
+    pub fn start_recording(&mut self) {
+        self.answers.get_or_insert_with(VecDeque::new);
+    }
+
+    pub fn recording(&self) -> bool {
+        self.answers.is_some()
+    }
+
+    pub fn record(&mut self, answer: Answer) {
+        if let Some(answers) = &mut self.answers {
+            if answers.len() == MAX_RECORDED_ANSWERS {
+                answers.pop_front();
+            }
+            answers.push_back(answer);
+        }
+    }
+
+    /// The answers recorded so far, oldest first.
+    pub fn answers(&self) -> Vec<Answer> {
+        self.answers.iter().flatten().cloned().collect()
     }
 
     pub fn plan_config(&self, id: &str) -> Option<&PlanConfig> {
