@@ -12,7 +12,7 @@ use axum::{
     Router,
     body::{Body, Bytes},
     extract::{FromRequest, MatchedPath, Path, Query, RawQuery, Request, State as AxumState},
-    http::{HeaderValue, Method, StatusCode, header},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{MethodFilter, MethodRouter, get, post},
@@ -25,7 +25,7 @@ use crate::{
     clock::ClockMode,
     json::Res,
     json::{self, ApiError, Fields},
-    store::{Answer, Delivery, Fault, ListQuery, PlanConfig, State, TagChange},
+    store::{Access, Answer, Delivery, Fault, ListQuery, PlanConfig, State, TagChange},
 };
 
 /// What the handlers share.
@@ -134,6 +134,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/_sim/reset", post(reset))
         .route("/_sim/faults", post(faults))
         .route("/_sim/service_plans", post(plans))
+        .route("/_sim/oauth/expire", post(expire_tokens))
+        .route("/oauth2/token", post(token))
         .merge(xms_routes(shared.clone()))
         .layer(middleware::from_fn_with_state(shared.clone(), gate))
         .with_state(shared)
@@ -327,6 +329,50 @@ async fn gate(AxumState(shared): AxumState<Arc<Shared>>, request: Request, next:
         if fault.delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
         }
+        if let Some(response) = fault_response(&fault) {
+            return response;
+        }
+    }
+    // Authentication: the plan's API token, or an access token of its key.
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let access = {
+        let state = shared.lock();
+        match state.plan_config(&plan) {
+            Some(p) if !p.token.is_empty() && p.token == bearer => Access::Valid,
+            Some(p) if p.key.is_some() && !bearer.is_empty() => state.access(&plan, bearer),
+            _ => Access::Unknown,
+        }
+    };
+    let challenge = match access {
+        Access::Valid => None,
+        Access::Expired => {
+            Some(r#"Bearer error="invalid_token", error_description="The access token expired""#)
+        }
+        Access::Unknown if bearer.is_empty() => Some("Bearer"),
+        Access::Unknown => Some(r#"Bearer error="invalid_token""#),
+    };
+    if let Some(challenge) = challenge {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge))],
+        )
+            .into_response();
+    }
+    if let Err(wait) = shared.lock().admit(&plan) {
+        return too_many(wait);
+    }
+    next.run(request).await
+}
+
+/// The answer an injected fault gives, if it gives one (else the request
+/// goes on, after the fault's delay).
+fn fault_response(fault: &Fault) -> Option<Response> {
+    {
         if fault.drop {
             // Headers, then a body that breaks off: the connection is closed
             // without a complete answer.
@@ -337,32 +383,16 @@ async fn gate(AxumState(shared): AxumState<Arc<Shared>>, request: Request, next:
             return Response::builder()
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from_stream(broken))
-                .expect("a response");
+                .ok();
         }
-        if let Some(status) = fault.status {
-            return (
+        fault.status.map(|status| {
+            (
                 StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                fault.body,
+                fault.body.clone(),
             )
-                .into_response();
-        }
+                .into_response()
+        })
     }
-    // Authentication: the plan's token, as a bearer token.
-    let token = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let authorized =
-        shared.lock().plan_config(&plan).is_some_and(|p| Some(p.token.as_str()) == token);
-    if !authorized {
-        return (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
-        )
-            .into_response();
-    }
-    next.run(request).await
 }
 
 fn parse_query(query: Option<&str>) -> HashMap<String, String> {
@@ -701,25 +731,136 @@ async fn faults(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Respo
         drop: v["drop"].as_bool().unwrap_or(false),
     };
     let mut state = shared.lock();
-    for _ in 0..count {
-        state.faults.push_back(fault.clone());
+    let queue = match v["endpoint"].as_str() {
+        None | Some("xms") => &mut state.faults,
+        Some("token") => &mut state.token_faults,
+        Some(_) => {
+            return (StatusCode::BAD_REQUEST, r#"endpoint is "xms" or "token""#).into_response();
+        }
+    };
+    for _ in 0..count.min(1_000_000) {
+        queue.push_back(fault.clone());
     }
-    ok(StatusCode::OK, json!({"queued": state.faults.len()}))
+    ok(StatusCode::OK, json!({"queued": queue.len()}))
 }
 
+/// Add a plan, or change the given settings of one (`null` unsets).
 async fn plans(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Response {
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let (Some(id), Some(token)) = (v["service_plan_id"].as_str(), v["api_token"].as_str()) else {
-        return (StatusCode::BAD_REQUEST, "service_plan_id and api_token are required")
-            .into_response();
+    let Some(id) = v["service_plan_id"].as_str() else {
+        return (StatusCode::BAD_REQUEST, "service_plan_id is required").into_response();
     };
-    let text = |k: &str| v[k].as_str().map(str::to_owned);
-    shared.lock().upsert_plan(PlanConfig {
-        id: id.into(),
-        token: token.into(),
-        callback_url: text("callback_url"),
-        inbound_url: text("inbound_url"),
-        signing_secret: text("signing_secret"),
-    });
+    let mut state = shared.lock();
+    let existing = state.plan_config(id).cloned();
+    if existing.is_none() && v["api_token"].as_str().is_none() && v["key_id"].as_str().is_none() {
+        return (StatusCode::BAD_REQUEST, "a new plan needs api_token or key_id and key_secret")
+            .into_response();
+    }
+    let mut plan = existing.unwrap_or_else(|| PlanConfig::new(id, ""));
+    let text = |k: &str, to: &mut Option<String>| match &v[k] {
+        Value::String(s) => *to = Some(s.clone()),
+        Value::Null if v.get(k).is_some() => *to = None,
+        _ => {}
+    };
+    text("callback_url", &mut plan.callback_url);
+    text("inbound_url", &mut plan.inbound_url);
+    text("signing_secret", &mut plan.signing_secret);
+    if let Some(token) = v["api_token"].as_str() {
+        plan.token = token.to_owned();
+    }
+    if let (Some(key), Some(secret)) = (v["key_id"].as_str(), v["key_secret"].as_str()) {
+        plan.key = Some((key.to_owned(), secret.to_owned()));
+    }
+    for (name, to) in [("throughput", &mut plan.throughput), ("rate_limit", &mut plan.rate_limit)] {
+        match &v[name] {
+            Value::Null if v.get(name).is_some() => *to = None,
+            Value::Null => {}
+            rate => match rate.as_f64().filter(|r| PlanConfig::valid_rate(*r)) {
+                Some(r) => *to = Some(r),
+                None => {
+                    return (
+                        StatusCode::BAD_REQUEST,
+                        format!("{name} must be above 0 and at most 1000000 per second"),
+                    )
+                        .into_response();
+                }
+            },
+        }
+    }
+    state.upsert_plan(plan);
     empty(StatusCode::NO_CONTENT)
+}
+
+/// Expire every access token issued so far.
+async fn expire_tokens(AxumState(shared): AxumState<Arc<Shared>>) -> Response {
+    let expired = shared.lock().expire_tokens();
+    ok(StatusCode::OK, json!({"expired": expired}))
+}
+
+/// The OAuth2 token endpoint: client credentials, as Basic auth or in the
+/// form body; answers as Sinch's does.
+async fn token(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let oauth_error = |status: StatusCode, error: &str| {
+        let mut response = (status, axum::Json(json!({"error": error}))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic"));
+        }
+        response
+    };
+    let fault = shared.lock().token_faults.pop_front();
+    if let Some(fault) = fault {
+        if fault.delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
+        }
+        if let Some(response) = fault_response(&fault) {
+            return response;
+        }
+    }
+    if let Err(wait) = shared.lock().admit_token() {
+        return too_many(wait);
+    }
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+    }
+    let fields = parse_query(std::str::from_utf8(&body).ok());
+    if fields.get("grant_type").map(String::as_str) != Some("client_credentials") {
+        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type");
+    }
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|b| b.split_once(':').map(|(k, s)| (k.to_owned(), s.to_owned())));
+    let credentials = basic
+        .or_else(|| Some((fields.get("client_id")?.clone(), fields.get("client_secret")?.clone())));
+    let Some((key_id, key_secret)) = credentials else {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+    };
+    match shared.lock().issue_token(&key_id, &key_secret) {
+        Some((token, expires_in)) => ok(
+            StatusCode::OK,
+            json!({"access_token": token, "expires_in": expires_in, "scope": "",
+                   "token_type": "bearer"}),
+        ),
+        None => oauth_error(StatusCode::UNAUTHORIZED, "invalid_client"),
+    }
+}
+
+/// 429 with `Retry-After` in whole seconds (at least one).
+fn too_many(wait: Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, seconds.max(1).to_string())])
+        .into_response()
 }

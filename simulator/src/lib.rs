@@ -123,6 +123,8 @@ pub struct SimulatorBuilder {
     addr: SocketAddr,
     clock: ClockMode,
     record: bool,
+    token_lifetime: Duration,
+    token_limit: Option<(u32, f64)>,
 }
 
 impl Default for SimulatorBuilder {
@@ -132,6 +134,8 @@ impl Default for SimulatorBuilder {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             clock: ClockMode::Manual,
             record: false,
+            token_lifetime: Duration::from_secs(3600),
+            token_limit: None,
         }
     }
 }
@@ -139,13 +143,61 @@ impl Default for SimulatorBuilder {
 impl SimulatorBuilder {
     /// Add a service plan (the first one added replaces the default plan).
     pub fn service_plan(mut self, id: impl Into<String>, token: impl Into<String>) -> Self {
-        self.plans.push(PlanConfig {
-            id: id.into(),
-            token: token.into(),
-            callback_url: None,
-            inbound_url: None,
-            signing_secret: None,
-        });
+        self.plans.push(PlanConfig::new(id, token));
+        self
+    }
+
+    /// Add a plan with every setting given (the first one added replaces
+    /// the default plan).
+    pub fn plan(mut self, config: PlanConfig) -> Self {
+        self.plans.push(config);
+        self
+    }
+
+    /// Add a project: its paths (`/xms/v1/{project_id}/...`) take OAuth2
+    /// access tokens from [`Simulator::token_url`] fetched with this key id
+    /// and secret.
+    ///
+    /// ```
+    /// let sim = xms_simulator::Simulator::builder().project("proj", "key-id", "key-secret").start();
+    /// assert!(sim.token_url().ends_with("/oauth2/token"));
+    /// ```
+    pub fn project(
+        mut self,
+        project_id: impl Into<String>,
+        key_id: impl Into<String>,
+        key_secret: impl Into<String>,
+    ) -> Self {
+        self.plans.push(PlanConfig::project(project_id, key_id, key_secret));
+        self
+    }
+
+    /// Dispatch the last plan's messages at this many per second (parts
+    /// counted), batch after batch in the order they fall due.
+    pub fn throughput(mut self, messages_per_second: f64) -> Self {
+        self.last().throughput = Some(messages_per_second);
+        self
+    }
+
+    /// Answer the last plan's requests beyond this many per second with 429
+    /// and `Retry-After`.
+    pub fn rate_limit(mut self, requests_per_second: f64) -> Self {
+        self.last().rate_limit = Some(requests_per_second);
+        self
+    }
+
+    /// Limit the token endpoint to a bucket of `burst` requests refilled at
+    /// `per_second`, answering 429 with `Retry-After` beyond it (Sinch's
+    /// is about 30 and 10). No limit by default.
+    pub fn token_rate_limit(mut self, burst: u32, per_second: f64) -> Self {
+        self.token_limit = Some((burst, per_second));
+        self
+    }
+
+    /// How long the access tokens of the token endpoint live (an hour by
+    /// default).
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
         self
     }
 
@@ -153,13 +205,7 @@ impl SimulatorBuilder {
     /// default plan when none was.
     fn last(&mut self) -> &mut PlanConfig {
         if self.plans.is_empty() {
-            self.plans.push(PlanConfig {
-                id: DEFAULT_SERVICE_PLAN_ID.into(),
-                token: DEFAULT_API_TOKEN.into(),
-                callback_url: None,
-                inbound_url: None,
-                signing_secret: None,
-            });
+            self.plans.push(PlanConfig::new(DEFAULT_SERVICE_PLAN_ID, DEFAULT_API_TOKEN));
         }
         self.plans.last_mut().expect("one plan at least")
     }
@@ -225,6 +271,10 @@ impl SimulatorBuilder {
         let mut state = store::State::new(self.plans.clone(), self.clock);
         if self.record {
             state.start_recording();
+        }
+        state.token_lifetime = self.token_lifetime;
+        if let Some((burst, rate)) = self.token_limit {
+            state.limit_tokens(burst, rate);
         }
         let shared = Shared::new(state);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -368,6 +418,36 @@ impl Simulator {
         self.shared.lock().outbox(None)
     }
 
+    /// The OAuth2 token endpoint of the simulator's projects.
+    pub fn token_url(&self) -> String {
+        format!("{}/oauth2/token", self.url)
+    }
+
+    /// Expire every access token issued so far: the next request with one
+    /// gets 401 with `WWW-Authenticate: Bearer error="invalid_token",
+    /// error_description="The access token expired"`.
+    pub fn expire_tokens(&self) {
+        self.shared.lock().expire_tokens();
+    }
+
+    /// A plan's settings, tokens included.
+    pub fn plan_config(&self, id: &str) -> Option<PlanConfig> {
+        self.shared.lock().plan_config(id).cloned()
+    }
+
+    /// Add a plan or change one (by id): its throughput and rate limit
+    /// apply from the next request.
+    ///
+    /// ```
+    /// let sim = xms_simulator::Simulator::start();
+    /// let mut plan = sim.plan_config(sim.service_plan_id()).unwrap();
+    /// plan.throughput = Some(100.0);
+    /// sim.upsert_plan(plan);
+    /// ```
+    pub fn upsert_plan(&self, config: PlanConfig) {
+        self.shared.lock().upsert_plan(config);
+    }
+
     /// The answers given to XMS requests so far, oldest first, when
     /// [`SimulatorBuilder::record_answers`] asked for them (else none).
     pub fn answers(&self) -> Vec<Answer> {
@@ -388,6 +468,15 @@ impl Simulator {
         let mut state = self.shared.lock();
         for _ in 0..count {
             state.faults.push_back(fault.clone());
+        }
+    }
+
+    /// Make the next requests to the token endpoint fail: `count` times
+    /// this fault.
+    pub fn fail_next_token(&self, count: usize, fault: Fault) {
+        let mut state = self.shared.lock();
+        for _ in 0..count {
+            state.token_faults.push_back(fault.clone());
         }
     }
 

@@ -17,6 +17,11 @@ usage: xms-simulator [options]
   --callback-url URL   default delivery report callback URL of the plan
   --inbound-url URL    where inbound messages are posted
   --signing-secret S   sign callbacks with this secret
+  --throughput N       dispatch the plan's messages at N per second, in order
+  --rate-limit N       answer the plan's requests beyond N per second with 429
+  --project ID         also serve a project (OAuth2) with this id ...
+  --key-id K           ... whose access tokens are fetched with this key id
+  --key-secret S       ... and secret from POST /oauth2/token
   --clock MODE         realtime (default) or manual
   --speed X            real-time speed factor (default 1)
   -h, --help           this text
@@ -33,6 +38,8 @@ fn main() {
         (DEFAULT_SERVICE_PLAN_ID.to_string(), DEFAULT_API_TOKEN.to_string());
     let (mut callback, mut inbound, mut secret) = (None, None, None);
     let (mut manual, mut speed) = (false, 1.0f64);
+    let (mut throughput, mut rate_limit) = (None, None);
+    let (mut project, mut key_id, mut key_secret) = (None, None, None);
     while let Some(arg) = args.next() {
         let mut value =
             |name: &str| args.next().unwrap_or_else(|| fail(&format!("{name} takes a value")));
@@ -53,6 +60,21 @@ fn main() {
             "--callback-url" => callback = Some(value("--callback-url")),
             "--inbound-url" => inbound = Some(value("--inbound-url")),
             "--signing-secret" => secret = Some(value("--signing-secret")),
+            "--throughput" | "--rate-limit" => {
+                let rate = value(&arg)
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|r| xms_simulator::PlanConfig::valid_rate(*r))
+                    .unwrap_or_else(|| fail(&format!("{arg} takes a number from 0 to 1000000")));
+                if arg == "--throughput" {
+                    throughput = Some(rate)
+                } else {
+                    rate_limit = Some(rate)
+                }
+            }
+            "--project" => project = Some(value("--project")),
+            "--key-id" => key_id = Some(value("--key-id")),
+            "--key-secret" => key_secret = Some(value("--key-secret")),
             "--clock" => match value("--clock").as_str() {
                 "manual" => manual = true,
                 "realtime" => manual = false,
@@ -80,12 +102,26 @@ fn main() {
     if let Some(s) = secret {
         builder = builder.signing_secret(s);
     }
+    if let Some(rate) = throughput {
+        builder = builder.throughput(rate);
+    }
+    if let Some(rate) = rate_limit {
+        builder = builder.rate_limit(rate);
+    }
+    match (&project, key_id, key_secret) {
+        (Some(id), Some(key), Some(secret)) => builder = builder.project(id, key, secret),
+        (None, None, None) => {}
+        _ => fail("--project, --key-id and --key-secret go together"),
+    }
     let sim = builder
         .try_start()
         .unwrap_or_else(|e| fail(&format!("cannot listen on {host}:{port}: {e}")));
     println!("XMS simulator listening on {}", sim.url());
     println!("service plan id: {plan}");
     println!("API token:       {token}");
+    if let Some(id) = &project {
+        println!("project id:      {id} (OAuth2 tokens from {})", sim.token_url());
+    }
     println!("control API:     {}/_sim (see --help)", sim.url());
     loop {
         std::thread::park();

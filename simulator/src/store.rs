@@ -17,12 +17,21 @@ use crate::{
     limits,
 };
 
-/// A service plan the simulator answers for.
-#[derive(Clone, Debug)]
+/// A service plan (or a project) the simulator answers for.
+///
+/// ```
+/// let mut plan = xms_simulator::PlanConfig::new("my-plan", "my-token");
+/// plan.throughput = Some(50.0); // messages per second, dispatched in order
+/// plan.rate_limit = Some(10.0); // requests per second, then 429
+/// let sim = xms_simulator::Simulator::builder().plan(plan).start();
+/// assert_eq!(sim.service_plan_id(), "my-plan");
+/// ```
+#[derive(Clone, Default)]
 pub struct PlanConfig {
-    /// The id in the paths.
+    /// The id in the paths: a service plan id, or a project id.
     pub id: String,
-    /// The API token it accepts.
+    /// The API token it accepts; none when empty (a project that takes only
+    /// OAuth2 access tokens).
     pub token: String,
     /// Where delivery report callbacks go when a batch has no `callback_url`.
     pub callback_url: Option<String>,
@@ -30,6 +39,69 @@ pub struct PlanConfig {
     pub inbound_url: Option<String>,
     /// The secret callbacks are signed with; unsigned when `None`.
     pub signing_secret: Option<String>,
+    /// Messages (parts) per second the plan dispatches, batch after batch in
+    /// the order they fall due; as fast as they come when `None`.
+    pub throughput: Option<f64>,
+    /// Requests per second the plan takes before answering 429 with
+    /// `Retry-After` (a bucket of one second's worth); no limit when `None`.
+    pub rate_limit: Option<f64>,
+    /// OAuth2 client credentials (key id, key secret): access tokens from
+    /// `POST /oauth2/token` with them are accepted on this id's paths.
+    pub key: Option<(String, String)>,
+}
+
+impl PlanConfig {
+    /// A plan with this id and API token, and nothing else set.
+    pub fn new(id: impl Into<String>, token: impl Into<String>) -> PlanConfig {
+        PlanConfig { id: id.into(), token: token.into(), ..PlanConfig::default() }
+    }
+
+    /// A project that takes OAuth2 access tokens fetched with this key id
+    /// and secret (and no API token).
+    pub fn project(
+        project_id: impl Into<String>,
+        key_id: impl Into<String>,
+        key_secret: impl Into<String>,
+    ) -> PlanConfig {
+        PlanConfig {
+            id: project_id.into(),
+            key: Some((key_id.into(), key_secret.into())),
+            ..PlanConfig::default()
+        }
+    }
+
+    /// Whether a rate (throughput or rate limit) is one the simulator takes:
+    /// above 0 and at most a million per second.
+    pub fn valid_rate(rate: f64) -> bool {
+        rate > 0.0 && rate <= 1e6
+    }
+}
+
+impl std::fmt::Debug for PlanConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Tokens and secrets are left out.
+        f.debug_struct("PlanConfig")
+            .field("id", &self.id)
+            .field("callback_url", &self.callback_url)
+            .field("inbound_url", &self.inbound_url)
+            .field("signed", &self.signing_secret.is_some())
+            .field("throughput", &self.throughput)
+            .field("rate_limit", &self.rate_limit)
+            .field("key_id", &self.key.as_ref().map(|k| &k.0))
+            .finish()
+    }
+}
+
+type Limiter = governor::DefaultDirectRateLimiter;
+
+/// A request-rate limiter for a plan: a bucket of one second's requests
+/// (at least one), refilled at the rate.
+fn limiter(rate: Option<f64>) -> Option<Limiter> {
+    let rate = rate.filter(|r| PlanConfig::valid_rate(*r))?;
+    let period = std::time::Duration::from_secs_f64(1.0 / rate);
+    let burst = std::num::NonZeroU32::new(rate.ceil() as u32).unwrap_or(std::num::NonZeroU32::MIN);
+    let quota = governor::Quota::with_period(period)?.allow_burst(burst);
+    Some(governor::RateLimiter::direct(quota))
 }
 
 /// One fault to inject into the next XMS request.
@@ -183,11 +255,13 @@ struct Inbound {
     client_reference: Option<String>,
 }
 
-#[derive(Debug)]
 struct Plan {
     /// The plan's id, shared by the entries of the agenda.
     key: Arc<str>,
     config: PlanConfig,
+    limiter: Option<Limiter>,
+    /// When the plan's next message may be dispatched, with a throughput.
+    next_slot: Option<DateTime<Utc>>,
     /// In creation order, so also in `created_at` order.
     batches: Vec<Batch>,
     /// Batch id to its index in `batches`.
@@ -204,6 +278,8 @@ impl Plan {
     fn new(config: PlanConfig) -> Plan {
         Plan {
             key: Arc::from(config.id.as_str()),
+            limiter: limiter(config.rate_limit),
+            next_slot: None,
             config,
             batches: Vec::new(),
             batch_ids: HashMap::new(),
@@ -219,6 +295,7 @@ impl Plan {
     }
 
     fn clear(&mut self) {
+        self.next_slot = None;
         self.batches.clear();
         self.batch_ids.clear();
         self.groups.clear();
@@ -228,8 +305,8 @@ impl Plan {
     }
 }
 
-/// Something that falls due at a simulated time: a batch's dispatch or the
-/// next status change of one of its messages. Entries are checked against
+/// Something that falls due at a simulated time: a batch's dispatch, the
+/// next status change of one of its messages, or its expiry. Entries are checked against
 /// the batch when they come up, so one made stale by a cancel or an update
 /// is dropped then instead of being searched for.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -239,8 +316,17 @@ struct Due {
     seq: u64,
     plan: Arc<str>,
     batch: usize,
-    /// `None` for the dispatch, else the message's index.
-    message: Option<usize>,
+    event: Event,
+}
+
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Event {
+    /// The batch's `send_at` came.
+    Dispatch,
+    /// The next status change of the message with this index.
+    Change(usize),
+    /// The batch's `expire_at` came: what is not final expires.
+    Expire,
 }
 
 /// One answer the simulator gave to an XMS request, as recorded when
@@ -256,6 +342,35 @@ pub struct Answer {
     pub status: u16,
     /// The answer's body, when it is JSON.
     pub body: Option<Value>,
+}
+
+/// Take one from a limiter, if there is one: `Err(wait)` when it is spent.
+fn check(limiter: Option<&Limiter>) -> Result<(), std::time::Duration> {
+    use governor::clock::Clock as _;
+    let Some(limiter) = limiter else { return Ok(()) };
+    limiter.check().map_err(|not_until| {
+        not_until.wait_time_from(governor::clock::DefaultClock::default().now())
+    })
+}
+
+/// How an access token stands.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Access {
+    Valid,
+    Expired,
+    Unknown,
+}
+
+/// A hard-to-guess number, for tokens.
+fn random() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |t| t.as_nanos()),
+    );
+    h.finish()
 }
 
 /// How many answers are kept when recording; older ones are dropped.
@@ -283,11 +398,14 @@ pub struct Delivery {
 /// through maps, what falls due waits in a time-ordered agenda (so moving
 /// time touches only what changes), and callbacks waiting for an attempt
 /// are kept in their own time-ordered set.
-#[derive(Debug)]
 pub struct State {
     pub clock: Clock,
     plans: BTreeMap<String, Plan>,
     pub faults: VecDeque<Fault>,
+    /// Faults for the next requests to the token endpoint.
+    pub token_faults: VecDeque<Fault>,
+    /// The token endpoint's request-rate limit.
+    token_limiter: Option<Limiter>,
     /// Every callback, in the order queued; a delivery's id is its index
     /// plus `delivery_base`.
     pub deliveries: Vec<Delivery>,
@@ -301,6 +419,10 @@ pub struct State {
     agenda: BinaryHeap<Reverse<Due>>,
     /// The answers given, when recording (the last [`MAX_RECORDED_ANSWERS`]).
     answers: Option<VecDeque<Answer>>,
+    /// OAuth2 access tokens issued: token → (plan, when it expires).
+    tokens: HashMap<String, (String, std::time::Instant)>,
+    /// How long an access token lives.
+    pub token_lifetime: std::time::Duration,
     counter: u64,
 }
 
@@ -314,12 +436,16 @@ impl State {
             clock: Clock::new(mode),
             plans,
             faults: VecDeque::new(),
+            token_faults: VecDeque::new(),
+            token_limiter: None,
             deliveries: Vec::new(),
             delivery_base: 0,
             waiting: BTreeSet::new(),
             in_flight: 0,
             agenda: BinaryHeap::new(),
             answers: None,
+            tokens: HashMap::new(),
+            token_lifetime: std::time::Duration::from_secs(3600),
             counter: 0,
         }
     }
@@ -330,11 +456,52 @@ impl State {
             plan.clear();
         }
         self.faults.clear();
+        self.token_faults.clear();
         self.delivery_base += self.deliveries.len() as u64;
         self.deliveries.clear();
         self.waiting.clear();
         self.in_flight = 0;
         self.agenda.clear();
+    }
+
+    /// An access token for the plan whose key this is, or `None` when no
+    /// plan has this key id and secret.
+    pub fn issue_token(&mut self, key_id: &str, key_secret: &str) -> Option<(String, u64)> {
+        let plan = self.plans.values().find(|p| {
+            p.config.key.as_ref().is_some_and(|(id, secret)| id == key_id && secret == key_secret)
+        })?;
+        let plan = plan.config.id.clone();
+        let now = std::time::Instant::now();
+        if self.tokens.len() >= 10_000 {
+            self.tokens.retain(|_, (_, expires)| *expires > now);
+        }
+        self.counter += 1;
+        let token = format!("sim-access-{}-{:x}", self.counter, random());
+        self.tokens.insert(token.clone(), (plan, now + self.token_lifetime));
+        Some((token, self.token_lifetime.as_secs()))
+    }
+
+    /// How an access token stands for a plan's paths.
+    pub fn access(&self, plan: &str, token: &str) -> Access {
+        match self.tokens.get(token) {
+            Some((p, expires)) if p == plan => {
+                if *expires > std::time::Instant::now() {
+                    Access::Valid
+                } else {
+                    Access::Expired
+                }
+            }
+            _ => Access::Unknown,
+        }
+    }
+
+    /// Expire every access token issued so far, now.
+    pub fn expire_tokens(&mut self) -> usize {
+        let now = std::time::Instant::now();
+        for (_, expires) in self.tokens.values_mut() {
+            *expires = (*expires).min(now);
+        }
+        self.tokens.len()
     }
 
     /// Start recording answers (kept until read).
@@ -360,6 +527,27 @@ impl State {
         self.answers.iter().flatten().cloned().collect()
     }
 
+    /// Take one request from the plan's rate limit: `Err(wait)` when it is
+    /// spent, with how long until the next request is let through.
+    pub fn admit(&self, id: &str) -> Result<(), std::time::Duration> {
+        check(self.plans.get(id).and_then(|p| p.limiter.as_ref()))
+    }
+
+    /// Limit the token endpoint to a bucket of `burst` requests refilled
+    /// at `per_second` (Sinch's is about 30 and 10).
+    pub fn limit_tokens(&mut self, burst: u32, per_second: f64) {
+        let Some(burst) = std::num::NonZeroU32::new(burst) else { return };
+        self.token_limiter = PlanConfig::valid_rate(per_second)
+            .then(|| std::time::Duration::from_secs_f64(1.0 / per_second))
+            .and_then(governor::Quota::with_period)
+            .map(|q| governor::RateLimiter::direct(q.allow_burst(burst)));
+    }
+
+    /// Take one request from the token endpoint's rate limit.
+    pub fn admit_token(&self) -> Result<(), std::time::Duration> {
+        check(self.token_limiter.as_ref())
+    }
+
     pub fn plan_config(&self, id: &str) -> Option<&PlanConfig> {
         self.plans.get(id).map(|p| &p.config)
     }
@@ -370,7 +558,10 @@ impl State {
 
     pub fn upsert_plan(&mut self, config: PlanConfig) {
         match self.plans.get_mut(&config.id) {
-            Some(plan) => plan.config = config,
+            Some(plan) => {
+                plan.limiter = limiter(config.rate_limit);
+                plan.config = config;
+            }
             None => {
                 self.plans.insert(config.id.clone(), Plan::new(config));
             }
@@ -917,15 +1108,9 @@ impl State {
 
     // --------------------------------------------------------- lifecycle
 
-    fn schedule(
-        &mut self,
-        at: DateTime<Utc>,
-        plan: Arc<str>,
-        batch: usize,
-        message: Option<usize>,
-    ) {
+    fn schedule(&mut self, at: DateTime<Utc>, plan: Arc<str>, batch: usize, event: Event) {
         self.counter += 1;
-        self.agenda.push(Reverse(Due { at, seq: self.counter, plan, batch, message }));
+        self.agenda.push(Reverse(Due { at, seq: self.counter, plan, batch, event }));
     }
 
     /// Put a batch's dispatch on the agenda, at its `send_at` or now. An
@@ -939,7 +1124,7 @@ impl State {
         }
         let at = b.fields.send_at.unwrap_or_else(|| self.clock.now());
         let key = plan.key.clone();
-        self.schedule(at, key, index, None);
+        self.schedule(at, key, index, Event::Dispatch);
     }
 
     /// Move every batch and message whose time has come, in time order, and
@@ -950,14 +1135,21 @@ impl State {
             let Some(Reverse(due)) = self.agenda.pop() else { break };
             let Some(plan) = self.plans.get_mut(&*due.plan) else { continue };
             let Some(batch) = plan.batches.get_mut(due.batch) else { continue };
-            let Some(i) = due.message else {
-                let ready = !batch.dispatched
-                    && !batch.canceled
-                    && batch.fields.send_at.is_none_or(|s| s <= now);
-                if ready {
-                    self.dispatch(&due.plan, due.batch);
+            let i = match due.event {
+                Event::Dispatch => {
+                    let ready = !batch.dispatched
+                        && !batch.canceled
+                        && batch.fields.send_at.is_none_or(|s| s <= now);
+                    if ready {
+                        self.dispatch(&due.plan, due.batch);
+                    }
+                    continue;
                 }
-                continue;
+                Event::Expire => {
+                    self.expire(&due.plan, due.batch, due.at);
+                    continue;
+                }
+                Event::Change(i) => i,
             };
             let Some(m) = batch.messages.get_mut(i) else { continue };
             // Stale when the message changed since (a cancel, for one).
@@ -976,7 +1168,7 @@ impl State {
                 m.operator_status_at = Some(at - TimeDelta::milliseconds(400));
             }
             if let Some((next_at, ..)) = m.next {
-                self.schedule(next_at, due.plan.clone(), due.batch, Some(i));
+                self.schedule(next_at, due.plan.clone(), due.batch, Event::Change(i));
             }
             self.on_change(&due.plan, due.batch, i);
         }
@@ -988,18 +1180,53 @@ impl State {
         let fields = &plan.batches[index].fields;
         let at = fields.send_at.map_or(now, |s| s.min(now));
         let recipients = self.expand(plan_id, &fields.to);
-        let messages: Vec<Message> = recipients.iter().map(|r| render(fields, r, at)).collect();
+        let mut messages: Vec<Message> = recipients.iter().map(|r| render(fields, r, at)).collect();
         let key = plan.key.clone();
         let count = messages.len();
+        if let Some(rate) = plan.config.throughput.filter(|r| PlanConfig::valid_rate(*r)) {
+            // At the plan's throughput, in order: each message leaves in the
+            // next free slot, and its parts take the slots after it.
+            let mut slot = plan.next_slot;
+            for m in messages.iter_mut() {
+                if let Some((ready, status, code)) = m.next {
+                    let at = slot.map_or(ready, |s| s.max(ready));
+                    m.next = Some((at, status, code));
+                    let busy = TimeDelta::nanoseconds((m.parts as f64 / rate * 1e9) as i64);
+                    slot = at.checked_add_signed(busy).or(Some(at));
+                }
+            }
+            self.plan(plan_id).next_slot = slot;
+        }
         for (i, m) in messages.iter().enumerate() {
             if let Some((next_at, ..)) = m.next {
-                self.schedule(next_at, key.clone(), index, Some(i));
+                self.schedule(next_at, key.clone(), index, Event::Change(i));
             }
         }
+        let expire_at = expiry(&self.plans[plan_id].batches[index]);
+        self.schedule(expire_at.max(at), key, index, Event::Expire);
         let batch = &mut self.plan(plan_id).batches[index];
         batch.dispatched = true;
         batch.messages = messages;
         for i in 0..count {
+            self.on_change(plan_id, index, i);
+        }
+    }
+
+    /// `expire_at` came: every message not final by then is Expired, with
+    /// code 406 (internal expiry) when it was still Queued, else 3.
+    fn expire(&mut self, plan_id: &str, index: usize, at: DateTime<Utc>) {
+        let batch = &mut self.plan(plan_id).batches[index];
+        let mut changed = Vec::new();
+        for (i, m) in batch.messages.iter_mut().enumerate() {
+            if !m.is_final() {
+                m.code = if m.status == "Queued" { 406 } else { 3 };
+                m.status = "Expired";
+                m.at = at;
+                m.next = None;
+                changed.push(i);
+            }
+        }
+        for i in changed {
             self.on_change(plan_id, index, i);
         }
     }
@@ -1782,6 +2009,17 @@ fn render(fields: &BatchFields, recipient: &str, at: DateTime<Utc>) -> Message {
     }
 }
 
+/// When a batch expires: its `expire_at`, or 3 days after it is sent.
+fn expiry(b: &Batch) -> DateTime<Utc> {
+    let f = &b.fields;
+    f.expire_at.unwrap_or_else(|| {
+        f.send_at
+            .unwrap_or(b.created_at)
+            .checked_add_signed(TimeDelta::days(limits::MAX_EXPIRY_DAYS))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    })
+}
+
 fn batch_json(b: &Batch) -> Value {
     let f = &b.fields;
     let mut out = Map::new();
@@ -1815,13 +2053,7 @@ fn batch_json(b: &Batch) -> Value {
     out.insert("modified_at".into(), time(b.modified_at));
     out.insert("delivery_report".into(), f.delivery_report.clone().into());
     put(&mut out, "send_at", f.send_at.map(time));
-    let expire = f.expire_at.unwrap_or_else(|| {
-        f.send_at
-            .unwrap_or(b.created_at)
-            .checked_add_signed(TimeDelta::days(limits::MAX_EXPIRY_DAYS))
-            .unwrap_or(DateTime::<Utc>::MAX_UTC)
-    });
-    out.insert("expire_at".into(), time(expire));
+    out.insert("expire_at".into(), time(expiry(b)));
     put(&mut out, "callback_url", f.callback_url.clone().map(Value::from));
     put(&mut out, "client_reference", f.client_reference.clone().map(Value::from));
     out.insert("feedback_enabled".into(), f.feedback_enabled.into());
