@@ -430,6 +430,11 @@ impl Simulator {
         self.shared.lock().expire_tokens();
     }
 
+    /// How many access tokens the token endpoint has issued.
+    pub fn tokens_issued(&self) -> usize {
+        self.shared.lock().tokens_issued
+    }
+
     /// A plan's settings, tokens included.
     pub fn plan_config(&self, id: &str) -> Option<PlanConfig> {
         self.shared.lock().plan_config(id).cloned()

@@ -423,6 +423,8 @@ pub struct State {
     tokens: HashMap<String, (String, std::time::Instant)>,
     /// How long an access token lives.
     pub token_lifetime: std::time::Duration,
+    /// How many access tokens were issued.
+    pub tokens_issued: usize,
     counter: u64,
 }
 
@@ -446,6 +448,7 @@ impl State {
             answers: None,
             tokens: HashMap::new(),
             token_lifetime: std::time::Duration::from_secs(3600),
+            tokens_issued: 0,
             counter: 0,
         }
     }
@@ -476,6 +479,7 @@ impl State {
             self.tokens.retain(|_, (_, expires)| *expires > now);
         }
         self.counter += 1;
+        self.tokens_issued += 1;
         let token = format!("sim-access-{}-{:x}", self.counter, random());
         self.tokens.insert(token.clone(), (plan, now + self.token_lifetime));
         Some((token, self.token_lifetime.as_secs()))
