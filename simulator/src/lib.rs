@@ -31,16 +31,31 @@
 //!
 //! # Behaviour
 //!
-//! - **Authentication**: `Authorization: Bearer <token>` of the service plan
-//!   in the path, else 401. Unknown paths are 404, wrong methods 405 (with
-//!   `Allow`), a body that is not `application/json` 415.
+//! - **Routes**: exactly the operations of the XMS spec ([`operations`]);
+//!   unknown paths are 404, other methods of a path 405 with `Allow` (HEAD
+//!   is answered as GET), a POST or PUT body that is not
+//!   `application/json` 415.
+//! - **Authentication**: `Authorization: Bearer <token>` with the API token
+//!   of the service plan in the path, else 401. A project
+//!   ([`SimulatorBuilder::project`]) takes OAuth2 access tokens instead:
+//!   `POST /oauth2/token` with its key id and secret (Basic auth or form
+//!   fields, `grant_type=client_credentials`, a form body) answers
+//!   `{"access_token", "expires_in", "scope", "token_type": "bearer"}`; an
+//!   expired token gets 401 with `WWW-Authenticate: Bearer
+//!   error="invalid_token", error_description="The access token expired"`.
+//! - **Rate limits**: a plan with a rate limit answers the requests beyond
+//!   it with 429 and `Retry-After` (a bucket of one second's requests). The
+//!   token endpoint can be limited the same way
+//!   ([`SimulatorBuilder::token_rate_limit`]).
 //! - **Validation** with XMS's codes: `syntax_invalid_json` (not JSON, wrong
 //!   types), `syntax_invalid_parameter_format` (bad phone numbers, times,
 //!   URLs, base64, hex), `syntax_constraint_violation` (missing fields,
 //!   limits) as 400; `unknown_group`, `missing_callback_url`,
 //!   `batch_already_dispatched`, `conflict_group_name` as 403.
 //! - **Ids** are 26 characters of Crockford base32, ordered by creation.
-//! - **Dispatch** happens at `send_at` (or at once). Group ids among the
+//! - **Dispatch** happens at `send_at` (or at once). With a plan throughput,
+//!   messages leave (Dispatched) at that many per second, parts counted,
+//!   batch after batch in the order they fell due. Group ids among the
 //!   recipients are expanded then. `${key}` placeholders are filled per
 //!   recipient, with `default` for the others; a placeholder without a value
 //!   fails that recipient with code 405. Parts are counted as GSM-7 (160 in
@@ -59,6 +74,9 @@
 //!   | `995` | stays Dispatched | 401 |
 //!   | anything else | Delivered | 0 |
 //!
+//! - **Expiry**: at `expire_at` (3 days after sending by default), messages
+//!   not final become Expired: code 406 (internal expiry) when still Queued,
+//!   3 when Dispatched.
 //! - **Cancel** before dispatch leaves an empty report; after, Queued
 //!   messages end Aborted (407) and the others go on. Update and replace are
 //!   refused with 403 `batch_already_dispatched` once dispatched. Delivery
@@ -90,9 +108,14 @@
 //! | `POST /_sim/inbounds` `{"from", "to", "body", "type"?, "service_plan_id"?}` | a phone sends a message |
 //! | `GET /_sim/outbox` | every message sent, rendered, with its parts and status |
 //! | `GET /_sim/callbacks` | every callback, its attempts and outcome |
-//! | `POST /_sim/faults` `{"count", "status"?, "body"?, "delay_ms"?, "drop"?}` | the next requests fail so |
+//! | `POST /_sim/faults` `{"count", "status"?, "body"?, "delay_ms"?, "drop"?, "endpoint"?}` | the next requests fail so (`"endpoint": "token"` for the token endpoint) |
+//! | `POST /_sim/oauth/expire` | expire every access token issued so far |
 //! | `POST /_sim/reset` | forget everything but the service plans |
-//! | `POST /_sim/service_plans` `{"service_plan_id", "api_token", "callback_url"?, "inbound_url"?, "signing_secret"?}` | add or change a plan |
+//! | `POST /_sim/service_plans` `{"service_plan_id", "api_token"?, "key_id"?, "key_secret"?, "callback_url"?, "inbound_url"?, "signing_secret"?, "throughput"?, "rate_limit"?}` | add a plan, or change the given settings of one (`null` unsets) |
+//!
+//! The work of a request does not depend on how much is stored: ids are
+//! found through maps and what falls due waits in a time-ordered agenda
+//! (see the `load` benchmark).
 
 use xms_encoding as encoding;
 
