@@ -529,3 +529,36 @@ impl Drop for Simulator {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A handler that panics while holding the state's lock poisons it; the
+    /// simulator takes the lock over and goes on answering.
+    #[test]
+    fn the_state_survives_a_panic_under_the_lock() {
+        let sim = Simulator::start();
+        let shared = sim.shared.clone();
+        let panicked = std::thread::spawn(move || {
+            let _state = shared.lock();
+            panic!("a handler fails while holding the lock");
+        })
+        .join();
+        assert!(panicked.is_err());
+        assert!(sim.shared.state.is_poisoned());
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let status = runtime.block_on(async {
+            reqwest::Client::new()
+                .post(format!("{}/xms/v1/{}/batches", sim.url(), sim.service_plan_id()))
+                .bearer_auth(sim.api_token())
+                .header("content-type", "application/json")
+                .body(r#"{"from": "12345", "to": ["46701234567"], "body": "Still here"}"#)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        });
+        assert_eq!(status.unwrap(), 201);
+        assert_eq!(sim.outbox().as_array().unwrap().len(), 1);
+    }
+}
