@@ -188,7 +188,7 @@ impl Client {
         let outcome = call.as_mut().await;
         let state = call.as_mut().take_value().map(RefCell::into_inner).unwrap_or_default();
         if let Some(failure) = state.failure {
-            return Err(failure);
+            return Err(failure.for_operation(state.idempotent));
         }
         match outcome {
             Ok(value) => {
@@ -198,8 +198,15 @@ impl Client {
                     .unwrap_or_else(|| (value.status().as_u16(), value.headers().clone()));
                 Ok((value.into_inner(), Answer { status, headers }))
             }
-            Err(e) => map_error(e, state.response, &self.secrets(), state.operation).await,
+            Err(e) => map_error(e, state.response, &self.secrets(), state.operation)
+                .await
+                .map_err(|e| e.for_operation(state.idempotent)),
         }
+    }
+
+    /// The client's rate limits, if it has any.
+    pub(crate) fn limiter(&self) -> Option<&crate::limit::Limiter> {
+        self.inner.raw.inner().limiter()
     }
 
     /// The credentials of this client as they could be echoed back.
@@ -303,7 +310,9 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
         | RawError::ResponseBodyError(e)
         | RawError::InvalidUpgrade(e) => Err(Error::from(e)),
         RawError::InvalidRequest(message) => Err(Error::invalid("request", message)),
-        RawError::Custom(message) => Err(Error::Transport { source: message.into() }),
+        RawError::Custom(message) => {
+            Err(Error::Transport { source: message.into(), idempotent: false })
+        }
     }
 }
 
@@ -347,6 +356,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     retry: Option<RetryPolicy>,
     max_response_bytes: Option<u64>,
+    rate_limit: Option<crate::RateLimit>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -443,6 +453,11 @@ impl ClientBuilder {
         /// # Ok::<(), xms::Error>(())
         /// ```
         fn max_response_bytes(mut self, limit: u64) { self.max_response_bytes = Some(limit); }
+
+        /// Pace this client's requests and sent message parts (none by
+        /// default). A 429's `Retry-After` holds back every request of the
+        /// client for that long, not only the refused one.
+        fn rate_limit(mut self, limit: crate::RateLimit) { self.rate_limit = Some(limit); }
     }
 
     /// Check the settings and build the client.
@@ -511,13 +526,21 @@ impl ClientBuilder {
             Some(url) => normalize_endpoint(&url)?,
             None => default_endpoint,
         };
+        let limiter = match self.rate_limit {
+            Some(limit) if !limit.is_none() => {
+                limit.check().map_err(|e| Error::config(e.to_string()))?;
+                Some(Arc::new(crate::limit::Limiter::new(&limit)))
+            }
+            _ => None,
+        };
         let transport = Transport::new(
             auth,
             user_agent,
             self.retry.unwrap_or_default(),
             self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             caller_http,
-        );
+        )
+        .with_limiter(limiter);
         Ok(Client::from_parts(raw::Client::new_with_client(&endpoint, http, transport), plan, None))
     }
 }

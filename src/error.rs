@@ -41,6 +41,8 @@ struct Kept {
     headers: HeaderMap,
     body: Vec<u8>,
     body_truncated: bool,
+    /// Whether the operation answered can run twice without harm.
+    idempotent: bool,
 }
 
 impl ResponseInfo {
@@ -59,6 +61,7 @@ impl ResponseInfo {
             headers: secrets.scrub_headers(headers),
             body: kept,
             body_truncated,
+            idempotent: false,
         }))
     }
 
@@ -325,6 +328,9 @@ pub enum Error {
     Timeout {
         /// The underlying error.
         source: BoxError,
+        /// Whether the operation can run twice without harm (a read, a
+        /// PUT, a DELETE, a dry run); see [`Error::is_safe_to_repeat`].
+        idempotent: bool,
     },
     /// The request could not be sent, or the connection broke before the
     /// whole answer arrived.
@@ -332,6 +338,9 @@ pub enum Error {
     Transport {
         /// The underlying error.
         source: BoxError,
+        /// Whether the operation can run twice without harm; see
+        /// [`Error::is_safe_to_repeat`].
+        idempotent: bool,
     },
     /// An answer the SDK could not make sense of: an undocumented status, or
     /// a body that is not what the API promises.
@@ -391,13 +400,27 @@ impl Error {
         }
     }
 
-    /// Whether the same request may succeed if sent again later: rate
-    /// limiting, timeouts, broken connections, and 500, 502, 503 and 504.
+    /// Whether sending the same request again may succeed and does no
+    /// harm: rate limiting, a connection that could not be made, and, for
+    /// operations that can run twice (reads, PUT, DELETE, dry runs),
+    /// timeouts, broken connections and 500, 502, 503 and 504. The same
+    /// rule the SDK's own [`RetryPolicy`](crate::RetryPolicy) follows.
     ///
-    /// A timeout or broken connection on a send means the batch may already
-    /// exist; look for it by `client_reference` before sending again.
+    /// A send (or another POST) that timed out or got a 5xx is *not*
+    /// retryable: the batch may exist. See [`Error::may_have_been_processed`]
+    /// and [`SendBatch::send_or_find`](crate::batches::SendBatch::send_or_find).
+    ///
+    /// ```
+    /// # fn demo(error: xms::Error) {
+    /// if error.is_retryable() {
+    ///     // wait error.retry_after() (or a backoff) and send again
+    /// } else if error.may_have_been_processed() {
+    ///     // look the batch up by its client_reference before sending again
+    /// }
+    /// # }
+    /// ```
     pub fn is_retryable(&self) -> bool {
-        match self {
+        let transient = match self {
             Error::RateLimited { .. } | Error::Timeout { .. } | Error::Transport { .. } => true,
             Error::UnexpectedResponse { response, .. }
             | Error::Rejected { response, .. }
@@ -405,7 +428,90 @@ impl Error {
                 matches!(response.0.status, 500 | 502 | 503 | 504)
             }
             _ => false,
+        };
+        transient && self.is_safe_to_repeat()
+    }
+
+    /// Whether XMS may have acted on the request although the call failed:
+    /// the request was sent and its answer timed out, broke off, was a
+    /// server error (5xx), or was a success the SDK could not read or
+    /// refused. After such a failure of a send, the batch may exist: find
+    /// it by `client_reference` before sending again.
+    ///
+    /// False when the request was certainly not acted on: refused before
+    /// sending (invalid, configuration, no token), a connection that could
+    /// not be made, or an answer that says so (4xx, 429).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// let sent = client.batches().text("12345", ["+46701234567"], "Hi")
+    ///     .client_reference("order-17").send().await;
+    /// match sent {
+    ///     Err(e) if e.may_have_been_processed() => {
+    ///         let found = client.batches().list().client_reference("order-17").page(0).await?;
+    ///         println!("{} batch(es) with that reference", found.count);
+    ///     }
+    ///     other => { other?; }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn may_have_been_processed(&self) -> bool {
+        match self {
+            Error::Timeout { .. } => true,
+            Error::Transport { source, .. } => !never_connected(source.as_ref()),
+            Error::UnexpectedResponse { response, .. }
+            | Error::Rejected { response, .. }
+            | Error::Api { response, .. }
+            | Error::ResponseTooLarge { response, .. } => {
+                let status = response.0.status;
+                status >= 500 || (200..300).contains(&status)
+            }
+            _ => false,
         }
+    }
+
+    /// Whether sending the same request again cannot do anything twice:
+    /// the request was certainly not acted on, or the operation can run
+    /// twice without harm (reads, PUT, DELETE, dry runs). A send after a
+    /// timeout is not safe to repeat; look it up by `client_reference`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) {
+    /// // A read can always be repeated.
+    /// if let Err(e) = client.batches().get("01FC66621XXXXX119Z8PMV1QPQ").await {
+    ///     assert!(e.is_safe_to_repeat());
+    /// }
+    /// # }
+    /// ```
+    pub fn is_safe_to_repeat(&self) -> bool {
+        !self.may_have_been_processed() || self.idempotent()
+    }
+
+    /// Whether the failed operation can run twice without harm.
+    fn idempotent(&self) -> bool {
+        match self {
+            Error::Timeout { idempotent, .. } | Error::Transport { idempotent, .. } => *idempotent,
+            other => other.response().is_some_and(|r| r.0.idempotent),
+        }
+    }
+
+    /// Note whether the operation that failed can run twice without harm.
+    pub(crate) fn for_operation(mut self, is_idempotent: bool) -> Self {
+        match &mut self {
+            Error::Timeout { idempotent, .. } | Error::Transport { idempotent, .. } => {
+                *idempotent = is_idempotent
+            }
+            Error::Api { response, .. }
+            | Error::Rejected { response, .. }
+            | Error::NotFound { response }
+            | Error::Unauthorized { response, .. }
+            | Error::RateLimited { response, .. }
+            | Error::Redirected { response, .. }
+            | Error::ResponseTooLarge { response, .. }
+            | Error::UnexpectedResponse { response, .. } => response.0.idempotent = is_idempotent,
+            _ => {}
+        }
+        self
     }
 
     /// How long the server asked to wait before retrying, if it did.
@@ -538,7 +644,9 @@ fn hint(code: &ErrorCode) -> Option<&'static str> {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Timeout { source } | Error::Transport { source } => Some(source.as_ref()),
+            Error::Timeout { source, .. } | Error::Transport { source, .. } => {
+                Some(source.as_ref())
+            }
             Error::UnexpectedResponse { source: Some(source), .. }
             | Error::TokenEndpoint { source: Some(source), .. } => Some(source.as_ref()),
             _ => None,
@@ -546,13 +654,19 @@ impl std::error::Error for Error {
     }
 }
 
+/// Whether a transport error shows the request never left: the connection
+/// could not be made.
+fn never_connected(source: &(dyn std::error::Error + 'static)) -> bool {
+    source.downcast_ref::<reqwest::Error>().is_some_and(reqwest::Error::is_connect)
+}
+
 impl From<reqwest::Error> for Error {
     fn from(e: reqwest::Error) -> Self {
         // reqwest's message names the URL, which holds no credential.
         if e.is_timeout() {
-            Error::Timeout { source: Box::new(e) }
+            Error::Timeout { source: Box::new(e), idempotent: false }
         } else {
-            Error::Transport { source: Box::new(e) }
+            Error::Transport { source: Box::new(e), idempotent: false }
         }
     }
 }
@@ -754,8 +868,8 @@ mod tests {
             answer(429, b""),
             Error::invalid("recipients", "must hold 1 to 1000 entries (it holds 0)"),
             Error::config("service_plan_id is empty"),
-            Error::Timeout { source: "operation timed out".into() },
-            Error::Transport { source: "connection refused".into() },
+            Error::Timeout { source: "operation timed out".into(), idempotent: false },
+            Error::Transport { source: "connection refused".into(), idempotent: false },
             answer(503, b"<html>down</html>"),
             from_response(
                 200,

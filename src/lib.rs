@@ -20,6 +20,7 @@ pub use xms_encoding as encoding;
 mod error;
 pub mod groups;
 pub mod inbounds;
+mod limit;
 pub mod model;
 mod oauth;
 pub mod pagination;
@@ -31,6 +32,7 @@ mod wire;
 
 pub use client::{AnyClient, Client, ClientBuilder, LEGACY_CLX_ENDPOINT, Region};
 pub use error::{BoxError, ERROR_BODY_LIMIT, Error, ResponseInfo, Result};
+pub use limit::RateLimit;
 pub use model::{
     BatchId, BatchType, Channel, DeliveryCode, DeliveryReportType, DeliveryStatus, Encoding,
     ErrorCode, GroupId, InboundId, InboundType, MediaUploadStatus, Parameters,

@@ -372,7 +372,7 @@ impl<T: Clone + PartialEq + Send + 'static> Pages<T> {
             InFlight::Local(future) => ready!(future.as_mut().poll(cx)),
             InFlight::Spawned(handle) => match ready!(Pin::new(handle).poll(cx)) {
                 Ok(result) => result,
-                Err(e) => Err(Error::Transport { source: Box::new(e) }),
+                Err(e) => Err(Error::Transport { source: Box::new(e), idempotent: true }),
             },
         };
         self.in_flight = None;

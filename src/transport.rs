@@ -25,6 +25,7 @@ use reqwest::{
 use crate::{
     BoxError,
     error::{ResponseInfo, Secrets},
+    limit::Limiter,
     oauth::OAuth,
     raw,
 };
@@ -121,6 +122,8 @@ struct Inner {
     /// SDK's never does), so that each answer's URL must be compared with
     /// the request's.
     check_origin: bool,
+    /// The client's rate limits, if it has any.
+    limiter: Option<Arc<Limiter>>,
 }
 
 /// The default `User-Agent`.
@@ -140,6 +143,8 @@ pub(crate) struct CallState {
     pub(crate) response: Option<(u16, HeaderMap)>,
     /// The operation the request was for.
     pub(crate) operation: Option<&'static str>,
+    /// Whether that operation can run twice without harm.
+    pub(crate) idempotent: bool,
     /// A failure the hook found that the generated code cannot express (an
     /// answer too large, a redirect followed by the caller's HTTP client):
     /// it wins over whatever the generated code makes of the answer.
@@ -185,8 +190,25 @@ impl Transport {
         max_response_bytes: u64,
         check_origin: bool,
     ) -> Self {
-        let inner = Inner { auth, user_agent, retry, max_response_bytes, check_origin };
+        let inner =
+            Inner { auth, user_agent, retry, max_response_bytes, check_origin, limiter: None };
         Transport { inner: Arc::new(inner) }
+    }
+
+    /// The same transport, paced by `limiter`.
+    pub(crate) fn with_limiter(self, limiter: Option<Arc<Limiter>>) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.limiter = limiter;
+                Transport { inner: Arc::new(inner) }
+            }
+            Err(shared) => Transport { inner: shared },
+        }
+    }
+
+    /// The client's rate limits, if it has any.
+    pub(crate) fn limiter(&self) -> Option<&Limiter> {
+        self.inner.limiter.as_deref()
     }
 
     pub(crate) fn auth(&self) -> &Auth {
@@ -237,6 +259,7 @@ impl Transport {
         let idempotent =
             matches!(*request.method(), Method::GET | Method::PUT | Method::DELETE | Method::HEAD)
                 || info.operation_id == "dry_run_batch";
+        with_call(|c| c.idempotent = idempotent);
         let oauth = matches!(self.inner.auth, Auth::ClientCredentials(_));
         let policy = &self.inner.retry;
         let mut retries = 0;
@@ -251,6 +274,9 @@ impl Transport {
                 None
             };
             let url = self.inner.check_origin.then(|| request.url().clone());
+            if let Some(limiter) = &self.inner.limiter {
+                limiter.request().await;
+            }
             let result = client.execute(request).await;
 
             let wait = match &result {
@@ -273,7 +299,12 @@ impl Transport {
                     None
                 }
                 Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
-                    match crate::error::retry_after(response.headers()) {
+                    let asked = crate::error::retry_after(response.headers());
+                    if let Some(limiter) = &self.inner.limiter {
+                        // Every request of the client waits, not just this one.
+                        limiter.pause(asked.unwrap_or(policy.backoff(retries)));
+                    }
+                    match asked {
                         Some(asked) if asked > policy.max_backoff => None,
                         Some(asked) => Some(asked),
                         None => Some(policy.backoff(retries)),

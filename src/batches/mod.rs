@@ -9,6 +9,7 @@
 mod dry_run;
 mod listing;
 mod models;
+mod preview;
 mod send;
 mod update;
 
@@ -19,6 +20,7 @@ pub use models::{
     Batch, BinaryBatch, DryRunRecipient, DryRunResult, MediaBatch, MediaBody, TextBatch,
     UnknownBatch,
 };
+pub use preview::{Preview, RecipientPreview};
 pub use send::SendBatch;
 pub use update::UpdateBatch;
 

@@ -5,7 +5,10 @@ use std::marker::PhantomData;
 
 use chrono::{DateTime, Utc};
 
-use super::{BatchKind, Binary, DryRun, Media, MediaBody, Text, expect_kind};
+use super::{
+    BatchKind, Binary, DryRun, Media, MediaBody, Text, expect_kind,
+    preview::{self, Preview, RecipientPreview},
+};
 use crate::{
     Client, Result,
     client::AnyClient,
@@ -95,7 +98,7 @@ pub(super) enum Body {
 /// [`Batches::text`]: super::Batches::text
 /// [`Batches::binary`]: super::Batches::binary
 /// [`Batches::media`]: super::Batches::media
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 #[must_use = "a batch is only sent by .send()"]
 pub struct SendBatch<K, H = Client> {
     handle: H,
@@ -117,6 +120,33 @@ pub struct SendBatch<K, H = Client> {
     from_npi: Option<u8>,
     strict_validation: Option<bool>,
     tags: Vec<String>,
+}
+
+// By hand: a derive would ask the kind marker to be `Clone`.
+impl<K, H: Clone> Clone for SendBatch<K, H> {
+    fn clone(&self) -> Self {
+        SendBatch {
+            handle: self.handle.clone(),
+            kind: PhantomData,
+            sender: self.sender.clone(),
+            recipients: self.recipients.clone(),
+            body: self.body.clone(),
+            parameters: self.parameters.clone(),
+            delivery_report: self.delivery_report.clone(),
+            send_at: self.send_at,
+            expire_at: self.expire_at,
+            callback_url: self.callback_url.clone(),
+            client_reference: self.client_reference.clone(),
+            feedback_enabled: self.feedback_enabled,
+            flash_message: self.flash_message,
+            truncate_concat: self.truncate_concat,
+            max_number_of_message_parts: self.max_number_of_message_parts,
+            from_ton: self.from_ton,
+            from_npi: self.from_npi,
+            strict_validation: self.strict_validation,
+            tags: self.tags.clone(),
+        }
+    }
 }
 
 impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
@@ -206,6 +236,38 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
         }
     }
 
+    /// The text placeholders are filled in: a text body, or a media
+    /// message's text.
+    fn text(&self) -> Option<&str> {
+        match &self.body {
+            Body::Text(text) => Some(text),
+            Body::Media(media) => media.message.as_deref(),
+            Body::Binary { .. } => None,
+        }
+    }
+
+    /// What each recipient's message renders to, its encoding and parts, and
+    /// the total, without any request; the batch is checked first, as
+    /// `send` would. (A dry run asks XMS the same, with group members
+    /// expanded.)
+    pub fn preview(&self) -> Result<Preview> {
+        self.check()?;
+        let truncate = self.truncate_concat == Some(true);
+        let recipients: Vec<RecipientPreview> = self
+            .recipients
+            .iter()
+            .map(|r| preview::recipient(self.text(), &self.parameters, r, truncate))
+            .collect();
+        let total_parts = recipients.iter().map(|r| r.parts as u64).sum();
+        Ok(Preview { recipients, total_parts })
+    }
+
+    /// How many message parts the batch takes (group ids count as one).
+    pub(super) fn parts(&self) -> u64 {
+        let truncate = self.truncate_concat == Some(true);
+        preview::total_parts(self.text(), &self.parameters, &self.recipients, truncate)
+    }
+
     fn check(&self) -> Result<()> {
         validate::list(
             "recipients",
@@ -213,6 +275,9 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
             validate::MIN_RECIPIENTS,
             validate::MAX_RECIPIENTS,
         )?;
+        if let Some(text) = self.text() {
+            preview::check_placeholders(text, &self.parameters, &self.recipients)?;
+        }
         Checks {
             sender: self.sender.as_deref(),
             body: Some(&self.body),
@@ -447,14 +512,46 @@ impl<H: AnyClient> SendBatch<Media, H> {
 
 impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
     pub(super) async fn send_inner(self) -> Result<K::Output> {
+        let parts = self.handle.client().limiter().map(|_| self.parts());
         let (handle, request) = self.into_raw()?;
         let client = handle.client();
+        if let (Some(limiter), Some(parts)) = (client.limiter(), parts) {
+            limiter.messages(parts).await;
+        }
         let (batch, answer) = client
             .call_with_response(|raw, plan| {
                 raw.send_batch().service_plan_id(plan).body(request).send()
             })
             .await?;
         expect_kind::<K>(batch, answer, client)
+    }
+
+    /// Send; after a failure that may have been processed, look the batch
+    /// up by its client reference and send again only if it is not there.
+    pub(super) async fn send_or_find_inner(self) -> Result<K::Output> {
+        let Some(reference) = self.client_reference.clone() else {
+            return Err(crate::Error::invalid(
+                "client_reference",
+                "is needed to find the batch after a send that may have been processed",
+            ));
+        };
+        self.check()?;
+        let client = self.handle.client().clone();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.clone().send_inner().await {
+                Err(e) if e.may_have_been_processed() => {
+                    if let Some(found) = find_by_reference::<K>(&client, &reference, None).await? {
+                        return Ok(found);
+                    }
+                    if attempts >= SEND_OR_FIND_ATTEMPTS {
+                        return Err(e);
+                    }
+                }
+                other => return other,
+            }
+        }
     }
 
     async fn replace_inner(self, id: impl Into<BatchId>) -> Result<K::Output> {
@@ -468,6 +565,34 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
             })
             .await?;
         expect_kind::<K>(batch, answer, client)
+    }
+}
+
+/// How many times `send_or_find` sends at most.
+const SEND_OR_FIND_ATTEMPTS: u32 = 3;
+
+/// The newest batch of kind `K` with this client reference, created since
+/// `since` (the API's default, a day back, when `None`).
+pub(super) async fn find_by_reference<K: BatchKind>(
+    client: &Client,
+    reference: &str,
+    since: Option<DateTime<Utc>>,
+) -> Result<Option<K::Output>> {
+    let mut list = client.batches().list().client_reference(reference);
+    if let Some(since) = since {
+        list = list.start_date(since);
+    }
+    let page = list.page(0).await?;
+    match page.items.into_iter().next() {
+        None => Ok(None),
+        Some(batch) => K::expect(batch).map(Some).map_err(|got| crate::Error::Protocol {
+            reason: format!(
+                "the batch {} with client reference {reference:?} is a {} batch, not {}",
+                got.id(),
+                got.batch_type(),
+                K::TYPE
+            ),
+        }),
     }
 }
 
@@ -490,6 +615,23 @@ crate::client::finals! {
         /// # Ok(()) }
         /// ```
         pub fn send(self) -> Result<K::Output> => send_inner;
+        /// Send so that the batch exists once: after a failure that may
+        /// have been processed (a timeout, a broken connection, a 5xx), look
+        /// for the batch by its client reference, and send again (at most 3
+        /// sends) only when it is not there. Needs a
+        /// [`client_reference`](SendBatch::client_reference) unique to this
+        /// batch.
+        ///
+        /// ```no_run
+        /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+        /// let batch = client.batches()
+        ///     .text("12345", ["+46701234567"], "Your order 17 has shipped")
+        ///     .client_reference("order-17-shipped")
+        ///     .send_or_find()
+        ///     .await?;
+        /// # Ok(()) }
+        /// ```
+        pub fn send_or_find(self) -> Result<K::Output> => send_or_find_inner;
         /// Check the batch and put it in place of the batch `id`, which
         /// must not have been dispatched yet. The same as cancelling it and
         /// sending this one, keeping the id.

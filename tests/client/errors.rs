@@ -116,6 +116,7 @@ async fn server_errors_keep_status_headers_and_body() {
         other => panic!("expected UnexpectedResponse, got {other:?}"),
     }
     assert!(error.is_retryable());
+    assert!(error.may_have_been_processed() && error.is_safe_to_repeat(), "a read repeats");
 
     let html = b"<html><body>503 Service Temporarily Unavailable</body></html>";
     let error = send_with(503, &[("content-type", "text/html")], html).await;
@@ -123,7 +124,11 @@ async fn server_errors_keep_status_headers_and_body() {
         matches!(&error, Error::UnexpectedResponse { response, .. } if response.body() == html && response.status() == 503),
         "{error:?}"
     );
-    assert!(error.is_retryable());
+    // A 503 on a send may have been processed: not retryable, not safe to
+    // repeat, unlike the 500 on a get above.
+    assert!(!error.is_retryable());
+    assert!(error.may_have_been_processed());
+    assert!(!error.is_safe_to_repeat());
     assert!(error.to_string().contains("503 Service Temporarily Unavailable"), "{error}");
 }
 
@@ -208,6 +213,8 @@ async fn a_truncated_body_and_a_dropped_connection() {
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    // The request was written: the batch may exist.
+    assert!(error.may_have_been_processed() && !error.is_safe_to_repeat() && !error.is_retryable());
 }
 
 #[tokio::test]
@@ -237,6 +244,10 @@ async fn timeouts_and_refused_connections() {
         .unwrap();
     let error = client.batches().get("b1").await.unwrap_err();
     assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    // Refused: nothing was sent, so even a send is safe to repeat.
+    let error = client.batches().text("1", ["2"], "x").send().await.unwrap_err();
+    assert!(!error.may_have_been_processed(), "{error:?}");
+    assert!(error.is_safe_to_repeat() && error.is_retryable());
 }
 
 #[tokio::test]

@@ -1,0 +1,163 @@
+//! Client-side rate limits: requests per second and message parts per
+//! second, so that an app stays inside its service plan's throughput instead
+//! of finding it through 429s. The buckets are governor's (GCRA); waiting is
+//! tokio's.
+
+use std::{num::NonZeroU32, sync::Mutex, time::Duration};
+
+use governor::{
+    Quota, RateLimiter,
+    clock::{Clock as _, DefaultClock},
+};
+
+use crate::{Error, Result};
+
+/// How fast a client (or one bulk send) may go. Each limit is a bucket of
+/// one second's worth, refilled at the rate: a short burst, then the rate.
+///
+/// ```
+/// use xms::RateLimit;
+/// let client = xms::Client::builder()
+///     .service_plan("SERVICE_PLAN_ID", "API_TOKEN")
+///     .rate_limit(RateLimit::new().requests_per_second(20.0).messages_per_second(100.0))
+///     .build()?;
+/// # Ok::<(), xms::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RateLimit {
+    requests_per_second: Option<f64>,
+    messages_per_second: Option<f64>,
+}
+
+impl RateLimit {
+    /// No limit (add one with the setters).
+    pub fn new() -> RateLimit {
+        RateLimit::default()
+    }
+
+    crate::client::setters! {
+        /// At most this many requests a second, every operation counted.
+        fn requests_per_second(mut self, rate: f64) { self.requests_per_second = Some(rate); }
+
+        /// At most this many message parts a second in sends: recipients
+        /// times parts (counted as [`crate::encoding`] does, per recipient
+        /// when the text has parameters; a group id counts as one
+        /// recipient). The service plan's throughput is counted the same way.
+        fn messages_per_second(mut self, rate: f64) { self.messages_per_second = Some(rate); }
+    }
+
+    pub(crate) fn check(&self) -> Result<()> {
+        for (field, rate) in [
+            ("rate_limit.requests_per_second", self.requests_per_second),
+            ("rate_limit.messages_per_second", self.messages_per_second),
+        ] {
+            if let Some(rate) = rate
+                && !(rate.is_finite() && rate > 0.0 && rate <= 1e9)
+            {
+                return Err(Error::invalid(field, format!("must be above 0 (it is {rate})")));
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn is_none(&self) -> bool {
+        self.requests_per_second.is_none() && self.messages_per_second.is_none()
+    }
+}
+
+type Bucket = RateLimiter<
+    governor::state::NotKeyed,
+    governor::state::InMemoryState,
+    DefaultClock,
+    governor::middleware::NoOpMiddleware,
+>;
+
+/// A bucket and its size.
+struct Sized {
+    bucket: Bucket,
+    burst: NonZeroU32,
+}
+
+fn bucket(rate: Option<f64>) -> Option<Sized> {
+    let rate = rate?;
+    let burst =
+        NonZeroU32::new(rate.ceil().min(f64::from(u32::MAX)) as u32).unwrap_or(NonZeroU32::MIN);
+    let quota = Quota::with_period(Duration::from_secs_f64(1.0 / rate))?.allow_burst(burst);
+    Some(Sized { bucket: RateLimiter::direct(quota), burst })
+}
+
+/// The running limits of a client or a bulk send, and a pause that a 429's
+/// `Retry-After` sets for every request, not just the refused one.
+pub(crate) struct Limiter {
+    requests: Option<Sized>,
+    messages: Option<Sized>,
+    paused_until: Mutex<Option<tokio::time::Instant>>,
+}
+
+impl Limiter {
+    /// The limiter for checked limits.
+    pub(crate) fn new(limit: &RateLimit) -> Limiter {
+        Limiter {
+            requests: bucket(limit.requests_per_second),
+            messages: bucket(limit.messages_per_second),
+            paused_until: Mutex::new(None),
+        }
+    }
+
+    /// Wait until a request may go.
+    pub(crate) async fn request(&self) {
+        self.pause_over().await;
+        if let Some(requests) = &self.requests {
+            take(requests, NonZeroU32::MIN).await;
+        }
+    }
+
+    /// Wait until `parts` message parts may go.
+    pub(crate) async fn messages(&self, parts: u64) {
+        let Some(messages) = &self.messages else { return };
+        let mut left = parts;
+        while left > 0 {
+            let n = left.min(u64::from(messages.burst.get())) as u32;
+            take(messages, NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)).await;
+            left -= u64::from(n);
+        }
+    }
+
+    /// Hold every request back for `wait` (a 429 said so).
+    pub(crate) fn pause(&self, wait: Duration) {
+        let until = tokio::time::Instant::now() + wait;
+        if let Ok(mut paused) = self.paused_until.lock() {
+            *paused = Some(paused.map_or(until, |p| p.max(until)));
+        }
+    }
+
+    async fn pause_over(&self) {
+        let until = self.paused_until.lock().ok().and_then(|p| *p);
+        if let Some(until) = until {
+            tokio::time::sleep_until(until).await;
+        }
+    }
+}
+
+/// Take `n` (at most the burst) from a bucket, waiting as long as it says.
+async fn take(limit: &Sized, n: NonZeroU32) {
+    loop {
+        match limit.bucket.check_n(n) {
+            Ok(Ok(())) => return,
+            Ok(Err(not_until)) => {
+                tokio::time::sleep(not_until.wait_time_from(DefaultClock::default().now())).await
+            }
+            // More than the bucket holds: cannot happen, n is capped.
+            Err(_) => return,
+        }
+    }
+}
+
+impl std::fmt::Debug for Limiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Limiter")
+            .field("requests", &self.requests.as_ref().map(|s| s.burst))
+            .field("messages", &self.messages.as_ref().map(|s| s.burst))
+            .finish()
+    }
+}
