@@ -325,14 +325,32 @@ async fn gate(AxumState(shared): AxumState<Arc<Shared>>, request: Request, next:
     };
     let plan = rest.split('/').next().unwrap_or("").to_string();
     let fault = shared.lock().faults.pop_front();
+    let mut after = None;
     if let Some(fault) = fault {
+        if fault.processed {
+            after = Some(fault);
+        } else {
+            if fault.delay_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
+            }
+            if let Some(response) = fault_response(&fault) {
+                return response;
+            }
+        }
+    }
+    if let Some(fault) = after {
+        // Handled for real, then the answer is lost or replaced.
+        let handled = authorized(&shared, &plan, request, next).await;
         if fault.delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
         }
-        if let Some(response) = fault_response(&fault) {
-            return response;
-        }
+        return fault_response(&fault).unwrap_or(handled);
     }
+    authorized(&shared, &plan, request, next).await
+}
+
+/// Authentication and the rate limit, then the route.
+async fn authorized(shared: &Shared, plan: &str, request: Request, next: Next) -> Response {
     // Authentication: the plan's API token, or an access token of its key.
     let bearer = request
         .headers()
@@ -342,9 +360,9 @@ async fn gate(AxumState(shared): AxumState<Arc<Shared>>, request: Request, next:
         .unwrap_or("");
     let access = {
         let state = shared.lock();
-        match state.plan_config(&plan) {
+        match state.plan_config(plan) {
             Some(p) if !p.token.is_empty() && p.token == bearer => Access::Valid,
-            Some(p) if p.key.is_some() && !bearer.is_empty() => state.access(&plan, bearer),
+            Some(p) if p.key.is_some() && !bearer.is_empty() => state.access(plan, bearer),
             _ => Access::Unknown,
         }
     };
@@ -363,7 +381,7 @@ async fn gate(AxumState(shared): AxumState<Arc<Shared>>, request: Request, next:
         )
             .into_response();
     }
-    if let Err(wait) = shared.lock().admit(&plan) {
+    if let Err(wait) = shared.lock().admit(plan) {
         return too_many(wait);
     }
     next.run(request).await
@@ -729,6 +747,7 @@ async fn faults(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Respo
         body: v["body"].as_str().unwrap_or("").to_string(),
         delay_ms: v["delay_ms"].as_u64().unwrap_or(0),
         drop: v["drop"].as_bool().unwrap_or(false),
+        processed: v["processed"].as_bool().unwrap_or(false),
     };
     let mut state = shared.lock();
     let queue = match v["endpoint"].as_str() {

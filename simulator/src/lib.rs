@@ -108,7 +108,7 @@
 //! | `POST /_sim/inbounds` `{"from", "to", "body", "type"?, "service_plan_id"?}` | a phone sends a message |
 //! | `GET /_sim/outbox` | every message sent, rendered, with its parts and status |
 //! | `GET /_sim/callbacks` | every callback, its attempts and outcome |
-//! | `POST /_sim/faults` `{"count", "status"?, "body"?, "delay_ms"?, "drop"?, "endpoint"?}` | the next requests fail so (`"endpoint": "token"` for the token endpoint) |
+//! | `POST /_sim/faults` `{"count", "status"?, "body"?, "delay_ms"?, "drop"?, "processed"?, "endpoint"?}` | the next requests fail so (`"processed": true`: after being handled, so the answer is lost; `"endpoint": "token"` for the token endpoint) |
 //! | `POST /_sim/oauth/expire` | expire every access token issued so far |
 //! | `POST /_sim/reset` | forget everything but the service plans |
 //! | `POST /_sim/service_plans` `{"service_plan_id", "api_token"?, "key_id"?, "key_secret"?, "callback_url"?, "inbound_url"?, "signing_secret"?, "throughput"?, "rate_limit"?}` | add a plan, or change the given settings of one (`null` unsets) |

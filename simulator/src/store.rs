@@ -115,6 +115,9 @@ pub struct Fault {
     pub delay_ms: u64,
     /// Close the connection without a complete answer.
     pub drop: bool,
+    /// Handle the request first, then answer with the fault instead of the
+    /// real answer: XMS acted on it, but the client cannot know.
+    pub processed: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

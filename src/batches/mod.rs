@@ -6,6 +6,7 @@
 //! [`UpdateBatch`] (`update.rs`), [`ListBatches`] (`listing.rs`), and the
 //! handler [`Batches`] here, with the batch kinds.
 
+mod bulk;
 mod dry_run;
 mod listing;
 mod models;
@@ -13,6 +14,9 @@ mod preview;
 mod send;
 mod update;
 
+#[cfg(feature = "blocking")]
+pub use bulk::BulkIter;
+pub use bulk::{BulkRecipient, BulkSend, BulkStream, ChunkOutcome, OnFailure, Progress};
 pub use dry_run::DryRun;
 pub use listing::ListBatches;
 pub(crate) use models::text_of;

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use chrono::{DateTime, Utc};
 
 use super::{
-    BatchKind, Binary, DryRun, Media, MediaBody, Text, expect_kind,
+    BatchKind, Binary, BulkRecipient, DryRun, Media, MediaBody, Text, expect_kind,
     preview::{self, Preview, RecipientPreview},
 };
 use crate::{
@@ -137,6 +137,94 @@ impl<K, H: Clone> Clone for SendBatch<K, H> {
             expire_at: self.expire_at,
             callback_url: self.callback_url.clone(),
             client_reference: self.client_reference.clone(),
+            feedback_enabled: self.feedback_enabled,
+            flash_message: self.flash_message,
+            truncate_concat: self.truncate_concat,
+            max_number_of_message_parts: self.max_number_of_message_parts,
+            from_ton: self.from_ton,
+            from_npi: self.from_npi,
+            strict_validation: self.strict_validation,
+            tags: self.tags.clone(),
+        }
+    }
+}
+
+/// What a bulk send needs of its template.
+impl<K, H> SendBatch<K, H> {
+    pub(super) fn handle(&self) -> &H {
+        &self.handle
+    }
+
+    pub(super) fn recipient_list(&self) -> &[String] {
+        &self.recipients
+    }
+
+    pub(super) fn take_recipients(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.recipients)
+    }
+
+    /// The same batch with another handle.
+    pub(super) fn with_handle<H2>(self, handle: H2) -> SendBatch<K, H2> {
+        SendBatch {
+            handle,
+            kind: PhantomData,
+            sender: self.sender,
+            recipients: self.recipients,
+            body: self.body,
+            parameters: self.parameters,
+            delivery_report: self.delivery_report,
+            send_at: self.send_at,
+            expire_at: self.expire_at,
+            callback_url: self.callback_url,
+            client_reference: self.client_reference,
+            feedback_enabled: self.feedback_enabled,
+            flash_message: self.flash_message,
+            truncate_concat: self.truncate_concat,
+            max_number_of_message_parts: self.max_number_of_message_parts,
+            from_ton: self.from_ton,
+            from_npi: self.from_npi,
+            strict_validation: self.strict_validation,
+            tags: self.tags.clone(),
+        }
+    }
+
+    /// This batch for one chunk of a bulk send: its recipients, only their
+    /// parameter values (the template's and their own) and the defaults,
+    /// and the chunk's client reference.
+    pub(super) fn for_chunk(&self, chunk: &[BulkRecipient], reference: String) -> Self
+    where
+        H: Clone,
+    {
+        let mut parameters = Parameters::new();
+        for (key, values) in &self.parameters {
+            let kept = parameters.entry(key.clone()).or_default();
+            if let Some(default) = values.get("default") {
+                kept.insert("default".into(), default.clone());
+            }
+            for r in chunk {
+                if let Some(value) = values.get(&r.number) {
+                    kept.insert(r.number.clone(), value.clone());
+                }
+            }
+        }
+        for r in chunk {
+            for (key, value) in &r.values {
+                parameters.entry(key.clone()).or_default().insert(r.number.clone(), value.clone());
+            }
+        }
+        parameters.retain(|_, values| !values.is_empty());
+        SendBatch {
+            handle: self.handle.clone(),
+            kind: PhantomData,
+            sender: self.sender.clone(),
+            recipients: chunk.iter().map(|r| r.number.clone()).collect(),
+            body: self.body.clone(),
+            parameters,
+            delivery_report: self.delivery_report.clone(),
+            send_at: self.send_at,
+            expire_at: self.expire_at,
+            callback_url: self.callback_url.clone(),
+            client_reference: Some(reference),
             feedback_enabled: self.feedback_enabled,
             flash_message: self.flash_message,
             truncate_concat: self.truncate_concat,
