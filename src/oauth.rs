@@ -96,7 +96,43 @@ impl OAuth {
         Ok(header)
     }
 
+    /// Fetch a token; a 429, a 5xx or a failed connection is tried again
+    /// (at most [`TOKEN_ATTEMPTS`] times) after a random wait of up to
+    /// 250 ms, 500 ms, 1 s, ... (after the `Retry-After` asked, up to 10 s),
+    /// so that many clients starting together spread out instead of
+    /// hitting the endpoint in step.
     async fn fetch(&self) -> Result<Token> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let error = match self.fetch_once().await {
+                Ok(token) => return Ok(token),
+                Err(e) => e,
+            };
+            let wait = match &error {
+                Error::TokenEndpoint { response: Some(info), .. }
+                    if info.status() == 429 || info.status() >= 500 =>
+                {
+                    // The wait asked for, plus jitter: clients told the
+                    // same wait must not come back together.
+                    crate::error::retry_after(info.headers())
+                        .filter(|w| *w <= Duration::from_secs(10))
+                        .unwrap_or_default()
+                        + full_jitter(attempt)
+                }
+                Error::TokenEndpoint { response: None, source: Some(_), .. } => {
+                    full_jitter(attempt)
+                }
+                _ => return Err(error),
+            };
+            if attempt >= TOKEN_ATTEMPTS {
+                return Err(error);
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn fetch_once(&self) -> Result<Token> {
         let failed = |reason: &str, source: Option<crate::BoxError>| Error::TokenEndpoint {
             reason: reason.to_owned(),
             response: None,
@@ -162,6 +198,18 @@ impl OAuth {
         let margin = (lifetime / 10).min(Duration::from_secs(60));
         Ok(Token { header, renew_at: Instant::now() + lifetime - margin })
     }
+}
+
+/// How many times a token is asked for before giving up.
+const TOKEN_ATTEMPTS: u32 = 4;
+
+/// A random wait from 0 to 250 ms times 2^(attempt - 1), at most 5 s.
+fn full_jitter(attempt: u32) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let ceiling = Duration::from_millis(250).saturating_mul(1 << attempt.saturating_sub(1).min(5));
+    let ceiling = ceiling.min(Duration::from_secs(5));
+    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    ceiling.mul_f64((random % 10_000) as f64 / 10_000.0)
 }
 
 impl fmt::Debug for OAuth {

@@ -67,16 +67,36 @@ async fn wrong_credentials_are_a_token_endpoint_error_without_the_secret() {
 }
 
 #[tokio::test]
-async fn a_failing_token_endpoint_is_reported_and_the_next_call_recovers() {
+async fn a_failing_token_endpoint_is_tried_again_with_backoff() {
     let sim = simulator();
-    sim.fail_next_token(1, Fault { status: Some(500), ..Fault::default() });
+    sim.fail_next_token(2, Fault { status: Some(503), ..Fault::default() });
     let client = client(&sim, KEY_SECRET);
-    let first = client.batches().text("12345", ["+46701234567"], "Hi").send().await.unwrap_err();
-    assert!(matches!(first, Error::TokenEndpoint { .. }), "{first:?}");
-    assert!(first.to_string().contains("it failed"), "{first}");
-    // Nothing was sent without a token, and the next call fetches one.
-    assert!(sim.outbox().as_array().unwrap().is_empty());
-    let sent = client.batches().text("12345", ["+46701234567"], "Hi").send().await.unwrap();
+    client.batches().text("12345", ["+46701234567"], "Hi").send().await.unwrap();
     assert_eq!(sim.tokens_issued(), 1);
-    assert_eq!(sim.outbox().as_array().unwrap().len(), 1, "{sent:?}");
+    assert_eq!(sim.outbox().as_array().unwrap().len(), 1);
+
+    // An endpoint that keeps failing is reported, after a few tries.
+    sim.fail_next_token(10, Fault { status: Some(500), ..Fault::default() });
+    let cold = client_for(&sim);
+    let error = cold.batches().get("01ABCDEFGHJKMNPQRSTVWXYZ00").await.unwrap_err();
+    assert!(matches!(error, Error::TokenEndpoint { .. }), "{error:?}");
+    assert!(error.to_string().contains("it failed"), "{error}");
+}
+
+fn client_for(sim: &Simulator) -> xms::Client {
+    client(sim, KEY_SECRET)
+}
+
+#[tokio::test]
+async fn many_clients_starting_cold_do_not_stampede_the_token_endpoint() {
+    // A token bucket like Sinch's, scaled down: 4 at once, 4 a second.
+    let sim =
+        Simulator::builder().project(PROJECT, KEY_ID, KEY_SECRET).token_rate_limit(4, 4.0).start();
+    let clients: Vec<xms::Client> = (0..10).map(|_| client_for(&sim)).collect();
+    let calls = clients.iter().map(|c| c.batches().text("12345", ["+46701234567"], "Hi").send());
+    let results = futures_util::future::join_all(calls).await;
+    let failed: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(sim.tokens_issued(), 10);
+    assert_eq!(sim.outbox().as_array().unwrap().len(), 10);
 }
