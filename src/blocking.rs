@@ -60,6 +60,24 @@ impl Client {
         &self.client
     }
 
+    /// This client with each attempt limited to `timeout`; see
+    /// [`crate::Client::with_timeout`].
+    ///
+    /// ```
+    /// let client = xms::blocking::Client::new("SERVICE_PLAN_ID", "API_TOKEN")
+    ///     .with_timeout(std::time::Duration::from_secs(2));
+    /// # let _ = client;
+    /// ```
+    pub fn with_timeout(&self, timeout: std::time::Duration) -> Client {
+        Client { client: self.client.with_timeout(timeout) }
+    }
+
+    /// This client with each call limited to `deadline` in all; see
+    /// [`crate::Client::with_deadline`].
+    pub fn with_deadline(&self, deadline: std::time::Duration) -> Client {
+        Client { client: self.client.with_deadline(deadline) }
+    }
+
     /// The service plan id (or project id) in the paths.
     pub fn service_plan_id(&self) -> &str {
         self.client.service_plan_id()

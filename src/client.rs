@@ -87,6 +87,10 @@ pub const LEGACY_CLX_ENDPOINT: &str = "https://api.clxcommunications.com/xms";
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<ClientInner>,
+    /// How long one attempt may take, overriding the HTTP client's timeout.
+    attempt_timeout: Option<Duration>,
+    /// How long a whole call may take, retries and backoff included.
+    deadline: Option<Duration>,
 }
 
 struct ClientInner {
@@ -131,7 +135,42 @@ impl Client {
     }
 
     fn from_parts(raw: raw::Client, plan: String, broken: Option<String>) -> Client {
-        Client { inner: Arc::new(ClientInner { raw, plan, broken }) }
+        Client::with_parts(raw, plan, broken, None)
+    }
+
+    fn with_parts(
+        raw: raw::Client,
+        plan: String,
+        broken: Option<String>,
+        deadline: Option<Duration>,
+    ) -> Client {
+        Client {
+            inner: Arc::new(ClientInner { raw, plan, broken }),
+            attempt_timeout: None,
+            deadline,
+        }
+    }
+
+    /// This client, with calls made through it limited to `timeout` per
+    /// attempt (instead of the client's timeout). Cheap: it shares
+    /// everything else.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// use std::time::Duration;
+    /// let quick = client.with_timeout(Duration::from_secs(2)).with_deadline(Duration::from_secs(5));
+    /// let batch = quick.batches().get("01FC66621XXXXX119Z8PMV1QPQ").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_timeout(&self, timeout: Duration) -> Client {
+        Client { attempt_timeout: Some(timeout), ..self.clone() }
+    }
+
+    /// This client, with each call made through it given at most
+    /// `deadline` in all: token fetch, every attempt and every backoff
+    /// wait. Past it the call ends with [`Error::Timeout`].
+    pub fn with_deadline(&self, deadline: Duration) -> Client {
+        Client { deadline: Some(deadline), ..self.clone() }
     }
 
     /// The generated low-level client, configured with this client's
@@ -179,14 +218,41 @@ impl Client {
         if let Some(message) = &self.inner.broken {
             return Err(Error::config(message.clone()));
         }
-        let mut state = CallState::default();
+        let deadline = self.deadline.map(|d| (d, tokio::time::Instant::now() + d));
+        let past = |d: Duration, idempotent: bool| Error::Timeout {
+            source: format!("the call took longer than its deadline of {d:?}").into(),
+            idempotent,
+        };
+        let mut state = CallState { timeout: self.attempt_timeout, ..CallState::default() };
         if let Auth::ClientCredentials(oauth) = self.inner.raw.inner().auth() {
-            state.bearer = Some(oauth.bearer().await?);
+            state.bearer = Some(match deadline {
+                Some((d, at)) => tokio::time::timeout_at(at, oauth.bearer())
+                    .await
+                    .map_err(|_| past(d, true))??,
+                None => oauth.bearer().await?,
+            });
         }
         let call = CALL.scope(RefCell::new(state), call(&self.inner.raw, &self.inner.plan));
         let mut call = std::pin::pin!(call);
-        let outcome = call.as_mut().await;
+        let outcome = match deadline {
+            None => Some(call.as_mut().await),
+            Some((_, at)) => {
+                let mut timer = std::pin::pin!(tokio::time::sleep_until(at));
+                std::future::poll_fn(|cx| {
+                    if let std::task::Poll::Ready(outcome) = call.as_mut().poll(cx) {
+                        return std::task::Poll::Ready(Some(outcome));
+                    }
+                    timer.as_mut().poll(cx).map(|()| None)
+                })
+                .await
+            }
+        };
         let state = call.as_mut().take_value().map(RefCell::into_inner).unwrap_or_default();
+        let Some(outcome) = outcome else {
+            // The deadline passed first: the call is dropped where it was.
+            let d = deadline.map(|(d, _)| d).unwrap_or_default();
+            return Err(past(d, state.idempotent));
+        };
         if let Some(failure) = state.failure {
             return Err(failure.for_operation(state.idempotent));
         }
@@ -357,6 +423,7 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     max_response_bytes: Option<u64>,
     rate_limit: Option<crate::RateLimit>,
+    deadline: Option<Duration>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -458,6 +525,12 @@ impl ClientBuilder {
         /// default). A 429's `Retry-After` holds back every request of the
         /// client for that long, not only the refused one.
         fn rate_limit(mut self, limit: crate::RateLimit) { self.rate_limit = Some(limit); }
+
+        /// The longest a whole call may take: token fetch, every attempt and
+        /// every wait between them (none by default; each attempt is still
+        /// bound by [`ClientBuilder::timeout`]). Past it the call ends with
+        /// [`Error::Timeout`]. [`Client::with_deadline`] sets it per call.
+        fn deadline(mut self, deadline: Duration) { self.deadline = Some(deadline); }
     }
 
     /// Check the settings and build the client.
@@ -541,7 +614,8 @@ impl ClientBuilder {
             caller_http,
         )
         .with_limiter(limiter);
-        Ok(Client::from_parts(raw::Client::new_with_client(&endpoint, http, transport), plan, None))
+        let raw = raw::Client::new_with_client(&endpoint, http, transport);
+        Ok(Client::with_parts(raw, plan, None, self.deadline))
     }
 }
 

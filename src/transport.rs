@@ -145,6 +145,8 @@ pub(crate) struct CallState {
     pub(crate) operation: Option<&'static str>,
     /// Whether that operation can run twice without harm.
     pub(crate) idempotent: bool,
+    /// How long one attempt may take, when the call says.
+    pub(crate) timeout: Option<Duration>,
     /// A failure the hook found that the generated code cannot express (an
     /// answer too large, a redirect followed by the caller's HTTP client):
     /// it wins over whatever the generated code makes of the answer.
@@ -276,6 +278,9 @@ impl Transport {
             let url = self.inner.check_origin.then(|| request.url().clone());
             if let Some(limiter) = &self.inner.limiter {
                 limiter.request().await;
+            }
+            if let Ok(Some(timeout)) = CALL.try_with(|c| c.borrow().timeout) {
+                *request.timeout_mut() = Some(timeout);
             }
             let result = client.execute(request).await;
 
