@@ -37,10 +37,10 @@
 //! XMS would.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
     fmt,
     hash::{BuildHasher, Hasher},
-    sync::Mutex,
+    sync::{Arc, Mutex},
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
@@ -352,7 +352,7 @@ impl<H: Headers + ?Sized> Headers for &H {
 pub struct Verifier {
     secret: Vec<u8>,
     tolerance: Duration,
-    nonces: Option<Mutex<HashMap<String, i64>>>,
+    nonces: Option<Arc<dyn ReplayCache>>,
 }
 
 impl fmt::Debug for Verifier {
@@ -376,9 +376,27 @@ impl Verifier {
         fn tolerance(mut self, tolerance: Duration) { self.tolerance = tolerance; }
 
         /// Also refuse a second callback with a nonce already accepted within
-        /// the tolerance. The nonces are remembered in memory, in this verifier:
-        /// share one verifier between the handlers of a process.
-        fn reject_replays(mut self) { self.nonces = Some(Mutex::new(HashMap::new())); }
+        /// the tolerance. The nonces are remembered in memory, in this verifier
+        /// (a [`MemoryReplayCache`] of [`DEFAULT_REPLAY_CAPACITY`]): share one
+        /// verifier between the handlers of a process, or give a shared
+        /// store with [`Verifier::replay_cache`] for several processes.
+        fn reject_replays(mut self) {
+            self.nonces = Some(Arc::new(MemoryReplayCache::new(DEFAULT_REPLAY_CAPACITY)));
+        }
+
+        /// Refuse a second callback with a nonce `cache` already holds, and
+        /// remember each accepted one there: a store shared by every
+        /// instance of a service (Redis, a database) makes replays fail
+        /// across them.
+        ///
+        /// ```
+        /// use xms::callbacks::{MemoryReplayCache, Verifier};
+        /// let verifier = Verifier::new("s3cret").replay_cache(MemoryReplayCache::new(10_000));
+        /// # let _ = verifier;
+        /// ```
+        fn replay_cache(mut self, cache: impl ReplayCache + 'static) {
+            self.nonces = Some(Arc::new(cache));
+        }
     }
 
     /// Check the signature headers against the raw body, now.
@@ -447,13 +465,120 @@ impl Verifier {
             .verify_slice(&expected)
             .map_err(|_| CallbackError::SignatureMismatch)?;
         if let Some(nonces) = &self.nonces {
-            let mut seen = nonces.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            seen.retain(|_, at| now.saturating_sub(*at) <= tolerance);
-            if seen.insert(nonce.to_string(), signed_at).is_some() {
+            // A replay passes the time check until its signing time plus the
+            // tolerance, which is at most now plus twice the tolerance.
+            let until = now.saturating_add(tolerance.saturating_mul(2));
+            if !nonces.insert(nonce, now, until) {
                 return Err(CallbackError::Replayed { nonce: nonce.to_string() });
             }
         }
         Ok(())
+    }
+}
+
+/// Where a [`Verifier`] remembers the nonces of the callbacks it accepted,
+/// to refuse a second callback with the same one.
+///
+/// Implement it over a store the instances of a service share, so that a
+/// callback replayed to another instance is refused too. `insert` must be
+/// atomic: of two concurrent inserts of one nonce, one returns `false`.
+///
+/// ```
+/// use std::{collections::HashSet, sync::Mutex};
+/// use xms::callbacks::ReplayCache;
+///
+/// /// A cache that never forgets (for a test; a real one drops expired nonces).
+/// #[derive(Default)]
+/// struct Forever(Mutex<HashSet<String>>);
+///
+/// impl ReplayCache for Forever {
+///     fn insert(&self, nonce: &str, _now: i64, _expires_at: i64) -> bool {
+///         self.0.lock().unwrap().insert(nonce.to_owned())
+///     }
+/// }
+/// let verifier = xms::callbacks::Verifier::new("s3cret").replay_cache(Forever::default());
+/// # let _ = verifier;
+/// ```
+pub trait ReplayCache: Send + Sync {
+    /// Remember `nonce`, seen at `now` (Unix seconds), until `expires_at`.
+    /// Returns `false` when it is remembered already (a replay).
+    fn insert(&self, nonce: &str, now: i64, expires_at: i64) -> bool;
+}
+
+/// One cache shared by several verifiers (each instance's, say).
+impl<T: ReplayCache + ?Sized> ReplayCache for Arc<T> {
+    fn insert(&self, nonce: &str, now: i64, expires_at: i64) -> bool {
+        (**self).insert(nonce, now, expires_at)
+    }
+}
+
+/// How many nonces [`Verifier::reject_replays`] remembers at most.
+pub const DEFAULT_REPLAY_CAPACITY: usize = 100_000;
+
+/// The default [`ReplayCache`]: in memory, bounded, with a cost per
+/// callback that does not grow with the callbacks seen. Nonces wait in
+/// arrival order; each insert first drops those that have expired, then,
+/// when `capacity` are still held, the oldest (which opens a replay window
+/// for it: size the capacity above the callbacks of twice the tolerance).
+#[derive(Debug)]
+pub struct MemoryReplayCache {
+    capacity: usize,
+    inner: Mutex<Remembered>,
+}
+
+#[derive(Debug, Default)]
+struct Remembered {
+    /// Nonce → when it expires.
+    seen: HashMap<Arc<str>, i64>,
+    /// (expiry, nonce), oldest first.
+    order: VecDeque<(i64, Arc<str>)>,
+}
+
+impl MemoryReplayCache {
+    /// A cache holding at most `capacity` nonces (at least one).
+    pub fn new(capacity: usize) -> MemoryReplayCache {
+        MemoryReplayCache { capacity: capacity.max(1), inner: Mutex::default() }
+    }
+
+    /// How many nonces it holds now.
+    pub fn len(&self) -> usize {
+        self.inner.lock().map_or(0, |r| r.seen.len())
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl ReplayCache for MemoryReplayCache {
+    fn insert(&self, nonce: &str, now: i64, expires_at: i64) -> bool {
+        let mut r = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Remembered { seen, order } = &mut *r;
+        // Each nonce is dropped once, so this costs O(1) per insert overall.
+        let forget = |seen: &mut HashMap<Arc<str>, i64>, (at, n): (i64, Arc<str>)| {
+            if seen.get(&n) == Some(&at) {
+                seen.remove(&n);
+            }
+        };
+        while let Some(front) = order.front() {
+            if front.0 > now {
+                break;
+            }
+            let front = order.pop_front().expect("looked at");
+            forget(seen, front);
+        }
+        if seen.get(nonce).is_some_and(|at| *at > now) {
+            return false;
+        }
+        while seen.len() >= self.capacity {
+            let Some(oldest) = order.pop_front() else { break };
+            forget(seen, oldest);
+        }
+        let key: Arc<str> = Arc::from(nonce);
+        seen.insert(key.clone(), expires_at);
+        order.push_back((expires_at, key));
+        true
     }
 }
 

@@ -330,6 +330,41 @@ fn replays_are_refused_when_asked() {
 }
 
 #[test]
+fn a_shared_replay_cache_refuses_replays_across_verifiers() {
+    // Two instances of a service, one store.
+    let shared = std::sync::Arc::new(callbacks::MemoryReplayCache::new(100));
+    let first = Verifier::new(SECRET).replay_cache(shared.clone());
+    let second = Verifier::new(SECRET).replay_cache(shared.clone());
+    first.verify_at(&good(), SIGNED_BODY.as_bytes(), TIMESTAMP).unwrap();
+    let again = second.verify_at(&good(), SIGNED_BODY.as_bytes(), TIMESTAMP + 1);
+    assert!(matches!(again, Err(CallbackError::Replayed { .. })), "{again:?}");
+    assert_eq!(shared.len(), 1);
+}
+
+#[test]
+fn the_memory_replay_cache_forgets_expired_nonces_and_stays_bounded() {
+    use callbacks::ReplayCache;
+    let cache = callbacks::MemoryReplayCache::new(3);
+    assert!(cache.insert("a", 100, 200));
+    assert!(!cache.insert("a", 150, 250), "a replay within its time");
+    // Past its expiry it is forgotten as the next nonce comes in.
+    assert!(cache.insert("b", 200, 300));
+    assert_eq!(cache.len(), 1);
+    assert!(cache.insert("a", 201, 301), "expired, so new again");
+    // Beyond capacity, the oldest goes first.
+    assert!(cache.insert("c", 202, 302));
+    assert!(cache.insert("d", 203, 303));
+    assert_eq!(cache.len(), 3);
+    assert!(cache.insert("b", 204, 304), "b was the oldest, forgotten for d");
+    assert!(!cache.insert("d", 205, 305));
+    // Bounded however many come.
+    for i in 0..10_000 {
+        assert!(cache.insert(&format!("n{i}"), 300 + i, 1_000_000));
+    }
+    assert_eq!(cache.len(), 3);
+}
+
+#[test]
 fn the_signing_helper_signs_as_xms_does() {
     let headers = callbacks::signature_headers("s3cret", SIGNED_BODY.as_bytes());
     Verifier::new("s3cret").verify(&headers, SIGNED_BODY.as_bytes()).unwrap();
