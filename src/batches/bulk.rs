@@ -306,6 +306,7 @@ impl<K: BatchKind> BulkSend<K, Client> {
 }
 
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 impl<K: BatchKind> BulkSend<K, crate::blocking::Client> {
     /// Run the send: an iterator of each chunk's outcome, as chunks finish
     /// (they are sent on the blocking client's runtime meanwhile). Dropping

@@ -15,6 +15,7 @@ mod send;
 mod update;
 
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub use bulk::BulkIter;
 pub use bulk::{BulkRecipient, BulkSend, BulkStream, ChunkOutcome, OnFailure, Progress};
 pub use dry_run::DryRun;
