@@ -9,7 +9,9 @@
 //! `$OUT_DIR`:
 //! - `codegen.rs`: the progenitor client, included by `src/raw.rs`;
 //! - `schema_table.rs`: one macro call per component schema with the Rust
-//!   type standing for it, used by the round-trip tests.
+//!   type standing for it, used by the round-trip tests;
+//! - `operations.rs`: each operation's id and path template, for the spans
+//!   of `src/telemetry.rs`.
 
 #[path = "openapi/generator.rs"]
 mod generator;
@@ -49,4 +51,29 @@ fn main() {
     }
     table.push_str("    };\n}\n");
     fs::write(out.join("schema_table.rs"), table).expect("write schema_table.rs");
+
+    // Each operation's id and path template, for telemetry (`url.template`).
+    let mut operations = String::from(
+        "// Every operation of openapi/xms.yaml: (operation id, path template).\n\
+         // Written by build.rs.\n\
+         pub(crate) const OPERATION_TEMPLATES: &[(&str, &str)] = &[\n",
+    );
+    for (path, item) in spec.paths.iter() {
+        let Some(item) = item.as_item() else { continue };
+        for (_, operation) in item.iter() {
+            if let Some(id) = &operation.operation_id {
+                // As progenitor names it: snake case.
+                let mut snake = String::new();
+                for (i, c) in id.chars().enumerate() {
+                    if c.is_ascii_uppercase() && i > 0 {
+                        snake.push('_');
+                    }
+                    snake.push(c.to_ascii_lowercase());
+                }
+                operations.push_str(&format!("    ({snake:?}, {path:?}),\n"));
+            }
+        }
+    }
+    operations.push_str("];\n");
+    fs::write(out.join("operations.rs"), operations).expect("write operations.rs");
 }

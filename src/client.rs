@@ -215,6 +215,27 @@ impl Client {
         T: DeserializeOwned,
         E: DocumentedError,
     {
+        #[cfg(feature = "tracing")]
+        {
+            use tracing::Instrument as _;
+            let span = crate::telemetry::call_span();
+            let result = self.call_untraced(call).instrument(span.clone()).await;
+            if let Err(e) = &result {
+                crate::telemetry::failed(&span, e.kind());
+            }
+            result
+        }
+        #[cfg(not(feature = "tracing"))]
+        self.call_untraced(call).await
+    }
+
+    async fn call_untraced<'a, T, E, F, Fut>(&'a self, call: F) -> Result<(T, Answer)>
+    where
+        F: FnOnce(&'a raw::Client, &'a str) -> Fut,
+        Fut: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+        T: DeserializeOwned,
+        E: DocumentedError,
+    {
         if let Some(message) = &self.inner.broken {
             return Err(Error::config(message.clone()));
         }

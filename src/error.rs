@@ -487,6 +487,27 @@ impl Error {
         !self.may_have_been_processed() || self.idempotent()
     }
 
+    /// A short name of the kind of error, for telemetry (`error.type`).
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Error::Api { .. } => "api",
+            Error::Rejected { .. } => "rejected",
+            Error::NotFound { .. } => "not_found",
+            Error::Unauthorized { .. } => "unauthorized",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::Redirected { .. } => "redirected",
+            Error::ResponseTooLarge { .. } => "response_too_large",
+            Error::InvalidRequest { .. } => "invalid_request",
+            Error::Config { .. } => "config",
+            Error::TokenEndpoint { .. } => "token_endpoint",
+            Error::Timeout { .. } => "timeout",
+            Error::Transport { .. } => "transport",
+            Error::UnexpectedResponse { .. } => "unexpected_response",
+            Error::Protocol { .. } => "protocol",
+        }
+    }
+
     /// Whether the failed operation can run twice without harm.
     fn idempotent(&self) -> bool {
         match self {

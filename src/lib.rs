@@ -28,6 +28,7 @@ mod oauth;
 pub mod pagination;
 pub mod raw;
 pub mod tags;
+mod telemetry;
 pub mod transport;
 pub mod validate;
 mod wire;

@@ -108,7 +108,7 @@ impl Limiter {
     pub(crate) async fn request(&self) {
         self.pause_over().await;
         if let Some(requests) = &self.requests {
-            take(requests, NonZeroU32::MIN).await;
+            take(requests, NonZeroU32::MIN, "requests").await;
         }
     }
 
@@ -118,7 +118,7 @@ impl Limiter {
         let mut left = parts;
         while left > 0 {
             let n = left.min(u64::from(messages.burst.get())) as u32;
-            take(messages, NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)).await;
+            take(messages, NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN), "messages").await;
             left -= u64::from(n);
         }
     }
@@ -140,12 +140,14 @@ impl Limiter {
 }
 
 /// Take `n` (at most the burst) from a bucket, waiting as long as it says.
-async fn take(limit: &Sized, n: NonZeroU32) {
+async fn take(limit: &Sized, n: NonZeroU32, what: &'static str) {
     loop {
         match limit.bucket.check_n(n) {
             Ok(Ok(())) => return,
             Ok(Err(not_until)) => {
-                tokio::time::sleep(not_until.wait_time_from(DefaultClock::default().now())).await
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                crate::telemetry::limiter_wait(what, wait);
+                tokio::time::sleep(wait).await
             }
             // More than the bucket holds: cannot happen, n is capped.
             Err(_) => return,

@@ -128,11 +128,17 @@ impl OAuth {
             if attempt >= TOKEN_ATTEMPTS {
                 return Err(error);
             }
+            let status = match &error {
+                Error::TokenEndpoint { response, .. } => response.as_ref().map(|r| r.status()),
+                _ => None,
+            };
+            crate::telemetry::token_retry(attempt, status, wait);
             tokio::time::sleep(wait).await;
         }
     }
 
     async fn fetch_once(&self) -> Result<Token> {
+        crate::telemetry::token_fetch();
         let failed = |reason: &str, source: Option<crate::BoxError>| Error::TokenEndpoint {
             reason: reason.to_owned(),
             response: None,
@@ -196,6 +202,7 @@ impl OAuth {
         // cannot overflow the clock.
         let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(3600).min(86_400));
         let margin = (lifetime / 10).min(Duration::from_secs(60));
+        crate::telemetry::token_fetched(lifetime);
         Ok(Token { header, renew_at: Instant::now() + lifetime - margin })
     }
 }

@@ -398,6 +398,7 @@ impl<T: Clone + PartialEq + Send + 'static> Pages<T> {
         }
         if page.items.is_empty() {
             self.done = true;
+            crate::telemetry::listing_done("an empty page", asked, self.seen);
             return None;
         }
         let first = page.items.first().cloned();
@@ -417,6 +418,7 @@ impl<T: Clone + PartialEq + Send + 'static> Pages<T> {
         self.next = asked + 1;
         if covered >= page.count {
             self.done = true;
+            crate::telemetry::listing_done("the count is covered", asked, self.seen);
         } else if self.read_ahead {
             self.in_flight = Some((self.next, self.start(self.next)));
         }
@@ -425,6 +427,7 @@ impl<T: Clone + PartialEq + Send + 'static> Pages<T> {
 }
 
 fn loop_guard(reason: String) -> Error {
+    crate::telemetry::listing_broken(&reason);
     Error::Protocol { reason: format!("{reason}; the listing was stopped rather than loop") }
 }
 

@@ -234,6 +234,7 @@ impl Transport {
     ) -> reqwest::Result<reqwest::Response> {
         let operation = info.operation_id;
         with_call(|c| c.operation = Some(operation));
+        crate::telemetry::request(operation, request.method().as_str(), request.url());
         let headers = request.headers_mut();
         headers.remove("api-version");
         // XMS speaks JSON only; progenitor asks for `*/*` where the spec
@@ -283,6 +284,10 @@ impl Transport {
                 *request.timeout_mut() = Some(timeout);
             }
             let result = client.execute(request).await;
+            crate::telemetry::attempts(retries + 1);
+            if let Ok(response) = &result {
+                crate::telemetry::status(response.status().as_u16());
+            }
 
             let wait = match &result {
                 Ok(response) if response.status() == StatusCode::UNAUTHORIZED && !refreshed => {
@@ -293,6 +298,7 @@ impl Transport {
                         // The token expired in flight: one refresh, shared
                         // with every caller that saw the same token fail.
                         refreshed = true;
+                        crate::telemetry::token_expired();
                         if let Ok(fresh) = oauth.refresh(sent).await {
                             let mut next = next.try_clone().expect("cloned once already");
                             next.headers_mut().insert(AUTHORIZATION, fresh.clone());
@@ -305,6 +311,7 @@ impl Transport {
                 }
                 Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
                     let asked = crate::error::retry_after(response.headers());
+                    crate::telemetry::rate_limited(asked);
                     if let Some(limiter) = &self.inner.limiter {
                         // Every request of the client waits, not just this one.
                         limiter.pause(asked.unwrap_or(policy.backoff(retries)));
@@ -326,6 +333,12 @@ impl Transport {
             if let (Some(wait), Some(next)) = (wait, &spare)
                 && retries < policy.max_retries
             {
+                let reason = match &result {
+                    Ok(response) => response.status().as_str().to_owned(),
+                    Err(e) if e.is_timeout() => "timeout".to_owned(),
+                    Err(_) => "connection".to_owned(),
+                };
+                crate::telemetry::retry(retries + 1, &reason, wait);
                 retries += 1;
                 tokio::time::sleep(wait).await;
                 request = next.try_clone().expect("cloned once already");
@@ -341,6 +354,7 @@ impl Transport {
                     if let Some(next) = spare.filter(|_| idempotent && retries < policy.max_retries)
                     {
                         let wait = policy.backoff(retries);
+                        crate::telemetry::retry(retries + 1, "body broke off", wait);
                         retries += 1;
                         tokio::time::sleep(wait).await;
                         request = next;

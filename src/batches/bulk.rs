@@ -481,7 +481,10 @@ impl Chunk {
     async fn run<K: BatchKind>(&self, batch: SendBatch<K, Client>) -> (Result<K::Output>, bool) {
         if self.look_first {
             match self.find::<K>().await {
-                Ok(Some(found)) => return (Ok(found), true),
+                Ok(Some(found)) => {
+                    crate::telemetry::chunk_found(self.index);
+                    return (Ok(found), true);
+                }
                 Ok(None) => {}
                 // Unknown whether it exists: sending could double it.
                 Err(e) => return (Err(e), false),
@@ -498,7 +501,10 @@ impl Chunk {
             match batch.clone().send_inner().await {
                 Ok(sent) => return (Ok(sent), false),
                 Err(e) if e.may_have_been_processed() => match self.find::<K>().await {
-                    Ok(Some(found)) => return (Ok(found), true),
+                    Ok(Some(found)) => {
+                        crate::telemetry::chunk_found(self.index);
+                        return (Ok(found), true);
+                    }
                     Ok(None) if !last => {}
                     Ok(None) => return (Err(e), false),
                     Err(lookup) => return (Err(lookup), false),

@@ -228,7 +228,20 @@ fn item_lines(item: &Item, out: &mut Vec<String>) {
                 .iter()
                 .map(|v| match &v.fields {
                     Fields::Unit => v.ident.to_string(),
-                    fields => format!("{}{}", v.ident, text(fields)),
+                    // Field types only: their docs are not API.
+                    Fields::Named(named) => {
+                        let fields: Vec<String> = named
+                            .named
+                            .iter()
+                            .map(|f| format!("{}: {}", f.ident.as_ref().unwrap(), text(&f.ty)))
+                            .collect();
+                        format!("{} {{ {} }}", v.ident, fields.join(", "))
+                    }
+                    Fields::Unnamed(unnamed) => {
+                        let fields: Vec<String> =
+                            unnamed.unnamed.iter().map(|f| text(&f.ty)).collect();
+                        format!("{}({})", v.ident, fields.join(", "))
+                    }
                 })
                 .collect();
             out.push(format!(
