@@ -1,62 +1,55 @@
-//! A small callback receiver: verifies and parses what XMS posts, and prints
-//! one line per callback.
+//! A callback receiver in axum: every callback's signature is checked (and
+//! replays refused) by the `Verified` extractor before the handler sees a
+//! typed callback; it prints one line per callback.
 //!
 //! ```sh
-//! XMS_WEBHOOK_SECRET=... cargo run --example webhook_receiver -- --port 8080
+//! cargo run --features axum --example webhook_receiver                       # a demo on the simulator
+//! cargo run --features axum --example webhook_receiver -- --secret S --port 8080
+//! cargo run --features axum --example webhook_receiver -- --help
 //! ```
 //!
-//! Without `XMS_WEBHOOK_SECRET` it accepts unsigned callbacks (signing is
-//! only on when the account manager enabled it). It listens on 127.0.0.1;
-//! `--port 0` picks a free port. The first line it prints is the URL.
+//! With a secret (`--secret` or `XMS_WEBHOOK_SECRET`) it serves until
+//! stopped. Without one it runs a demo: the simulator, signing with a fresh
+//! secret, posts delivery reports and an inbound message to it, and a forged
+//! callback is refused. Accepting unsigned callbacks must be asked for with
+//! `--insecure-accept-unsigned`.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
-use axum::{
-    Router,
-    body::Bytes,
-    extract::State,
-    http::{HeaderMap, StatusCode},
-    routing::post,
+use axum::{Router, routing::post};
+use xms::callbacks::{
+    Callback, Verifier,
+    axum::{Rejection, Verified},
 };
-use xms::callbacks::{self, Callback, Verifier};
 
-#[tokio::main]
-async fn main() -> std::io::Result<()> {
-    let port = std::env::args()
-        .skip_while(|a| a != "--port")
-        .nth(1)
-        .map(|p| p.parse::<u16>().expect("--port takes a number"))
-        .unwrap_or(8080);
-    let verifier =
-        std::env::var("XMS_WEBHOOK_SECRET").ok().filter(|s| !s.is_empty()).map(Verifier::new);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-    println!(
-        "listening on http://{}/callbacks (signatures {})",
-        listener.local_addr()?,
-        if verifier.is_some() { "checked" } else { "not checked" }
-    );
-    let app = Router::new()
-        .route("/callbacks", post(receive))
-        .with_state(Arc::new(verifier.map(Verifier::reject_replays)));
-    axum::serve(listener, app).await
-}
+const HELP: &str = "\
+webhook_receiver: receive XMS callbacks, verified
 
-async fn receive(
-    State(verifier): State<Arc<Option<Verifier>>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
-    if let Some(verifier) = verifier.as_ref()
-        && let Err(e) = verifier.verify(&headers, &body)
-    {
-        println!("refused: {e}");
-        return StatusCode::UNAUTHORIZED;
-    }
-    match callbacks::parse(&body) {
-        Ok(Callback::Inbound(mo)) => {
+usage: webhook_receiver [--secret S] [--port N] [--insecure-accept-unsigned]
+
+  --secret S                   the signing secret of the account (or set
+                               XMS_WEBHOOK_SECRET); serve on 127.0.0.1 until stopped
+  --port N                     port to listen on (default 8080; 0 picks one)
+  --insecure-accept-unsigned   serve without checking signatures: anyone who
+                               can reach the port can post fake callbacks
+  -h, --help                   this text
+
+With neither --secret nor --insecure-accept-unsigned it runs a demo against
+the XMS simulator and exits.";
+
+async fn receive(verified: Result<Verified, Rejection>) -> Result<&'static str, Rejection> {
+    let callback = match verified {
+        Ok(Verified(callback)) => callback,
+        Err(refused) => {
+            println!("refused: {refused}");
+            return Err(refused);
+        }
+    };
+    match callback {
+        Callback::Inbound(mo) => {
             println!("inbound {} from {} to {}: {:?}", mo.id(), mo.sender(), mo.recipient(), mo)
         }
-        Ok(Callback::BatchDeliveryReport(r)) => {
+        Callback::BatchDeliveryReport(r) => {
             let statuses: Vec<String> =
                 r.statuses.iter().map(|s| format!("{}={}", s.status, s.count)).collect();
             println!(
@@ -67,17 +60,108 @@ async fn receive(
                 r.client_reference.unwrap_or_default()
             );
         }
-        Ok(Callback::RecipientDeliveryReport(r)) => {
+        Callback::RecipientDeliveryReport(r) => {
             println!(
                 "recipient report {} {}: {} code {}",
                 r.batch_id, r.recipient, r.status, r.code
             )
         }
-        Ok(other) => println!("callback {other:?}"),
-        Err(e) => {
-            println!("unreadable: {e}");
-            return StatusCode::BAD_REQUEST;
-        }
+        other => println!("callback {other:?}"),
     }
-    StatusCode::OK
+    Ok("ok")
+}
+
+async fn serve(
+    verifier: Verifier,
+    port: u16,
+) -> std::io::Result<(String, tokio::task::JoinHandle<()>)> {
+    let app = Router::new().route("/callbacks", post(receive)).with_state(Arc::new(verifier));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let url = format!("http://{}/callbacks", listener.local_addr()?);
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((url, server))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{HELP}");
+        return Ok(());
+    }
+    let value =
+        |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let port = match value("--port") {
+        Some(p) => p.parse::<u16>().map_err(|_| "--port takes a number")?,
+        None => 8080,
+    };
+    let secret = value("--secret")
+        .or_else(|| std::env::var("XMS_WEBHOOK_SECRET").ok())
+        .filter(|s| !s.is_empty());
+    let insecure = args.iter().any(|a| a == "--insecure-accept-unsigned");
+    if let Some(unknown) = args.iter().find(|a| {
+        a.starts_with("--")
+            && !["--port", "--secret", "--insecure-accept-unsigned"].contains(&a.as_str())
+    }) {
+        eprintln!("unknown option {unknown}\n\n{HELP}");
+        std::process::exit(2);
+    }
+
+    match (secret, insecure) {
+        (Some(secret), _) => {
+            let (url, server) = serve(Verifier::new(secret).reject_replays(), port).await?;
+            println!("listening on {url} (signatures checked, replays refused)");
+            server.await?;
+        }
+        (None, true) => {
+            let (url, server) = serve(Verifier::insecure_no_verification(), port).await?;
+            println!("listening on {url} WITHOUT checking signatures (--insecure-accept-unsigned)");
+            server.await?;
+        }
+        (None, false) => demo().await?,
+    }
+    Ok(())
+}
+
+/// The receiver on a free port, and the simulator posting signed callbacks to it.
+async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    let secret = format!("demo-{}", std::process::id());
+    let (url, _server) = serve(Verifier::new(&secret).reject_replays(), 0).await?;
+    println!(
+        "No secret given: a demo. Receiving on {url}; the XMS simulator signs with a fresh secret."
+    );
+    let sim = xms_simulator::Simulator::builder()
+        .callback_url(&url)
+        .inbound_url(&url)
+        .signing_secret(&secret)
+        .start();
+    let client = xms::Client::builder()
+        .service_plan(sim.service_plan_id(), sim.api_token())
+        .endpoint(sim.url())
+        .build()?;
+    client
+        .batches()
+        .text("12345", ["+46701234567", "+46700000991"], "Hi")
+        .delivery_report(xms::DeliveryReportType::PerRecipientFinal)
+        .send()
+        .await?;
+    sim.advance(Duration::from_secs(3)).await;
+    sim.inject_inbound(
+        serde_json::json!({"from": "+46701234567", "to": "12345", "body": "Thanks"}),
+    )
+    .await?;
+
+    // A forged callback: signed with the wrong secret.
+    let body = br#"{"type":"mo_text","id":"x","from":"1","to":"2","body":"fake","received_at":"2026-01-01T00:00:00Z"}"#;
+    let mut forged = reqwest::Client::new().post(&url).header("content-type", "application/json");
+    for (name, value) in xms::callbacks::signature_headers("not-the-secret", body) {
+        forged = forged.header(name, value);
+    }
+    let answer = forged.body(body.to_vec()).send().await?;
+    println!("a forged callback got {} ({})", answer.status(), answer.text().await?);
+    let (delivered, waiting) = sim.callback_counts();
+    println!("the simulator delivered {delivered} callback(s), {waiting} waiting");
+    Ok(())
 }

@@ -2,11 +2,7 @@
 //! signature is refused, property tests over arbitrary and mutated input,
 //! and the example receiver serving real posts.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
@@ -440,105 +436,122 @@ proptest! {
 
 // --------------------------------------------------- the example, for real
 
-struct Receiver {
-    child: Child,
-    url: String,
-    lines: std::sync::mpsc::Receiver<String>,
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Start `examples/webhook_receiver` (built by `cargo test` with the other
-/// examples) on a free port of 127.0.0.1.
-fn start_receiver(secret: Option<&str>) -> Receiver {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let binary =
-        dir.join("examples").join(format!("webhook_receiver{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        binary.exists(),
-        "{} is missing: run `cargo test --workspace`, which builds the examples",
-        binary.display()
-    );
-    let mut command = Command::new(binary);
-    command.args(["--port", "0"]).stdout(Stdio::piped());
-    match secret {
-        Some(s) => command.env("XMS_WEBHOOK_SECRET", s),
-        None => command.env_remove("XMS_WEBHOOK_SECRET"),
+/// The example receiver (built with `--all-features`), driven over HTTP.
+#[cfg(feature = "axum")]
+mod example_receiver {
+    use std::{
+        io::{BufRead, BufReader},
+        process::{Child, Command, Stdio},
     };
-    let mut child = command.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, lines) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
+
+    use super::*;
+
+    struct Receiver {
+        child: Child,
+        url: String,
+        lines: std::sync::mpsc::Receiver<String>,
+    }
+
+    impl Drop for Receiver {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
-    });
-    let first = lines.recv_timeout(Duration::from_secs(20)).expect("the receiver prints its URL");
-    let url =
-        first.split_whitespace().find(|w| w.starts_with("http://")).expect("a URL").to_string();
-    Receiver { child, url, lines }
-}
+    }
 
-impl Receiver {
-    fn post(&self, body: &str, headers: &[(String, String)]) -> u16 {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        runtime.block_on(async {
-            let mut request = reqwest::Client::new().post(&self.url).body(body.to_string());
-            for (k, v) in headers {
-                request = request.header(k, v);
+    /// Start `examples/webhook_receiver` (built by `cargo test --all-features`
+    /// with the other examples) on a free port of 127.0.0.1; without a secret,
+    /// with `--insecure-accept-unsigned`.
+    fn start_receiver(secret: Option<&str>) -> Receiver {
+        let exe = std::env::current_exe().unwrap();
+        let dir = exe.parent().unwrap().parent().unwrap();
+        let binary =
+            dir.join("examples").join(format!("webhook_receiver{}", std::env::consts::EXE_SUFFIX));
+        assert!(
+            binary.exists(),
+            "{} is missing: run `cargo test --workspace --all-features`, which builds the examples",
+            binary.display()
+        );
+        let mut command = Command::new(binary);
+        command.args(["--port", "0"]).stdout(Stdio::piped());
+        match secret {
+            Some(s) => command.env("XMS_WEBHOOK_SECRET", s),
+            None => command.env_remove("XMS_WEBHOOK_SECRET").arg("--insecure-accept-unsigned"),
+        };
+        let mut child = command.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
             }
-            request.send().await.unwrap().status().as_u16()
-        })
+        });
+        let first =
+            lines.recv_timeout(Duration::from_secs(20)).expect("the receiver prints its URL");
+        let url =
+            first.split_whitespace().find(|w| w.starts_with("http://")).expect("a URL").to_string();
+        Receiver { child, url, lines }
     }
 
-    fn line(&self) -> String {
-        self.lines
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the receiver prints a line per callback")
-    }
-}
+    impl Receiver {
+        fn post(&self, body: &str, headers: &[(String, String)]) -> u16 {
+            let runtime =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                let mut request = reqwest::Client::new().post(&self.url).body(body.to_string());
+                for (k, v) in headers {
+                    request = request.header(k, v);
+                }
+                request.send().await.unwrap().status().as_u16()
+            })
+        }
 
-#[test]
-fn the_example_receiver_verifies_and_parses_real_posts() {
-    let receiver = start_receiver(Some("s3cret"));
-    for (body, expect) in [
-        (VALID[0], "inbound i1 from 46701234567 to 12345"),
-        (VALID[2], "batch report b1: Delivered=1 of 1"),
-        (
-            SIGNED_BODY,
-            "recipient report 01JHFFHQ0P99JPPNQPJDV7JTBP 33662162466: Delivered code 0 (Delivered)",
-        ),
-    ] {
-        let headers = callbacks::signature_headers("s3cret", body.as_bytes());
-        assert_eq!(receiver.post(body, &headers), 200);
-        let line = receiver.line();
-        assert!(line.starts_with(expect), "{line:?} should start with {expect:?}");
+        fn line(&self) -> String {
+            self.lines
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the receiver prints a line per callback")
+        }
     }
-    // Wrong secret: refused, and said why.
-    let headers = callbacks::signature_headers("guess", VALID[0].as_bytes());
-    assert_eq!(receiver.post(VALID[0], &headers), 401);
-    assert!(receiver.line().contains("does not match"));
-    // The same signed post twice: the second is a replay.
-    let headers = callbacks::signature_headers("s3cret", VALID[2].as_bytes());
-    assert_eq!(receiver.post(VALID[2], &headers), 200);
-    receiver.line();
-    assert_eq!(receiver.post(VALID[2], &headers), 401);
-    assert!(receiver.line().contains("already accepted"));
-    // Signed but not a callback.
-    let body = r#"{"type":"chat_event"}"#;
-    assert_eq!(receiver.post(body, &callbacks::signature_headers("s3cret", body.as_bytes())), 400);
-    assert!(receiver.line().contains("chat_event"));
-}
 
-#[test]
-fn the_example_receiver_without_a_secret_accepts_unsigned_posts() {
-    let receiver = start_receiver(None);
-    assert_eq!(receiver.post(VALID[1], &[]), 200);
-    assert!(receiver.line().starts_with("inbound i3 from 1555"));
+    #[test]
+    fn the_example_receiver_verifies_and_parses_real_posts() {
+        let receiver = start_receiver(Some("s3cret"));
+        for (body, expect) in [
+            (VALID[0], "inbound i1 from 46701234567 to 12345"),
+            (VALID[2], "batch report b1: Delivered=1 of 1"),
+            (
+                SIGNED_BODY,
+                "recipient report 01JHFFHQ0P99JPPNQPJDV7JTBP 33662162466: Delivered code 0 (Delivered)",
+            ),
+        ] {
+            let headers = callbacks::signature_headers("s3cret", body.as_bytes());
+            assert_eq!(receiver.post(body, &headers), 200);
+            let line = receiver.line();
+            assert!(line.starts_with(expect), "{line:?} should start with {expect:?}");
+        }
+        // Wrong secret: refused, and said why.
+        let headers = callbacks::signature_headers("guess", VALID[0].as_bytes());
+        assert_eq!(receiver.post(VALID[0], &headers), 401);
+        assert!(receiver.line().contains("does not match"));
+        // The same signed post twice: the second is a replay.
+        let headers = callbacks::signature_headers("s3cret", VALID[2].as_bytes());
+        assert_eq!(receiver.post(VALID[2], &headers), 200);
+        receiver.line();
+        assert_eq!(receiver.post(VALID[2], &headers), 401);
+        assert!(receiver.line().contains("already accepted"));
+        // Signed but not a callback.
+        let body = r#"{"type":"chat_event"}"#;
+        assert_eq!(
+            receiver.post(body, &callbacks::signature_headers("s3cret", body.as_bytes())),
+            400
+        );
+        assert!(receiver.line().contains("chat_event"));
+    }
+
+    #[test]
+    fn the_example_receiver_accepts_unsigned_posts_only_when_told() {
+        let receiver = start_receiver(None);
+        assert_eq!(receiver.post(VALID[1], &[]), 200);
+        assert!(receiver.line().starts_with("inbound i3 from 1555"));
+    }
 }
