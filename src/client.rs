@@ -158,7 +158,9 @@ impl Client {
     /// ```no_run
     /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
     /// use std::time::Duration;
-    /// let quick = client.with_timeout(Duration::from_secs(2)).with_deadline(Duration::from_secs(5));
+    /// let quick = client
+    ///     .with_timeout(Duration::from_secs(2))
+    ///     .with_deadline(Duration::from_secs(5));
     /// let batch = quick.batches().get("01FC66621XXXXX119Z8PMV1QPQ").await?;
     /// # Ok(()) }
     /// ```

@@ -315,7 +315,8 @@ impl<K: BatchKind> BulkSend<K, crate::blocking::Client> {
     /// ```no_run
     /// let client = xms::blocking::Client::new("SERVICE_PLAN_ID", "API_TOKEN");
     /// let numbers = ["+46701234567", "+46707654321"];
-    /// for chunk in client.batches().text("12345", numbers, "Hi").bulk(Vec::<String>::new()).iter() {
+    /// let send = client.batches().text("12345", numbers, "Hi").bulk(Vec::<String>::new());
+    /// for chunk in send.iter() {
     ///     println!("chunk {}: {:?}", chunk.index, chunk.result.map(|b| b.id));
     /// }
     /// ```
