@@ -920,7 +920,10 @@ mod tests {
         assert!(matches!(e, Error::Api { .. }) && e.status() == Some(400));
         let e = answer(502, br#"{"error":{"message":"gateway"}}"#);
         assert!(matches!(&e, Error::Rejected { message: Some(m), .. } if m == "gateway"));
-        assert!(e.is_retryable());
+        // A 502 may have been processed: retryable for a read, not a send.
+        assert!(e.may_have_been_processed() && !e.is_retryable());
+        let e = e.for_operation(true);
+        assert!(e.is_retryable() && e.is_safe_to_repeat());
         let e = answer(418, b"teapot");
         assert!(matches!(e, Error::UnexpectedResponse { .. }) && e.status() == Some(418));
         assert!(!e.is_retryable());
