@@ -9,69 +9,26 @@
 //! runs against it: nothing leaves the machine. To run against the real XMS,
 //! set `XMS_SERVICE_PLAN_ID`, `XMS_API_TOKEN`, `XMS_SENDER` (a number of the
 //! plan), `XMS_RECIPIENTS` (two phone numbers, comma-separated, that agreed
-//! to get the messages) and optionally `XMS_REGION` (us, eu, au, br, ca).
+//! to get the messages) and optionally `XMS_REGION` (us, eu, au, br, ca):
+//! see `common/mod.rs`, which every example shares.
+
+mod common;
 
 use std::time::{Duration, Instant};
 
-use xms::{Client, DeliveryStatus, Region, inbounds::Inbound};
+use xms::{DeliveryStatus, inbounds::Inbound};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    // The simulator, when used, must outlive the client: keep it here.
-    let mut simulator = None;
-    let (client, sender, recipients, poll) = match (
-        env("XMS_SERVICE_PLAN_ID"),
-        env("XMS_API_TOKEN"),
-    ) {
-        (Some(plan), Some(token)) => {
-            let region = match env("XMS_REGION").as_deref().unwrap_or("us") {
-                "eu" => Region::Eu,
-                "au" => Region::Au,
-                "br" => Region::Br,
-                "ca" => Region::Ca,
-                _ => Region::Us,
-            };
-            let (Some(sender), Some(recipients)) = (env("XMS_SENDER"), env("XMS_RECIPIENTS"))
-            else {
-                eprintln!(
-                    "Talking to the real XMS sends real messages: set XMS_SENDER and XMS_RECIPIENTS (two numbers, comma-separated)."
-                );
-                std::process::exit(2);
-            };
-            println!("Using the real XMS ({:?} region, service plan {plan}).", region);
-            let client = Client::builder().service_plan(plan, token).region(region).build()?;
-            let recipients: Vec<String> =
-                recipients.split(',').map(|r| r.trim().to_string()).collect();
-            (client, sender, recipients, Duration::from_secs(2))
-        }
-        _ => {
-            // Simulated time runs 10 times as fast: delivery takes 0.3 s.
-            let sim = xms_simulator::Simulator::builder()
-                .clock(xms_simulator::ClockMode::Realtime { speed: 10.0 })
-                .start();
-            println!(
-                "No XMS_SERVICE_PLAN_ID/XMS_API_TOKEN: using the XMS simulator at {} (nothing leaves this machine).",
-                sim.url()
-            );
-            let client = Client::builder()
-                .service_plan(sim.service_plan_id(), sim.api_token())
-                .endpoint(sim.url())
-                .build()?;
-            simulator = Some(sim);
-            (
-                client,
-                "12345".to_string(),
-                vec!["+46701234567".to_string(), "+46707654321".to_string()],
-                Duration::from_millis(100),
-            )
-        }
-    };
+    let setup = common::connect(|b| b);
+    let (client, sender, recipients, poll) =
+        (&setup.client, &setup.sender, &setup.recipients, setup.poll);
+    let simulator = &setup.simulator;
 
     // 1. A personalised batch to two recipients.
     let batch = client
         .batches()
-        .text(&sender, &recipients, "Hi ${name}, welcome to xms!")
+        .text(sender, recipients, "Hi ${name}, welcome to xms!")
         .parameter("name", [(recipients[0].as_str(), "Ada")], "friend")
         .client_reference("quickstart")
         .send()
@@ -106,16 +63,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // 4. A group, and a batch to it.
-    let group = client.groups().create().name("Quickstart").members(&recipients).send().await?;
+    let group = client.groups().create().name("Quickstart").members(recipients).send().await?;
     let to_group =
-        client.batches().text(&sender, [group.id.clone()], "Hello, group!").send().await?;
+        client.batches().text(sender, [group.id.clone()], "Hello, group!").send().await?;
     println!(
         "4. Created group {} ({} members) and sent batch {} to it.",
         group.id, group.size, to_group.id
     );
 
     // 5. An inbound message: on the simulator a phone answers now.
-    if let Some(sim) = &simulator {
+    if let Some(sim) = simulator {
         let reply =
             serde_json::json!({"from": recipients[0], "to": sender, "body": "Thanks, got it!"});
         sim.inject_inbound(reply).await?;

@@ -70,7 +70,7 @@ mod sealed {
 
 /// The type of batch a builder makes: [`Text`], [`Binary`] or [`Media`].
 /// It decides which settings the builder offers and what `send` returns.
-pub trait BatchKind: sealed::Sealed + Send + Sync + 'static {
+pub trait BatchKind: sealed::Sealed + Clone + Send + Sync + 'static {
     /// What sending this kind of batch returns.
     type Output: Send;
     /// The wire type.
@@ -80,13 +80,13 @@ pub trait BatchKind: sealed::Sealed + Send + Sync + 'static {
 }
 
 /// Marks a text SMS builder.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub enum Text {}
 /// Marks a binary SMS builder.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub enum Binary {}
 /// Marks an MMS builder.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub enum Media {}
 
 /// Read the answer to a send, update or replace as the kind asked for. An

@@ -98,7 +98,7 @@ pub(super) enum Body {
 /// [`Batches::text`]: super::Batches::text
 /// [`Batches::binary`]: super::Batches::binary
 /// [`Batches::media`]: super::Batches::media
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[must_use = "a batch is only sent by .send()"]
 pub struct SendBatch<K, H = Client> {
     handle: H,
@@ -120,33 +120,6 @@ pub struct SendBatch<K, H = Client> {
     from_npi: Option<u8>,
     strict_validation: Option<bool>,
     tags: Vec<String>,
-}
-
-// By hand: a derive would ask the kind marker to be `Clone`.
-impl<K, H: Clone> Clone for SendBatch<K, H> {
-    fn clone(&self) -> Self {
-        SendBatch {
-            handle: self.handle.clone(),
-            kind: PhantomData,
-            sender: self.sender.clone(),
-            recipients: self.recipients.clone(),
-            body: self.body.clone(),
-            parameters: self.parameters.clone(),
-            delivery_report: self.delivery_report.clone(),
-            send_at: self.send_at,
-            expire_at: self.expire_at,
-            callback_url: self.callback_url.clone(),
-            client_reference: self.client_reference.clone(),
-            feedback_enabled: self.feedback_enabled,
-            flash_message: self.flash_message,
-            truncate_concat: self.truncate_concat,
-            max_number_of_message_parts: self.max_number_of_message_parts,
-            from_ton: self.from_ton,
-            from_npi: self.from_npi,
-            strict_validation: self.strict_validation,
-            tags: self.tags.clone(),
-        }
-    }
 }
 
 /// What a bulk send needs of its template.
