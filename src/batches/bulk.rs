@@ -271,15 +271,14 @@ impl<K: BatchKind, H: AnyClient> BulkSend<K, H> {
     /// Start the driver on the current runtime; its outcomes come through
     /// the receiver. Invalid settings come as one failed outcome.
     fn start(self) -> mpsc::Receiver<ChunkOutcome<K::Output>> {
-        let (tx, rx) = mpsc::channel(1);
         match self.plan() {
             Ok(plan) => {
-                let concurrency = plan.concurrency;
-                let (tx, rx2) = mpsc::channel(concurrency);
+                let (tx, rx) = mpsc::channel(plan.concurrency);
                 tokio::spawn(drive(plan, tx));
-                return rx2;
+                rx
             }
             Err(e) => {
+                let (tx, rx) = mpsc::channel(1);
                 let _ = tx.try_send(ChunkOutcome {
                     index: 0,
                     client_reference: String::new(),
@@ -288,9 +287,9 @@ impl<K: BatchKind, H: AnyClient> BulkSend<K, H> {
                     found: false,
                     progress: Progress::default(),
                 });
+                rx
             }
         }
-        rx
     }
 }
 
