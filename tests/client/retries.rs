@@ -91,3 +91,38 @@ async fn client_errors_are_not_retried() {
     assert!(matches!(error, Error::Api { .. }) && error.status() == Some(400), "{error:?}");
     assert_eq!(server.requests().len(), 1);
 }
+
+#[tokio::test]
+async fn a_429_holds_back_the_clients_other_requests_too() {
+    let server = Scripted::start(vec![
+        Step::Reply(429, vec![("retry-after", "1".into())], Vec::new()),
+        batch(),
+        batch(),
+    ])
+    .await;
+    let client = xms::Client::builder()
+        .service_plan("plan123", "tok")
+        .endpoint(&server.url)
+        .retry(
+            xms::RetryPolicy::default()
+                .initial_backoff(std::time::Duration::from_millis(10))
+                .max_backoff(std::time::Duration::from_secs(2)),
+        )
+        .rate_limit(xms::RateLimit::new().requests_per_second(1000.0))
+        .build()
+        .unwrap();
+    let first = tokio::spawn({
+        let client = client.clone();
+        async move { client.batches().get("b1").await }
+    });
+    // The second call starts while the first waits out its Retry-After.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    client.batches().get("b1").await.unwrap();
+    let waited = started.elapsed();
+    first.await.unwrap().unwrap();
+    assert_eq!(server.requests().len(), 3);
+    // It could not go before the pause ended, about 0.8 s later. (A lower
+    // bound: it holds on any machine, however slow.)
+    assert!(waited >= std::time::Duration::from_millis(700), "{waited:?}");
+}
