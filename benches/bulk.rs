@@ -5,7 +5,7 @@
 //!
 //! `cargo bench --bench bulk [-- --recipients 100000 --rate 5000 --big 1000000]`
 //!
-//! The release-built `xms-simulator` binary (built first if missing) runs as
+//! The release-built `xms-simulator` binary (brought up to date first) runs as
 //! a child process; each measurement runs in a fresh child process of this
 //! bench, so its peak memory (`VmHWM`) is its own.
 //!
@@ -16,10 +16,11 @@
 //!    of T seconds that adds about 1/T to the ratio.
 //! 2. **Memory**: `--recipients` and `--big` recipients with no limit,
 //!    generated lazily; peak resident memory of the client process.
-//! 3. **Faults**: `--recipients` recipients while a fault is queued every
-//!    20 ms (in turn: 503 before and after processing, an answer dropped
-//!    after and before processing, a 429), then every recipient is counted
-//!    in the outbox.
+//! 3. **Faults**: `--recipients` recipients with a run id while a fault is
+//!    queued every 20 ms, and again every 5 ms (in turn: 503 before and after processing, an answer
+//!    dropped after and before processing, a 429); then the same run id again
+//!    without faults, as a job resumed after a crash; then every recipient is
+//!    counted in the outbox.
 
 use std::{
     collections::HashMap,
@@ -50,20 +51,31 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// The simulator binary next to this bench's (target/release), built if missing.
+/// The simulator binary next to this bench's (target/release), built (or
+/// brought up to date) first.
 fn simulator_binary() -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let release = exe.parent().and_then(|deps| deps.parent()).unwrap().to_path_buf();
-    let binary = release.join("xms-simulator");
-    if !binary.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--release", "-p", "xms-simulator", "--bin", "xms-simulator"])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "the simulator builds");
-    }
-    binary
+    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = std::env::current_exe().unwrap();
+            let release = exe.parent().and_then(|deps| deps.parent()).unwrap().to_path_buf();
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .args([
+                    "build",
+                    "--release",
+                    "--quiet",
+                    "-p",
+                    "xms-simulator",
+                    "--bin",
+                    "xms-simulator",
+                ])
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "the simulator builds");
+            release.join("xms-simulator")
+        })
+        .clone()
 }
 
 struct Server {
@@ -116,15 +128,24 @@ fn recipients(count: u64) -> impl Iterator<Item = String> + Send + 'static {
 }
 
 /// One bulk send; prints `accepted failed found seconds peak_kib`.
-async fn child_run(url: &str, count: u64, rate: Option<u64>, concurrency: usize) {
+async fn child_run(
+    url: &str,
+    count: u64,
+    rate: Option<u64>,
+    concurrency: usize,
+    run_id: Option<String>,
+) {
     let client = client(url, rate);
     let started = Instant::now();
-    let mut outcomes = client
+    let mut send = client
         .batches()
         .text("12345", Vec::<String>::new(), "Hello from the bulk bench")
         .bulk(recipients(count))
-        .concurrency(concurrency)
-        .stream();
+        .concurrency(concurrency);
+    if let Some(id) = run_id {
+        send = send.run_id(id);
+    }
+    let mut outcomes = send.stream();
     let (mut accepted, mut failed, mut found) = (0u64, 0u64, 0u64);
     while let Some(chunk) = outcomes.next().await {
         match &chunk.result {
@@ -149,10 +170,23 @@ struct Outcome {
 }
 
 fn measure(url: &str, count: u64, rate: Option<u64>, concurrency: usize) -> Outcome {
+    measure_run(url, count, rate, concurrency, None)
+}
+
+fn measure_run(
+    url: &str,
+    count: u64,
+    rate: Option<u64>,
+    concurrency: usize,
+    run_id: Option<&str>,
+) -> Outcome {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command.args(["--child", url, &count.to_string(), &concurrency.to_string()]);
     if let Some(rate) = rate {
         command.args(["--child-rate", &rate.to_string()]);
+    }
+    if let Some(id) = run_id {
+        command.args(["--child-run-id", id]);
     }
     let out = command.stderr(Stdio::inherit()).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -179,6 +213,14 @@ fn outbox_counts(url: &str) -> HashMap<String, u32> {
         }
         counts
     })
+}
+
+/// Forget the faults still queued.
+fn clear_faults(url: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        reqwest::Client::new().delete(format!("{url}/_sim/faults")).send().await.unwrap();
+    });
 }
 
 /// Queue a fault every `every`, cycling through the kinds, until stopped;
@@ -218,8 +260,9 @@ fn main() {
         let concurrency: usize = args[i + 3].parse().unwrap();
         let rate =
             args.iter().position(|a| a == "--child-rate").map(|j| args[j + 1].parse().unwrap());
+        let run_id = args.iter().position(|a| a == "--child-run-id").map(|j| args[j + 1].clone());
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-        runtime.block_on(child_run(&url, count, rate, concurrency));
+        runtime.block_on(child_run(&url, count, rate, concurrency, run_id));
         return;
     }
     let count = flag("--recipients", 100_000);
@@ -251,18 +294,33 @@ fn main() {
         );
     }
 
-    let sim = start_simulator(None);
-    let (stop, injector) = inject_faults(sim.url.clone(), Duration::from_millis(20));
-    let faulty = measure(&sim.url, count, None, 4);
-    let _ = stop.send(());
-    let injected = injector.join().unwrap_or(0);
-    let counts = outbox_counts(&sim.url);
-    let lost = recipients(count).filter(|r| !counts.contains_key(r)).count();
-    let doubled = counts.values().filter(|c| **c > 1).count();
-    println!(
-        "faults: {injected} queued during the run ({:.1} s); {} accepted, {} failed, {} chunks \
-         found by client reference after an ambiguous failure; outbox: {lost} recipients lost, \
-         {doubled} sent twice",
-        faulty.seconds, faulty.accepted, faulty.failed, faulty.found
-    );
+    // Faults every 20 ms (a bad hour) and every 5 ms (an outage: nearly every
+    // request meets one, and a chunk that fails three times is reported
+    // failed). Then the same run id runs again without faults, as a job
+    // resumed after a crash would: it must send exactly what is missing.
+    for every in [20, 5] {
+        let sim = start_simulator(None);
+        let (stop, injector) = inject_faults(sim.url.clone(), Duration::from_millis(every));
+        let faulty = measure_run(&sim.url, count, None, 4, Some("bench-faults"));
+        let _ = stop.send(());
+        let injected = injector.join().unwrap_or(0);
+        clear_faults(&sim.url);
+        let rerun = measure_run(&sim.url, count, None, 4, Some("bench-faults"));
+        let counts = outbox_counts(&sim.url);
+        let lost = recipients(count).filter(|r| !counts.contains_key(r)).count();
+        let doubled = counts.values().filter(|c| **c > 1).count();
+        println!(
+            "faults every {every} ms: {injected} queued during the run ({:.1} s); {} accepted, \
+             {} failed (reported), {} chunks found by client reference after an ambiguous \
+             failure; the rerun with the same run id: {} chunks found, {} sent now, {} failed; \
+             outbox: {lost} recipients lost, {doubled} sent twice",
+            faulty.seconds,
+            faulty.accepted,
+            faulty.failed,
+            faulty.found,
+            rerun.found,
+            (count / 1000).saturating_sub(rerun.found),
+            rerun.failed
+        );
+    }
 }

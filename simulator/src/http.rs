@@ -132,7 +132,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/_sim/outbox", get(outbox))
         .route("/_sim/callbacks", get(callbacks))
         .route("/_sim/reset", post(reset))
-        .route("/_sim/faults", post(faults))
+        .route("/_sim/faults", post(faults).delete(clear_faults))
         .route("/_sim/service_plans", post(plans))
         .route("/_sim/oauth/expire", post(expire_tokens))
         .route("/oauth2/token", post(token))
@@ -761,6 +761,15 @@ async fn faults(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Respo
         queue.push_back(fault.clone());
     }
     ok(StatusCode::OK, json!({"queued": queue.len()}))
+}
+
+/// Forget every queued fault, of the XMS API and of the token endpoint.
+async fn clear_faults(AxumState(shared): AxumState<Arc<Shared>>) -> Response {
+    let mut state = shared.lock();
+    let cleared = state.faults.len() + state.token_faults.len();
+    state.faults.clear();
+    state.token_faults.clear();
+    ok(StatusCode::OK, json!({"cleared": cleared}))
 }
 
 /// Add a plan, or change the given settings of one (`null` unsets).

@@ -109,6 +109,7 @@
 //! | `GET /_sim/outbox` | every message sent, rendered, with its parts and status |
 //! | `GET /_sim/callbacks` | every callback, its attempts and outcome |
 //! | `POST /_sim/faults` `{"count", "status"?, "body"?, "delay_ms"?, "drop"?, "processed"?, "endpoint"?}` | the next requests fail so (`"processed": true`: after being handled, so the answer is lost; `"endpoint": "token"` for the token endpoint) |
+//! | `DELETE /_sim/faults` | forget every queued fault |
 //! | `POST /_sim/oauth/expire` | expire every access token issued so far |
 //! | `POST /_sim/reset` | forget everything but the service plans |
 //! | `POST /_sim/service_plans` `{"service_plan_id", "api_token"?, "key_id"?, "key_secret"?, "callback_url"?, "inbound_url"?, "signing_secret"?, "throughput"?, "rate_limit"?}` | add a plan, or change the given settings of one (`null` unsets) |

@@ -662,6 +662,12 @@ async fn faults_reset_and_tags() {
     };
     assert!(dropped.is_err(), "the answer breaks off");
 
+    // Queued faults can be forgotten.
+    api.control("POST", "/faults", json!({"count": 5, "status": 500})).await;
+    let cleared = api.control("DELETE", "/faults", json!({})).await;
+    assert_eq!(cleared["cleared"], 5);
+    assert_eq!(api.call("GET", "/batches", None).await.0, 200);
+
     let batch = api.send(json!({"to": ["46701234567"], "body": "x"})).await;
     let tags = format!("/batches/{}/tags", batch["id"].as_str().unwrap());
     assert_eq!(
