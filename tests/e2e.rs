@@ -1,6 +1,8 @@
 //! The SDK against the simulator: every operation end to end, errors,
 //! pagination, scheduling, cancellation, callbacks verified with the SDK's
-//! own callback module, and a bounded load test.
+//! own callback module, and a bounded load test. Every answer the simulator
+//! gives in these tests is checked against the spec's response schemas when
+//! the test ends (`Checked`).
 
 use std::{
     collections::BTreeSet,
@@ -20,6 +22,11 @@ use xms::{
 };
 use xms_simulator::{Fault, Simulator};
 
+#[path = "common/spec.rs"]
+mod spec;
+
+use spec::Checked;
+
 fn client(sim: &Simulator) -> xms::Client {
     xms::Client::builder()
         .service_plan(sim.service_plan_id(), sim.api_token())
@@ -31,7 +38,7 @@ fn client(sim: &Simulator) -> xms::Client {
 
 #[tokio::test]
 async fn send_follow_and_report_a_parameterized_batch() {
-    let sim = Simulator::start();
+    let sim = Checked::start();
     let client = client(&sim);
     let batch = client
         .batches()
@@ -71,7 +78,7 @@ async fn send_follow_and_report_a_parameterized_batch() {
 
 #[tokio::test]
 async fn binary_media_dry_run_and_shortcuts() {
-    let sim = Simulator::start();
+    let sim = Checked::start();
     let client = client(&sim);
     let binary = client
         .batches()
@@ -114,7 +121,7 @@ async fn binary_media_dry_run_and_shortcuts() {
 
 #[tokio::test]
 async fn scheduled_batches_update_replace_cancel() {
-    let sim = Simulator::start();
+    let sim = Checked::start();
     let client = client(&sim);
     let later = Utc::now() + TimeDelta::hours(2);
     let batch = client
@@ -176,7 +183,7 @@ async fn scheduled_batches_update_replace_cancel() {
 
 #[tokio::test]
 async fn groups_end_to_end() {
-    let sim = Simulator::start();
+    let sim = Checked::start();
     let client = client(&sim);
     let groups = client.groups();
     let friends = groups.create().name("Friends").members(["+46701111111"]).send().await.unwrap();
@@ -229,7 +236,7 @@ async fn groups_end_to_end() {
 
 #[tokio::test]
 async fn inbounds_and_their_listing() {
-    let sim = Simulator::start();
+    let sim = Checked::start();
     let client = client(&sim);
     for i in 0..12 {
         let to = if i % 3 == 0 { "54321" } else { "12345" };
@@ -259,7 +266,7 @@ async fn inbounds_and_their_listing() {
 
 #[tokio::test]
 async fn errors_and_faults_through_the_sdk() {
-    let sim = Simulator::start();
+    let sim = Checked::start();
     let wrong = xms::Client::builder()
         .service_plan(sim.service_plan_id(), "wrong")
         .endpoint(sim.url())
@@ -313,7 +320,7 @@ async fn errors_and_faults_through_the_sdk() {
 
 #[tokio::test]
 async fn pagination_across_pages() {
-    let sim = Simulator::start();
+    let sim = Checked::start();
     let client = client(&sim);
     let mut sent = BTreeSet::new();
     for i in 0..23 {
@@ -388,12 +395,15 @@ async fn receiver(secret: &str) -> Receiver {
 #[tokio::test]
 async fn callbacks_arrive_signed_and_parse() {
     let receiver = receiver("hush").await;
-    let sim = Simulator::builder()
-        .service_plan("plan-cb", "token-cb")
-        .callback_url(&receiver.url)
-        .inbound_url(&receiver.url)
-        .signing_secret("hush")
-        .start();
+    let sim = Checked(
+        Simulator::builder()
+            .service_plan("plan-cb", "token-cb")
+            .callback_url(&receiver.url)
+            .inbound_url(&receiver.url)
+            .signing_secret("hush")
+            .record_answers()
+            .start(),
+    );
     let client = client(&sim);
     let batch = client
         .batches()
@@ -436,7 +446,7 @@ async fn callbacks_arrive_signed_and_parse() {
 
 #[test]
 fn the_blocking_client_against_the_simulator() {
-    let sim = Simulator::start();
+    let sim = Checked::start();
     let client = xms::blocking::Client::from(client(&sim));
     let batch = client.batches().text("12345", ["46701111111"], "Blocking").send().unwrap();
     let got = client.batches().get(&batch.id).unwrap();
@@ -453,11 +463,14 @@ async fn load_nothing_is_lost() {
     const CLIENTS: usize = 32;
     const BATCHES_EACH: usize = 25;
     let receiver = receiver("load").await;
-    let sim = Simulator::builder()
-        .service_plan("plan-load", "token-load")
-        .callback_url(&receiver.url)
-        .signing_secret("load")
-        .start();
+    let sim = Checked(
+        Simulator::builder()
+            .service_plan("plan-load", "token-load")
+            .callback_url(&receiver.url)
+            .signing_secret("load")
+            .record_answers()
+            .start(),
+    );
     let client = client(&sim);
     let started = Instant::now();
     let tasks: Vec<_> = (0..CLIENTS)
@@ -534,7 +547,7 @@ impl Millis for chrono::DateTime<Utc> {
 /// endpoints see them.
 #[tokio::test]
 async fn legacy_tags_on_send_and_group_create() {
-    let sim = xms_simulator::Simulator::start();
+    let sim = Checked::start();
     let client = client(&sim);
     let batch = client
         .batches()

@@ -1,5 +1,7 @@
 //! The simulator driven with raw HTTP, checked against the XMS reference:
 //! statuses, error codes, bodies, the lifecycle, callbacks and the control API.
+//! Every answer is also checked against the spec's response schemas when a
+//! test ends (`tests/common/spec.rs` of the workspace).
 
 use std::{
     sync::{Arc, Mutex},
@@ -13,9 +15,20 @@ use xms_simulator::{ClockMode, Fault, Simulator};
 const PLAN: &str = "sim-plan";
 const TOKEN: &str = "sim-token";
 
+#[path = "../../tests/common/spec.rs"]
+mod spec;
+
 struct Api {
     sim: Simulator,
     http: reqwest::Client,
+}
+
+impl Drop for Api {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            spec::check_answers(&self.sim);
+        }
+    }
 }
 
 impl Api {
@@ -24,7 +37,7 @@ impl Api {
     }
 
     fn start() -> Api {
-        Api::new(Simulator::start())
+        Api::new(Simulator::builder().record_answers().start())
     }
 
     async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
@@ -560,6 +573,7 @@ async fn delivery_report_callbacks_signed_and_retried() {
         .service_plan(PLAN, TOKEN)
         .callback_url(&receiver.url)
         .signing_secret("s3cret")
+        .record_answers()
         .start();
     let api = Api::new(sim);
     api.send(json!({"to": ["46701234567"], "body": "x", "delivery_report": "per_recipient"})).await;
@@ -602,7 +616,11 @@ async fn delivery_report_callbacks_signed_and_retried() {
 async fn summary_callbacks_come_once_when_every_message_is_final() {
     let receiver = receiver(vec![]).await;
     let api = Api::new(
-        Simulator::builder().service_plan(PLAN, TOKEN).callback_url(&receiver.url).start(),
+        Simulator::builder()
+            .service_plan(PLAN, TOKEN)
+            .callback_url(&receiver.url)
+            .record_answers()
+            .start(),
     );
     let batch = api.send(json!({"to": ["46701111111", "46701111991"], "body": "x", "delivery_report": "full", "client_reference": "r1"})).await;
     api.advance(1.0).await;
@@ -619,8 +637,13 @@ async fn summary_callbacks_come_once_when_every_message_is_final() {
 #[tokio::test]
 async fn inbound_messages_are_listed_and_posted() {
     let receiver = receiver(vec![]).await;
-    let api =
-        Api::new(Simulator::builder().service_plan(PLAN, TOKEN).inbound_url(&receiver.url).start());
+    let api = Api::new(
+        Simulator::builder()
+            .service_plan(PLAN, TOKEN)
+            .inbound_url(&receiver.url)
+            .record_answers()
+            .start(),
+    );
     let injected = api
         .control(
             "POST",
@@ -858,7 +881,9 @@ fn outbox_of(api: &Api, id: &str) -> Vec<(String, String, i64, String)> {
 
 #[tokio::test]
 async fn a_plan_dispatches_at_its_throughput_in_order() {
-    let api = Api::new(Simulator::builder().service_plan(PLAN, TOKEN).throughput(2.0).start());
+    let api = Api::new(
+        Simulator::builder().service_plan(PLAN, TOKEN).throughput(2.0).record_answers().start(),
+    );
     let first = api
         .send(json!({"from": "1", "to": ["46701000001", "46701000002",
         "46701000003"], "body": "One"}))
@@ -886,7 +911,9 @@ async fn a_plan_dispatches_at_its_throughput_in_order() {
 
 #[tokio::test]
 async fn a_plan_beyond_its_rate_limit_gets_429_with_retry_after() {
-    let api = Api::new(Simulator::builder().service_plan(PLAN, TOKEN).rate_limit(3.0).start());
+    let api = Api::new(
+        Simulator::builder().service_plan(PLAN, TOKEN).rate_limit(3.0).record_answers().start(),
+    );
     let mut statuses = Vec::new();
     let mut retry_after = None;
     for _ in 0..5 {
@@ -953,6 +980,7 @@ async fn projects_take_access_tokens_from_the_token_endpoint() {
         Simulator::builder()
             .service_plan(PLAN, TOKEN)
             .project("proj-1", "key-1", "secret-1")
+            .record_answers()
             .start(),
     );
     let grant = "grant_type=client_credentials";
@@ -1011,6 +1039,7 @@ async fn the_token_endpoint_can_fail_and_rate_limit() {
         Simulator::builder()
             .project("proj-1", "key-1", "secret-1")
             .token_rate_limit(2, 1.0)
+            .record_answers()
             .start(),
     );
     let grant = "grant_type=client_credentials";
