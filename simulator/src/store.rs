@@ -265,8 +265,9 @@ struct Plan {
     limiter: Option<Limiter>,
     /// When the plan's next message may be dispatched, with a throughput.
     next_slot: Option<DateTime<Utc>>,
-    /// In creation order, so also in `created_at` order.
-    batches: Vec<Batch>,
+    /// In creation order, so also in `created_at` order. Boxed, so that
+    /// growing the list moves pointers, not batches.
+    batches: Vec<Box<Batch>>,
     /// Batch id to its index in `batches`.
     batch_ids: HashMap<String, usize>,
     groups: Vec<Group>,
@@ -611,7 +612,7 @@ impl State {
         let plan = self.plan(plan_id);
         let index = plan.batches.len();
         plan.batch_ids.insert(batch.id.clone(), index);
-        plan.batches.push(batch);
+        plan.batches.push(Box::new(batch));
         self.schedule_dispatch(plan_id, index);
         self.process();
         Ok(json)
@@ -837,6 +838,7 @@ impl State {
         let matching: Vec<&Batch> = plan.batches[first..]
             .iter()
             .rev()
+            .map(|b| &**b)
             .filter(|b| q.end_date.is_none_or(|end| b.created_at < end))
             .filter(|b| {
                 from.is_empty()
