@@ -545,8 +545,9 @@ impl ClientBuilder {
         fn max_response_bytes(mut self, limit: u64) { self.max_response_bytes = Some(limit); }
 
         /// Pace this client's requests and sent message parts (none by
-        /// default). A 429's `Retry-After` holds back every request of the
-        /// client for that long, not only the refused one.
+        /// default). With or without limits, a 429's `Retry-After` holds
+        /// back every request of the client for that long, not only the
+        /// refused one.
         fn rate_limit(mut self, limit: crate::RateLimit) { self.rate_limit = Some(limit); }
 
         /// The longest a whole call may take: token fetch, every attempt and
@@ -622,13 +623,11 @@ impl ClientBuilder {
             Some(url) => normalize_endpoint(&url)?,
             None => default_endpoint,
         };
-        let limiter = match self.rate_limit {
-            Some(limit) if !limit.is_none() => {
-                limit.check().map_err(|e| Error::config(e.to_string()))?;
-                Some(Arc::new(crate::limit::Limiter::new(&limit)))
-            }
-            _ => None,
-        };
+        // Always a limiter: without limits it still holds every request
+        // back while a 429's `Retry-After` runs.
+        let limit = self.rate_limit.unwrap_or_default();
+        limit.check().map_err(|e| Error::config(e.to_string()))?;
+        let limiter = Some(Arc::new(crate::limit::Limiter::new(&limit)));
         let transport = Transport::new(
             auth,
             user_agent,

@@ -104,6 +104,11 @@ impl Limiter {
         }
     }
 
+    /// Whether sends must count their message parts for it.
+    pub(crate) fn limits_messages(&self) -> bool {
+        self.messages.is_some()
+    }
+
     /// Wait until a request may go.
     pub(crate) async fn request(&self) {
         self.pause_over().await;
@@ -133,7 +138,7 @@ impl Limiter {
 
     async fn pause_over(&self) {
         let until = self.paused_until.lock().ok().and_then(|p| *p);
-        if let Some(until) = until {
+        if let Some(until) = until.filter(|u| *u > tokio::time::Instant::now()) {
             tokio::time::sleep_until(until).await;
         }
     }

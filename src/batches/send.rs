@@ -573,7 +573,8 @@ impl<H: AnyClient> SendBatch<Media, H> {
 
 impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
     pub(super) async fn send_inner(self) -> Result<K::Output> {
-        let parts = self.handle.client().limiter().map(|_| self.parts());
+        let counts = self.handle.client().limiter().is_some_and(|l| l.limits_messages());
+        let parts = counts.then(|| self.parts());
         let (handle, request) = self.into_raw()?;
         let client = handle.client();
         if let (Some(limiter), Some(parts)) = (client.limiter(), parts) {
