@@ -223,12 +223,17 @@ async fn rate_limited_chunks_wait_and_all_arrive() {
     // The plan takes 3 requests a second; 8 chunks at concurrency 4.
     let sim = Simulator::builder().service_plan("sim-plan", "sim-token").rate_limit(3.0).start();
     let client = client(&sim);
+    let started = Instant::now();
     let outcomes = run(client
         .batches()
         .text("12345", Vec::<String>::new(), "x")
         .bulk(numbers(0..8))
         .chunk_size(1))
     .await;
+    // 8 sends through a bucket of 3 refilled at 3 a second cannot all pass
+    // before 1.6 s: the 429s were met and waited out. (A lower bound: it
+    // holds on any machine, however slow.)
+    assert!(started.elapsed() >= Duration::from_millis(1500), "{:?}", started.elapsed());
     assert!(
         outcomes.iter().all(|o| o.result.is_ok()),
         "{:?}",

@@ -17,7 +17,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::mpsc;
 
 use super::{BatchKind, SendBatch, send::find_by_reference};
-use crate::{Client, Error, RateLimit, Result, client::AnyClient, limit::Limiter, validate};
+use crate::{
+    Client, Error, RateLimit, Result, client::AnyClient, limit::Limiter, model::Parameters,
+    validate,
+};
 
 /// One recipient of a bulk send, with its own parameter values.
 ///
@@ -253,9 +256,11 @@ impl<K: BatchKind, H: AnyClient> BulkSend<K, H> {
             validate::MAX_CLIENT_REFERENCE_CHARS.saturating_sub(21),
         )?;
         let limiter = self.rate_limit.filter(|l| !l.is_none()).map(|l| Arc::new(Limiter::new(&l)));
+        let client = self.template.handle().client().clone();
+        let mut template = self.template;
         Ok(Plan {
-            client: self.template.handle().client().clone(),
-            template: self.template.with_handle(()),
+            parameters: template.take_parameters(),
+            template: template.with_handle(client),
             recipients: self.recipients,
             chunk_size: self.chunk_size,
             concurrency: self.concurrency,
@@ -371,8 +376,11 @@ impl<T> Iterator for BulkIter<T> {
 
 /// A bulk send, checked, for the driver.
 struct Plan<K: BatchKind> {
-    client: Client,
-    template: SendBatch<K, ()>,
+    /// The builder the chunks are made from, without recipients and
+    /// parameters.
+    template: SendBatch<K, Client>,
+    /// The builder's parameters: defaults, and any per-recipient values.
+    parameters: Parameters,
     recipients: Box<dyn Iterator<Item = BulkRecipient> + Send>,
     chunk_size: usize,
     concurrency: usize,
@@ -394,8 +402,8 @@ fn fresh_run_id() -> String {
 /// Make chunks, send them `concurrency` at a time, and hand on each outcome
 /// with the progress so far. Stops when the receiver is gone.
 async fn drive<K: BatchKind>(plan: Plan<K>, outcomes: mpsc::Sender<ChunkOutcome<K::Output>>) {
-    let Plan { client, template, mut recipients, chunk_size, concurrency, run_id, .. } = plan;
-    let template = Arc::new(template);
+    let Plan { template, parameters, mut recipients, chunk_size, concurrency, run_id, .. } = plan;
+    let client = template.handle().clone();
     let mut running = tokio::task::JoinSet::new();
     let mut progress = Progress { total: plan.total, ..Progress::default() };
     let (mut index, mut exhausted, mut stopping) = (0u64, false, false);
@@ -407,7 +415,9 @@ async fn drive<K: BatchKind>(plan: Plan<K>, outcomes: mpsc::Sender<ChunkOutcome<
                 break;
             }
             let reference = format!("{run_id}-{index}");
-            let batch = template.for_chunk(&chunk, reference.clone()).with_handle(client.clone());
+            let recipients = chunk.iter().map(|r| r.number.clone()).collect();
+            let parameters = chunk_parameters(&parameters, &chunk);
+            let batch = template.for_chunk(recipients, parameters, reference.clone());
             let job = Chunk {
                 client: client.clone(),
                 index,
@@ -448,6 +458,30 @@ async fn drive<K: BatchKind>(plan: Plan<K>, outcomes: mpsc::Sender<ChunkOutcome<
             return;
         }
     }
+}
+
+/// A chunk's parameters: for each of the builder's keys its default and the
+/// values of the chunk's recipients, then the recipients' own values.
+fn chunk_parameters(template: &Parameters, chunk: &[BulkRecipient]) -> Parameters {
+    let mut parameters = Parameters::new();
+    for (key, values) in template {
+        let kept = parameters.entry(key.clone()).or_default();
+        if let Some(default) = values.get("default") {
+            kept.insert("default".into(), default.clone());
+        }
+        for r in chunk {
+            if let Some(value) = values.get(&r.number) {
+                kept.insert(r.number.clone(), value.clone());
+            }
+        }
+    }
+    for r in chunk {
+        for (key, value) in &r.values {
+            parameters.entry(key.clone()).or_default().insert(r.number.clone(), value.clone());
+        }
+    }
+    parameters.retain(|_, values| !values.is_empty());
+    parameters
 }
 
 /// One chunk on its way.

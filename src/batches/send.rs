@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use chrono::{DateTime, Utc};
 
 use super::{
-    BatchKind, Binary, BulkRecipient, DryRun, Media, MediaBody, Text, expect_kind,
+    BatchKind, Binary, DryRun, Media, MediaBody, Text, expect_kind,
     preview::{self, Preview, RecipientPreview},
 };
 use crate::{
@@ -157,56 +157,27 @@ impl<K, H> SendBatch<K, H> {
             from_ton: self.from_ton,
             from_npi: self.from_npi,
             strict_validation: self.strict_validation,
-            tags: self.tags.clone(),
+            tags: self.tags,
         }
     }
 
-    /// This batch for one chunk of a bulk send: its recipients, only their
-    /// parameter values (the template's and their own) and the defaults,
-    /// and the chunk's client reference.
-    pub(super) fn for_chunk(&self, chunk: &[BulkRecipient], reference: String) -> Self
+    pub(super) fn take_parameters(&mut self) -> Parameters {
+        std::mem::take(&mut self.parameters)
+    }
+
+    /// This batch (a template whose recipients and parameters were taken)
+    /// for one chunk of a bulk send.
+    pub(super) fn for_chunk(
+        &self,
+        recipients: Vec<String>,
+        parameters: Parameters,
+        reference: String,
+    ) -> Self
     where
+        K: Clone,
         H: Clone,
     {
-        let mut parameters = Parameters::new();
-        for (key, values) in &self.parameters {
-            let kept = parameters.entry(key.clone()).or_default();
-            if let Some(default) = values.get("default") {
-                kept.insert("default".into(), default.clone());
-            }
-            for r in chunk {
-                if let Some(value) = values.get(&r.number) {
-                    kept.insert(r.number.clone(), value.clone());
-                }
-            }
-        }
-        for r in chunk {
-            for (key, value) in &r.values {
-                parameters.entry(key.clone()).or_default().insert(r.number.clone(), value.clone());
-            }
-        }
-        parameters.retain(|_, values| !values.is_empty());
-        SendBatch {
-            handle: self.handle.clone(),
-            kind: PhantomData,
-            sender: self.sender.clone(),
-            recipients: chunk.iter().map(|r| r.number.clone()).collect(),
-            body: self.body.clone(),
-            parameters,
-            delivery_report: self.delivery_report.clone(),
-            send_at: self.send_at,
-            expire_at: self.expire_at,
-            callback_url: self.callback_url.clone(),
-            client_reference: Some(reference),
-            feedback_enabled: self.feedback_enabled,
-            flash_message: self.flash_message,
-            truncate_concat: self.truncate_concat,
-            max_number_of_message_parts: self.max_number_of_message_parts,
-            from_ton: self.from_ton,
-            from_npi: self.from_npi,
-            strict_validation: self.strict_validation,
-            tags: self.tags.clone(),
-        }
+        SendBatch { recipients, parameters, client_reference: Some(reference), ..self.clone() }
     }
 }
 
