@@ -405,6 +405,7 @@ impl Transport {
             return Err(refuse(too_large(b"", &headers), status, headers));
         }
         let version = response.version();
+        let url = response.url().clone();
         let headers = std::mem::take(response.headers_mut());
         // A body of one chunk (the usual case) is handed on as it came; one
         // of several is joined.
@@ -440,11 +441,20 @@ impl Transport {
             Some(only) => reqwest::Body::from(only),
             None => reqwest::Body::from(joined),
         };
-        let mut rebuilt = http::Response::new(body);
-        *rebuilt.status_mut() = status;
-        *rebuilt.version_mut() = version;
-        *rebuilt.headers_mut() = headers;
-        Ok(reqwest::Response::from(rebuilt))
+        // The answer's URL goes along as it is, so that reqwest need not
+        // parse a placeholder for the rebuilt response.
+        // (Setting an extension cannot fail; without it reqwest would
+        // only parse its placeholder.)
+        use reqwest::ResponseBuilderExt as _;
+        let (mut parts, ()) = http::Response::builder()
+            .url(url)
+            .body(())
+            .unwrap_or_else(|_| http::Response::new(()))
+            .into_parts();
+        parts.status = status;
+        parts.version = version;
+        parts.headers = headers;
+        Ok(reqwest::Response::from(http::Response::from_parts(parts, body)))
     }
 }
 
