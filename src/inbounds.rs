@@ -236,21 +236,36 @@ impl Inbound {
     }
 }
 
-/// Read by `type`; a message of a type this version does not know is kept
-/// whole in [`Inbound::Other`].
 impl<'de> Deserialize<'de> for Inbound {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let tagged = wire::Tagged::read(d)?;
-        let kind = tagged.kind()?;
-        match kind.as_deref() {
-            Some(kind @ "mo_text") => tagged.parse(kind).map(Inbound::Text),
-            Some(kind @ "mo_binary") => tagged.parse(kind).map(Inbound::Binary),
-            Some(kind @ "mo_media") => tagged.parse(kind).map(Inbound::Media),
-            other => Ok(Inbound::Other(UnknownInbound {
-                inbound_type: InboundType::from(other.unwrap_or("")),
-                raw: tagged.keep()?,
-            })),
+        wire::union(d)
+    }
+}
+
+/// Read by `type`; a message of a type this version does not know is kept
+/// whole in [`Inbound::Other`].
+impl wire::Union for Inbound {
+    const EXPECTING: &'static str = "an inbound message";
+    // Never used: a message without `type` is kept whole.
+    const UNTYPED: &'static str = "";
+
+    fn knows(kind: Option<&str>) -> bool {
+        matches!(kind, Some("mo_text" | "mo_binary" | "mo_media"))
+    }
+
+    fn variant<'de, A: serde::de::MapAccess<'de>>(
+        kind: Option<&str>,
+        fields: A,
+    ) -> std::result::Result<Self, A::Error> {
+        match kind {
+            Some("mo_binary") => wire::variant(fields).map(Inbound::Binary),
+            Some("mo_media") => wire::variant(fields).map(Inbound::Media),
+            _ => wire::variant(fields).map(Inbound::Text),
         }
+    }
+
+    fn other(kind: Option<&str>, raw: serde_json::Map<String, serde_json::Value>) -> Self {
+        Inbound::Other(UnknownInbound { inbound_type: InboundType::from(kind.unwrap_or("")), raw })
     }
 }
 

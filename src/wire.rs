@@ -367,55 +367,173 @@ pub mod types {
     }
 }
 
-/// Read one object of a union by its `type`, without building a tree of it:
-/// the object's text is captured, its `type` read with every other field
-/// skipped (borrowed, no copy), and the text read again as the chosen
-/// variant.
-pub(crate) struct Tagged {
-    raw: Box<serde_json::value::RawValue>,
+/// A union of object types told apart by their `type` field: a batch or
+/// an inbound message. [`union`] reads one.
+pub(crate) trait Union: Sized {
+    /// What the union is, for errors (`"a batch"`).
+    const EXPECTING: &'static str;
+
+    /// The type an object without `type` is read as, for errors.
+    const UNTYPED: &'static str;
+
+    /// Whether `kind` (`None`: no `type` field, or `null`) names a variant
+    /// this version reads.
+    fn knows(kind: Option<&str>) -> bool;
+
+    /// Read the variant for `kind`, one that [`Union::knows`], from the
+    /// object's fields.
+    fn variant<'de, A: MapAccess<'de>>(kind: Option<&str>, fields: A) -> Result<Self, A::Error>;
+
+    /// An object of a type this version does not read, kept whole.
+    fn other(kind: Option<&str>, raw: serde_json::Map<String, serde_json::Value>) -> Self;
 }
 
-impl Tagged {
-    pub(crate) fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Tagged, D::Error> {
-        <Box<serde_json::value::RawValue> as serde::Deserialize>::deserialize(d)
-            .map(|raw| Tagged { raw })
+/// Read one object of a union in a single pass: fields before `type` are
+/// held as JSON values (XMS sends a few, such as `id` and `to`), then they
+/// and the rest of the object, read straight from the input, go to the
+/// variant's own reader. No copy of the object's text is made.
+pub(crate) fn union<'de, D: Deserializer<'de>, T: Union>(d: D) -> Result<T, D::Error> {
+    d.deserialize_map(UnionVisitor(PhantomData))
+}
+
+struct UnionVisitor<T>(PhantomData<T>);
+
+/// A field name or a `type`, borrowed from the input when it can be.
+struct Text;
+
+impl<'de> de::DeserializeSeed<'de> for Text {
+    type Value = std::borrow::Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Text {
+    type Value = std::borrow::Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
     }
 
-    /// The object's `type`, if it has one.
-    pub(crate) fn kind<E: de::Error>(&self) -> Result<Option<std::borrow::Cow<'_, str>>, E> {
-        #[derive(serde::Deserialize)]
-        struct Kind<'a> {
-            #[serde(rename = "type", default, borrow)]
-            kind: Option<std::borrow::Cow<'a, str>>,
-        }
-        serde_json::from_str::<Kind<'_>>(self.raw.get())
-            .map(|k| k.kind)
-            .map_err(|e| E::custom(format_args!("`type` must be a string: {e}")))
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Borrowed(v))
     }
 
-    /// Read the object as `T`, the variant for `kind`; an error names the
-    /// type and the field (found by reading once more, on failure only).
-    pub(crate) fn parse<T: serde::de::DeserializeOwned, E: de::Error>(
-        &self,
-        kind: &str,
-    ) -> Result<T, E> {
-        serde_json::from_str(self.raw.get()).map_err(|first| {
-            let mut de = serde_json::Deserializer::from_str(self.raw.get());
-            match serde_path_to_error::deserialize::<_, T>(&mut de) {
-                Err(e) if e.path().to_string() != "." => {
-                    E::custom(format_args!("a {kind:?} object, at `{}`: {}", e.path(), e.inner()))
-                }
-                _ => E::custom(format_args!("a {kind:?} object: {first}")),
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Owned(v))
+    }
+}
+
+/// The `type` field's value: a string, or `null` (as if absent).
+struct TypeValue;
+
+impl<'de> de::DeserializeSeed<'de> for TypeValue {
+    type Value = Option<std::borrow::Cow<'de, str>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(OptionOf(Text))
+            .map_err(|e| de::Error::custom(format_args!("`type` must be a string: {e}")))
+    }
+}
+
+impl Clone for Text {
+    fn clone(&self) -> Self {
+        Text
+    }
+}
+
+impl<'de, T: Union> Visitor<'de> for UnionVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        use serde_json::Value;
+        let mut before: Vec<(std::borrow::Cow<'de, str>, Value)> = Vec::new();
+        // `None`: no `type`; `Some(None)`: `"type": null`.
+        let mut found: Option<Option<std::borrow::Cow<'de, str>>> = None;
+        while let Some(key) = map.next_key_seed(Text)? {
+            if key == "type" {
+                found = Some(map.next_value_seed(TypeValue)?);
+                break;
             }
-        })
+            before.push((key, map.next_value()?));
+        }
+        let kind = found.clone().flatten();
+        if T::knows(kind.as_deref()) {
+            let fields = Replay { before: before.into_iter(), value: None, rest: map };
+            return T::variant(kind.as_deref(), fields).map_err(|e| {
+                let kind = kind.as_deref().unwrap_or(T::UNTYPED);
+                de::Error::custom(format_args!("a {kind:?} object: {e}"))
+            });
+        }
+        let mut raw: serde_json::Map<String, Value> =
+            before.into_iter().map(|(k, v)| (k.into_owned(), v)).collect();
+        if let Some(kind) = found {
+            raw.insert("type".to_owned(), kind.map_or(Value::Null, |k| k.into_owned().into()));
+        }
+        while let Some((key, value)) = map.next_entry::<String, Value>()? {
+            raw.insert(key, value);
+        }
+        Ok(T::other(kind.as_deref(), raw))
+    }
+}
+
+/// The fields of an object as its variant's reader sees them: those held
+/// before `type` first, then the rest from the input.
+struct Replay<'de, A> {
+    before: std::vec::IntoIter<(std::borrow::Cow<'de, str>, serde_json::Value)>,
+    /// The held value of the key just given, with the key for its errors.
+    value: Option<(std::borrow::Cow<'de, str>, serde_json::Value)>,
+    rest: A,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        match self.before.next() {
+            Some((key, value)) => {
+                let name = seed.deserialize(de::value::StrDeserializer::<A::Error>::new(&key))?;
+                self.value = Some((key, value));
+                Ok(Some(name))
+            }
+            None => self.rest.next_key_seed(seed),
+        }
     }
 
-    /// Keep the object as it was sent.
-    pub(crate) fn keep<E: de::Error>(
-        &self,
-    ) -> Result<serde_json::Map<String, serde_json::Value>, E> {
-        serde_json::from_str(self.raw.get()).map_err(E::custom)
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, A::Error> {
+        match self.value.take() {
+            Some((key, value)) => {
+                seed.deserialize(value).map_err(|e| de::Error::custom(format_args!("`{key}`: {e}")))
+            }
+            None => self.rest.next_value_seed(seed),
+        }
     }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.rest.size_hint().map(|n| n + self.before.len())
+    }
+}
+
+/// Read a variant of a union from its fields.
+pub(crate) fn variant<'de, A: MapAccess<'de>, V: serde::Deserialize<'de>>(
+    fields: A,
+) -> Result<V, A::Error> {
+    V::deserialize(de::value::MapAccessDeserializer::new(fields))
 }
 
 /// Whether an optional field is left out when written back (serde's

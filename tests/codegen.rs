@@ -206,6 +206,72 @@ fn unions_keep_unknown_types_and_name_the_type_of_a_broken_one() {
     assert!(broken.to_string().contains("\"mo_text\""), "{broken}");
 }
 
+/// A union is read in one pass whatever the place of `type` among the
+/// fields, from text, from a reader (which cannot lend its text) and from
+/// a value; the fields before `type` are kept for the variant, and for an
+/// unknown type; an error in one of them names it.
+#[test]
+fn unions_read_the_same_wherever_type_is() {
+    use xms::batches::Batch;
+
+    let fields = [
+        ("id", serde_json::json!("b1")),
+        ("to", serde_json::json!(["46701234567", 46701234568u64])),
+        ("from", serde_json::json!("12345")),
+        ("canceled", serde_json::json!("False")),
+        ("body", serde_json::json!("Hi ${name}")),
+        ("parameters", serde_json::json!({"name": {"default": "you"}})),
+        ("created_at", serde_json::json!("2026-02-27T10:15:22.118Z")),
+        ("max_number_of_message_parts", serde_json::json!("3")),
+    ];
+    // Objects written by hand, so that the order of their fields is kept.
+    let object = |type_at: usize, kind: &str| {
+        let mut parts: Vec<String> = fields.iter().map(|(k, v)| format!("{k:?}:{v}")).collect();
+        parts.insert(type_at, format!("\"type\":{kind:?}"));
+        format!("{{{}}}", parts.join(","))
+    };
+    let first: Batch = serde_json::from_str(&object(0, "mt_text")).unwrap();
+    let Batch::Text(text) = &first else { panic!("expected text, got {first:?}") };
+    assert_eq!(text.recipients, ["46701234567", "46701234568"]);
+    assert!(!text.canceled);
+    assert_eq!(text.max_number_of_message_parts, Some(3));
+    assert_eq!(text.parameters["name"]["default"], "you");
+    for at in 0..=fields.len() {
+        let json = object(at, "mt_text");
+        let from_text: Batch = serde_json::from_str(&json).unwrap();
+        let from_reader: Batch = serde_json::from_reader(json.as_bytes()).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let from_value: Batch = serde_json::from_value(value).unwrap();
+        assert_eq!(from_text, first, "type at {at}");
+        assert_eq!(from_reader, first, "type at {at}, from a reader");
+        assert_eq!(from_value, first, "type at {at}, from a value");
+
+        let unknown: Batch = serde_json::from_str(&object(at, "mt_rcs")).unwrap();
+        let Batch::Other(unknown) = unknown else { panic!("type at {at}: not kept whole") };
+        assert_eq!(unknown.id, "b1");
+        assert_eq!(unknown.raw.len(), fields.len() + 1, "type at {at}: {:?}", unknown.raw);
+        assert_eq!(unknown.raw["type"], "mt_rcs");
+    }
+    // Without `type`, or with a null one: text.
+    let untyped: Batch = serde_json::from_str(r#"{"id":"b2","to":["1"],"body":"x"}"#).unwrap();
+    let null_type: Batch =
+        serde_json::from_str(r#"{"id":"b2","type":null,"to":["1"],"body":"x"}"#).unwrap();
+    assert!(matches!(&untyped, Batch::Text(t) if t.id == "b2"), "{untyped:?}");
+    assert_eq!(untyped, null_type);
+    // A `type` that is not a string, and a broken field before `type`.
+    let error = serde_json::from_str::<Batch>(r#"{"id":"b3","type":7}"#).unwrap_err();
+    assert!(error.to_string().contains("`type` must be a string"), "{error}");
+    let error = serde_json::from_str::<Batch>(
+        r#"{"id":"b4","max_number_of_message_parts":-2,"type":"mt_text","to":["1"],"body":"x"}"#,
+    )
+    .unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains("\"mt_text\"") && text.contains("`max_number_of_message_parts`"),
+        "{text}"
+    );
+}
+
 /// The hand-written models that replace generated response types must name
 /// exactly the spec's properties: a property added to a replaced schema (and
 /// to its example) and not to the model fails here, naming both.

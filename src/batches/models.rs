@@ -435,21 +435,37 @@ pub struct DryRunRecipient {
 
 impl<'de> Deserialize<'de> for Batch {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let tagged = wire::Tagged::read(d)?;
-        let kind = tagged.kind()?;
-        match kind.as_deref() {
-            None | Some("mt_text") => tagged.parse("mt_text").map(Batch::Text),
-            Some(kind @ "mt_binary") => tagged.parse(kind).map(Batch::Binary),
-            Some(kind @ "mt_media") => tagged.parse(kind).map(Batch::Media),
-            Some(other) => {
-                let raw = tagged.keep()?;
-                Ok(Batch::Other(UnknownBatch {
-                    batch_type: BatchType::from(other),
-                    id: BatchId::new(raw.get("id").map(text_of).unwrap_or_default()),
-                    raw,
-                }))
-            }
+        wire::union(d)
+    }
+}
+
+/// Read by `type`: text when it has none; a batch of a type this version
+/// does not know is kept whole in [`Batch::Other`].
+impl wire::Union for Batch {
+    const EXPECTING: &'static str = "a batch";
+    const UNTYPED: &'static str = "mt_text";
+
+    fn knows(kind: Option<&str>) -> bool {
+        matches!(kind, None | Some("mt_text" | "mt_binary" | "mt_media"))
+    }
+
+    fn variant<'de, A: serde::de::MapAccess<'de>>(
+        kind: Option<&str>,
+        fields: A,
+    ) -> std::result::Result<Self, A::Error> {
+        match kind {
+            Some("mt_binary") => wire::variant(fields).map(Batch::Binary),
+            Some("mt_media") => wire::variant(fields).map(Batch::Media),
+            _ => wire::variant(fields).map(Batch::Text),
         }
+    }
+
+    fn other(kind: Option<&str>, raw: Map<String, Value>) -> Self {
+        Batch::Other(UnknownBatch {
+            batch_type: BatchType::from(kind.unwrap_or_default()),
+            id: BatchId::new(raw.get("id").map(text_of).unwrap_or_default()),
+            raw,
+        })
     }
 }
 

@@ -36,6 +36,15 @@ pub fn render_as(src_dir: &Path, label: &str) -> Result<String, String> {
         let parsed = syn::parse_file(&text).map_err(|e| format!("{}: {e}", file.display()))?;
         parsed_files.push((file.clone(), parsed));
     }
+    // Implementations of the crate's private traits are not API either.
+    let private_traits: Vec<String> = parsed_files
+        .iter()
+        .flat_map(|(_, parsed)| &parsed.items)
+        .filter_map(|item| match item {
+            Item::Trait(t) if !is_pub(&t.vis) => Some(t.ident.to_string()),
+            _ => None,
+        })
+        .collect();
     let mut out = String::new();
     for (file, parsed) in &parsed_files {
         if !reachable(src_dir, file, &parsed_files) {
@@ -56,6 +65,15 @@ pub fn render_as(src_dir: &Path, label: &str) -> Result<String, String> {
             if let Item::Impl(i) = item
                 && let syn::Type::Path(p) = &*i.self_ty
                 && p.path.segments.last().is_some_and(|s| private.contains(&s.ident.to_string()))
+            {
+                continue;
+            }
+            if let Item::Impl(i) = item
+                && let Some((path, _)) = &i.trait_
+                && path
+                    .segments
+                    .last()
+                    .is_some_and(|s| private_traits.contains(&s.ident.to_string()))
             {
                 continue;
             }
