@@ -1,6 +1,6 @@
 //! [`Client`] and [`ClientBuilder`]: credentials, region, endpoint, timeouts.
 
-use std::{cell::RefCell, fmt, future::Future, sync::Arc, time::Duration};
+use std::{cell::RefCell, fmt, future::Future, pin::Pin, sync::Arc, task::Poll, time::Duration};
 
 use progenitor_client::{ClientInfo, ResponseValue};
 use reqwest::header::HeaderValue;
@@ -197,10 +197,11 @@ impl Client {
     /// types. `call` gets the raw client and the plan id.
     pub(crate) async fn call<'a, T, E, F, Fut>(&'a self, call: F) -> Result<T>
     where
-        F: FnOnce(&'a raw::Client, &'a str) -> Fut,
-        Fut: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-        T: DeserializeOwned,
-        E: DocumentedError,
+        F: FnOnce(&'a raw::Client, &'a str) -> Fut + Send,
+        Fut: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>>
+            + Send,
+        T: DeserializeOwned + Send,
+        E: DocumentedError + Send,
     {
         self.call_with_response(call).await.map(|(value, _)| value)
     }
@@ -212,10 +213,11 @@ impl Client {
         call: F,
     ) -> Result<(T, Answer)>
     where
-        F: FnOnce(&'a raw::Client, &'a str) -> Fut,
-        Fut: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-        T: DeserializeOwned,
-        E: DocumentedError,
+        F: FnOnce(&'a raw::Client, &'a str) -> Fut + Send,
+        Fut: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>>
+            + Send,
+        T: DeserializeOwned + Send,
+        E: DocumentedError + Send,
     {
         #[cfg(feature = "tracing")]
         {
@@ -233,48 +235,25 @@ impl Client {
 
     async fn call_untraced<'a, T, E, F, Fut>(&'a self, call: F) -> Result<(T, Answer)>
     where
-        F: FnOnce(&'a raw::Client, &'a str) -> Fut,
-        Fut: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-        T: DeserializeOwned,
-        E: DocumentedError,
+        F: FnOnce(&'a raw::Client, &'a str) -> Fut + Send,
+        Fut: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>>
+            + Send,
+        T: DeserializeOwned + Send,
+        E: DocumentedError + Send,
     {
         if let Some(message) = &self.inner.broken {
             return Err(Error::config(message.clone()));
         }
-        let deadline = self.deadline.map(|d| (d, tokio::time::Instant::now() + d));
-        let past = |d: Duration, idempotent: bool| Error::Timeout {
-            source: format!("the call took longer than its deadline of {d:?}").into(),
-            idempotent,
-        };
-        let mut state = CallState { timeout: self.attempt_timeout, ..CallState::default() };
-        if let Auth::ClientCredentials(oauth) = self.inner.raw.inner().auth() {
-            state.bearer = Some(match deadline {
-                Some((d, at)) => tokio::time::timeout_at(at, oauth.bearer())
-                    .await
-                    .map_err(|_| past(d, true))??,
-                None => oauth.bearer().await?,
-            });
-        }
-        let call = CALL.scope(RefCell::new(state), call(&self.inner.raw, &self.inner.plan));
-        let mut call = std::pin::pin!(call);
-        let outcome = match deadline {
-            None => Some(call.as_mut().await),
-            Some((_, at)) => {
-                let mut timer = std::pin::pin!(tokio::time::sleep_until(at));
-                std::future::poll_fn(|cx| {
-                    if let std::task::Poll::Ready(outcome) = call.as_mut().poll(cx) {
-                        return std::task::Poll::Ready(Some(outcome));
-                    }
-                    timer.as_mut().poll(cx).map(|()| None)
-                })
-                .await
-            }
-        };
-        let state = call.as_mut().take_value().map(RefCell::into_inner).unwrap_or_default();
+        // The generated call goes to the heap once, and the rest of the
+        // call's work is one function for every operation: the futures
+        // around it stay small (they are moved as they are built), and the
+        // crate compiles that work once instead of once per operation.
+        let mut outcome = None;
+        let slot = &mut outcome;
+        let (raw, plan) = (&self.inner.raw, self.inner.plan.as_str());
+        let state = self.run(Box::pin(async move { *slot = Some(call(raw, plan).await) })).await?;
         let Some(outcome) = outcome else {
-            // The deadline passed first: the call is dropped where it was.
-            let d = deadline.map(|(d, _)| d).unwrap_or_default();
-            return Err(past(d, state.idempotent));
+            return Err(Error::Protocol { reason: "the call ended without an answer".into() });
         };
         if let Some(failure) = state.failure {
             return Err(failure.for_operation(state.idempotent));
@@ -291,6 +270,51 @@ impl Client {
                 .await
                 .map_err(|e| e.for_operation(state.idempotent)),
         }
+    }
+
+    /// Make the request `call` makes, with the token fetched, the call's
+    /// state set for the transport and the deadline kept; the state the
+    /// transport left is the answer.
+    async fn run(&self, call: Pin<Box<dyn Future<Output = ()> + Send + '_>>) -> Result<CallState> {
+        let deadline = self.deadline.map(|d| (d, tokio::time::Instant::now() + d));
+        let past = |d: Duration, idempotent: bool| Error::Timeout {
+            source: format!("the call took longer than its deadline of {d:?}").into(),
+            idempotent,
+        };
+        let mut state = CallState { timeout: self.attempt_timeout, ..CallState::default() };
+        if let Auth::ClientCredentials(oauth) = self.inner.raw.inner().auth() {
+            state.bearer = Some(match deadline {
+                Some((d, at)) => tokio::time::timeout_at(at, oauth.bearer())
+                    .await
+                    .map_err(|_| past(d, true))??,
+                None => oauth.bearer().await?,
+            });
+        }
+        let call = CALL.scope(RefCell::new(state), call);
+        let mut call = std::pin::pin!(call);
+        let finished = match deadline {
+            None => {
+                call.as_mut().await;
+                true
+            }
+            Some((_, at)) => {
+                let mut timer = std::pin::pin!(tokio::time::sleep_until(at));
+                std::future::poll_fn(|cx| {
+                    if call.as_mut().poll(cx).is_ready() {
+                        return Poll::Ready(true);
+                    }
+                    timer.as_mut().poll(cx).map(|()| false)
+                })
+                .await
+            }
+        };
+        let state = call.as_mut().take_value().map(RefCell::into_inner).unwrap_or_default();
+        if !finished {
+            // The deadline passed first: the call is dropped where it was.
+            let d = deadline.map(|(d, _)| d).unwrap_or_default();
+            return Err(past(d, state.idempotent));
+        }
+        Ok(state)
     }
 
     /// The client's rate limits, if it has any.
