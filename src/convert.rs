@@ -5,28 +5,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{Error, Result, model::Parameters, raw};
-
-/// Into a generated newtype that checks a constraint of the spec (a
-/// `maxLength`, say); the SDK checks first, so this failing means the two
-/// disagree, and the error names the field all the same.
-pub(crate) fn constrained<T>(field: &str, value: String) -> Result<T>
-where
-    T: TryFrom<String, Error = raw::types::error::ConversionError>,
-{
-    T::try_from(value).map_err(|e| Error::invalid(field, e.to_string()))
-}
+use crate::{model::Parameters, raw};
 
 pub(crate) fn times(t: Option<DateTime<Utc>>) -> Option<raw::Timestamp> {
     t.map(raw::Timestamp::from)
-}
-
-/// [`constrained`] for an optional value.
-pub(crate) fn constrained_opt<T>(field: &str, value: Option<String>) -> Result<Option<T>>
-where
-    T: TryFrom<String, Error = raw::types::error::ConversionError>,
-{
-    value.map(|v| constrained(field, v)).transpose()
 }
 
 /// The parameters, moved into the generated type.

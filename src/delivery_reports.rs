@@ -8,7 +8,7 @@ use crate::{
     Client, Result,
     client::AnyClient,
     model::{BatchId, Channel, DeliveryCode, DeliveryStatus, Encoding},
-    pagination::{ListItem, ListQuery, Page, fetch_page, listing, optional},
+    pagination::{ListItem, ListQuery, Page, listing},
     raw::types as rt,
     validate, wire,
 };
@@ -230,13 +230,7 @@ impl<H: AnyClient> RecipientReportRequest<H> {
         let (id, recipient) = (&self.id, &self.recipient);
         self.handle
             .client()
-            .call(|raw, plan| {
-                raw.get_recipient_delivery_report()
-                    .service_plan_id(plan)
-                    .batch_id(id.as_str())
-                    .recipient_msisdn(recipient.as_str())
-                    .send()
-            })
+            .call(|raw, plan| raw.get_recipient_delivery_report(plan, id.as_str(), recipient))
             .await
     }
 }
@@ -302,22 +296,14 @@ impl<H: AnyClient> BatchReportRequest<H> {
         let statuses = status_filter(&self.statuses)?;
         let codes = code_filter(&self.codes);
         let kind = if self.full { rt::BatchReportKind::Full } else { rt::BatchReportKind::Summary };
-        let reference = self.client_reference.clone();
-        let id = self.id.clone();
-        let report = self
-            .handle
+        let (id, reference) = (self.id.as_str(), self.client_reference.as_deref());
+        self.handle
             .client()
             .call(|raw, plan| {
-                optional!(
-                    raw.get_batch_delivery_report().service_plan_id(plan).batch_id(&id).type_(kind),
-                    status = statuses,
-                    code = codes,
-                    client_reference = reference,
-                )
-                .send()
+                let (codes, statuses) = (codes.as_deref(), statuses.as_deref());
+                raw.get_batch_delivery_report(plan, id, reference, codes, statuses, Some(kind))
             })
-            .await?;
-        Ok(report)
+            .await
     }
 }
 
@@ -378,7 +364,24 @@ impl<H: AnyClient> ListDeliveryReports<H> {
         self.query.check(page)?;
         let statuses = status_filter(&self.statuses)?;
         let codes = code_filter(&self.codes);
-        fetch_page!(self, page, list_delivery_reports, dated; status = statuses, code = codes)
+        let q = self.query.raw(page);
+        let (start, end) = (q.start_date.as_ref(), q.end_date.as_ref());
+        let (codes, statuses) = (codes.as_deref(), statuses.as_deref());
+        self.handle
+            .client()
+            .call(|raw, plan| {
+                raw.list_delivery_reports(
+                    plan,
+                    q.client_reference,
+                    codes,
+                    end,
+                    q.page,
+                    q.page_size,
+                    start,
+                    statuses,
+                )
+            })
+            .await
     }
 }
 

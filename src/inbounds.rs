@@ -10,7 +10,7 @@ use crate::{
     batches::text_of,
     client::AnyClient,
     model::{InboundId, InboundType, MediaUploadStatus},
-    pagination::{ListItem, ListQuery, Page, fetch_page, listing},
+    pagination::{ListItem, ListQuery, Page, listing},
     validate, wire,
     wire::types as wire_type,
 };
@@ -340,7 +340,14 @@ impl<H: AnyClient> ListInbounds<H> {
     async fn fetch(&self, page: u32) -> Result<Page<Inbound>> {
         self.query.check(page)?;
         let recipients = validate::comma_list("recipients", &self.recipients)?;
-        fetch_page!(self, page, list_inbounds, dated; to = recipients)
+        let q = self.query.raw(page);
+        let (start, end, to) = (q.start_date.as_ref(), q.end_date.as_ref(), recipients.as_deref());
+        self.handle
+            .client()
+            .call(|raw, plan| {
+                raw.list_inbounds(plan, q.client_reference, end, q.page, q.page_size, start, to)
+            })
+            .await
     }
 }
 
@@ -350,7 +357,7 @@ impl<H: AnyClient> Inbounds<H> {
     async fn get_inner(&self, id: impl Into<InboundId>) -> Result<Inbound> {
         let id = validate::checked("inbound_id", id.into())?;
         let client = self.handle.client();
-        client.call(|r, p| r.get_inbound().service_plan_id(p).inbound_id(&id).send()).await
+        client.call(|r, p| r.get_inbound(p, id.as_str())).await
     }
 }
 

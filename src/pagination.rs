@@ -192,75 +192,28 @@ impl ListQuery {
     }
 }
 
-/// Set the optional parameters of a generated request: each
-/// `method = value` calls `.method(v)` when `value` is `Some(v)`.
-///
-/// ```ignore
-/// optional!(raw.list_groups().page(0), page_size = Some(100), tags = None::<String>)
-/// ```
-macro_rules! optional {
-    ($call:expr $(, $method:ident = $value:expr)* $(,)?) => {{
-        #[allow(unused_mut)]
-        let mut call = $call;
-        $(
-            if let Some(value) = $value {
-                call = call.$method(value);
-            }
-        )*
-        call
-    }};
+/// The settings every listing shares, as the generated operations take
+/// them.
+pub(crate) struct RawQuery<'a> {
+    pub(crate) page: Option<i32>,
+    pub(crate) page_size: Option<i32>,
+    pub(crate) start_date: Option<crate::raw::Timestamp>,
+    pub(crate) end_date: Option<crate::raw::Timestamp>,
+    pub(crate) client_reference: Option<&'a str>,
 }
 
-pub(crate) use optional;
-
-/// A generated listing request with the page and the settings of the
-/// `ListQuery` every listing shares; with `dated`, also its time window and
-/// client reference.
-macro_rules! with_query {
-    ($call:expr, $page:expr, $query:expr) => {
-        $crate::pagination::optional!(
-            $call.page($page as i32),
-            page_size = $query.page_size.map(|size| size as i32),
-        )
-    };
-    ($call:expr, $page:expr, $query:expr, dated) => {
-        $crate::pagination::optional!(
-            $crate::pagination::with_query!($call, $page, $query),
-            start_date = $crate::convert::times($query.start_date),
-            end_date = $crate::convert::times($query.end_date),
-            client_reference = $query.client_reference.as_deref(),
-        )
-    };
+impl ListQuery {
+    /// The query for `page` (checked by [`ListQuery::check`]).
+    pub(crate) fn raw(&self, page: u32) -> RawQuery<'_> {
+        RawQuery {
+            page: Some(page as i32),
+            page_size: self.page_size.map(|size| size as i32),
+            start_date: crate::convert::times(self.start_date),
+            end_date: crate::convert::times(self.end_date),
+            client_reference: self.client_reference.as_deref(),
+        }
+    }
 }
-
-pub(crate) use with_query;
-
-/// One page of a listing: the generated operation `$op` for the service
-/// plan, with the shared query of `$self.query` (`dated` adds its time window
-/// and client reference) and the listing's own optional filters.
-///
-/// ```ignore
-/// fetch_page!(self, page, list_groups; tags = tags)
-/// ```
-macro_rules! fetch_page {
-    (
-        $self:ident, $page:ident, $op:ident $(, $dated:ident)?;
-        $($method:ident = $value:expr),* $(,)?
-    ) => {{
-        let query = &$self.query;
-        $self
-            .handle
-            .client()
-            .call(|raw, plan| {
-                let call = raw.$op().service_plan_id(plan);
-                let call = $crate::pagination::with_query!(call, $page, query $(, $dated)?);
-                $crate::pagination::optional!(call, $($method = $value),*).send()
-            })
-            .await
-    }};
-}
-
-pub(crate) use fetch_page;
 
 type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>>> + Send>>;
 

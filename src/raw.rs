@@ -1,9 +1,12 @@
 //! The low-level client, generated from `openapi/xms.yaml` by progenitor when
 //! the crate is built.
 //!
-//! This is the escape hatch under the ergonomic API: one builder per
-//! operation of the spec, with the wire's own names (`from`, `to`) and the
-//! generated types of [`types`]. Nothing here is edited by hand; what the
+//! This is the escape hatch under the ergonomic API: one method per
+//! operation of the spec, its parameters in the spec's order (path, then
+//! query parameters by name, then the body, borrowed), with the wire's own
+//! names (`from`, `to`) and the generated types of [`types`]. The length and
+//! pattern rules of strings are not checked here; the ergonomic API checks
+//! them before sending. Nothing here is edited by hand; what the
 //! generator gets wrong is fixed in the spec or in `openapi/generator.rs`.
 //! Hand-written types stand in for generated ones: [`Timestamp`] (every
 //! `date-time` of a request), the open enums of [`crate::model`], and every
@@ -21,14 +24,11 @@
 //!     reqwest::Client::new(),
 //!     Transport::with_bearer_token("API_TOKEN"),
 //! );
-//! let body = types::TextBatchRequest::builder()
-//!     .to(vec!["46701234567".to_string()])
-//!     .body("Hello");
-//! let batch = raw.send_batch()
-//!     .service_plan_id("SERVICE_PLAN_ID")
-//!     .body(types::SendBatchRequest::from(types::TextBatchRequest::try_from(body)?))
-//!     .send()
-//!     .await?;
+//! let body: types::SendBatchRequest = serde_json::from_value(serde_json::json!({
+//!     "to": ["46701234567"],
+//!     "body": "Hello",
+//! }))?;
+//! let batch = raw.send_batch("SERVICE_PLAN_ID", &body).await?;
 //! println!("{:?}", batch.into_inner());
 //! # Ok(()) }
 //! ```

@@ -71,38 +71,22 @@ impl<H: AnyClient> Tags<H> {
         let client = self.handle.client();
         let tags = match (&self.owner, change) {
             (Owner::Batch(id), Change::Get) => {
-                client.call(|r, p| r.get_batch_tags().service_plan_id(p).batch_id(id).send()).await
+                client.call(|r, p| r.get_batch_tags(p, id.as_str())).await
             }
             (Owner::Group(id), Change::Get) => {
-                client.call(|r, p| r.get_group_tags().service_plan_id(p).group_id(id).send()).await
+                client.call(|r, p| r.get_group_tags(p, id.as_str())).await
             }
             (Owner::Batch(id), Change::Replace(body)) => {
-                client
-                    .call(|r, p| {
-                        r.replace_batch_tags().service_plan_id(p).batch_id(id).body(body).send()
-                    })
-                    .await
+                client.call(|r, p| r.replace_batch_tags(p, id.as_str(), &body)).await
             }
             (Owner::Group(id), Change::Replace(body)) => {
-                client
-                    .call(|r, p| {
-                        r.replace_group_tags().service_plan_id(p).group_id(id).body(body).send()
-                    })
-                    .await
+                client.call(|r, p| r.replace_group_tags(p, id.as_str(), &body)).await
             }
             (Owner::Batch(id), Change::Update(body)) => {
-                client
-                    .call(|r, p| {
-                        r.update_batch_tags().service_plan_id(p).batch_id(id).body(body).send()
-                    })
-                    .await
+                client.call(|r, p| r.update_batch_tags(p, id.as_str(), &body)).await
             }
             (Owner::Group(id), Change::Update(body)) => {
-                client
-                    .call(|r, p| {
-                        r.update_group_tags().service_plan_id(p).group_id(id).body(body).send()
-                    })
-                    .await
+                client.call(|r, p| r.update_group_tags(p, id.as_str(), &body)).await
             }
         };
         Ok(tags?.tags)

@@ -151,33 +151,25 @@ fn resettable_fields_write_all_three_states() {
         ResettableDateTime, ResettableGroupName, TextBatchType, UpdateGroupRequest, UpdateTextBatch,
     };
 
-    let keep = UpdateTextBatch::builder().type_(TextBatchType::MtText);
-    let keep: UpdateTextBatch = keep.try_into().unwrap();
+    let keep: UpdateTextBatch =
+        serde_json::from_value(serde_json::json!({"type": "mt_text"})).unwrap();
+    assert_eq!(keep.type_, TextBatchType::MtText);
     assert_eq!(serde_json::to_value(&keep).unwrap(), serde_json::json!({"type": "mt_text"}));
 
-    let reset: UpdateTextBatch = UpdateTextBatch::builder()
-        .type_(TextBatchType::MtText)
-        .send_at(ResettableDateTime(None))
-        .try_into()
-        .unwrap();
+    let reset = UpdateTextBatch { send_at: Some(ResettableDateTime(None)), ..keep.clone() };
     assert_eq!(
         serde_json::to_value(&reset).unwrap(),
         serde_json::json!({"type": "mt_text", "send_at": null})
     );
 
     let when: xms::raw::Timestamp = "2026-03-01T09:00:00Z".parse().unwrap();
-    let set: UpdateTextBatch = UpdateTextBatch::builder()
-        .type_(TextBatchType::MtText)
-        .send_at(ResettableDateTime(Some(when)))
-        .try_into()
-        .unwrap();
+    let set = UpdateTextBatch { send_at: Some(ResettableDateTime(Some(when))), ..keep };
     assert_eq!(
         serde_json::to_value(&set).unwrap(),
         serde_json::json!({"type": "mt_text", "send_at": "2026-03-01T09:00:00Z"})
     );
 
-    let unname: UpdateGroupRequest =
-        UpdateGroupRequest::builder().name(ResettableGroupName(None)).try_into().unwrap();
+    let unname = UpdateGroupRequest { name: Some(ResettableGroupName(None)), ..Default::default() };
     assert_eq!(serde_json::to_value(&unname).unwrap(), serde_json::json!({"name": null}));
 }
 

@@ -40,21 +40,8 @@ impl<H: AnyClient> DryRun<H> {
         }
         let n = self.number_of_recipients.map(|n| n as i32);
         let per_recipient = self.per_recipient;
-        let result = self
-            .handle
-            .client()
-            .call(|raw, plan| {
-                let mut call = raw.dry_run_batch().service_plan_id(plan).body(request);
-                if let Some(per) = per_recipient {
-                    call = call.per_recipient(per);
-                }
-                if let Some(n) = n {
-                    call = call.number_of_recipients(n);
-                }
-                call.send()
-            })
-            .await?;
-        Ok(result)
+        let client = self.handle.client();
+        client.call(|raw, plan| raw.dry_run_batch(plan, n, per_recipient, &request)).await
     }
 }
 

@@ -4,7 +4,7 @@ use super::Batch;
 use crate::{
     Client, Result,
     client::AnyClient,
-    pagination::{ListQuery, Page, fetch_page, listing},
+    pagination::{ListQuery, Page, listing},
     validate,
 };
 
@@ -28,9 +28,6 @@ impl<H: AnyClient> ListBatches<H> {
             self.senders.extend(senders.into_iter().map(Into::into));
         }
 
-
-
-
         /// Only batches with one of these legacy CLX tags.
         fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) {
             self.tags.extend(tags.into_iter().map(Into::into));
@@ -41,7 +38,24 @@ impl<H: AnyClient> ListBatches<H> {
         self.query.check(page)?;
         let senders = validate::comma_list("senders", &self.senders)?;
         let tags = validate::comma_list("tags", &self.tags)?;
-        fetch_page!(self, page, list_batches, dated; from = senders, tags = tags)
+        let q = self.query.raw(page);
+        let (start, end) = (q.start_date.as_ref(), q.end_date.as_ref());
+        let (senders, tags) = (senders.as_deref(), tags.as_deref());
+        self.handle
+            .client()
+            .call(|raw, plan| {
+                raw.list_batches(
+                    plan,
+                    q.client_reference,
+                    end,
+                    senders,
+                    q.page,
+                    q.page_size,
+                    start,
+                    tags,
+                )
+            })
+            .await
     }
 }
 

@@ -321,13 +321,13 @@ impl<H: AnyClient> Batches<H> {
     async fn get_inner(&self, id: impl Into<BatchId>) -> Result<Batch> {
         let id = validate::checked("batch_id", id.into())?;
         let client = self.handle.client();
-        client.call(|r, p| r.get_batch().service_plan_id(p).batch_id(&id).send()).await
+        client.call(|r, p| r.get_batch(p, id.as_str())).await
     }
 
     async fn cancel_inner(&self, id: impl Into<BatchId>) -> Result<Batch> {
         let id = validate::checked("batch_id", id.into())?;
         let client = self.handle.client();
-        client.call(|r, p| r.cancel_batch().service_plan_id(p).batch_id(&id).send()).await
+        client.call(|r, p| r.cancel_batch(p, id.as_str())).await
     }
 
     async fn delivery_feedback_inner(
@@ -340,11 +340,7 @@ impl<H: AnyClient> Batches<H> {
         validate::list("recipients", &recipients, 0, usize::MAX)?;
         let body = rt::DeliveryFeedbackRequest { recipients };
         let client = self.handle.client();
-        client
-            .call(|r, p| {
-                r.send_delivery_feedback().service_plan_id(p).batch_id(&id).body(body).send()
-            })
-            .await
+        client.call(|r, p| r.send_delivery_feedback(p, id.as_str(), &body)).await
     }
 
     async fn create_text_message_inner(

@@ -12,7 +12,7 @@ use super::{
 use crate::{
     Client, Result,
     client::AnyClient,
-    convert::{constrained, constrained_opt, parameters_to_raw, times},
+    convert::{parameters_to_raw, times},
     model::{BatchId, DeliveryReportType, Parameters},
     raw::types as rt,
     validate,
@@ -358,13 +358,13 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
                 type_: Some(rt::TextBatchType::MtText),
                 to: recipients,
                 from: sender,
-                body: constrained("body", text)?,
+                body: text,
                 parameters,
                 delivery_report,
                 send_at,
                 expire_at,
-                callback_url: constrained_opt("callback_url", callback_url)?,
-                client_reference: constrained_opt("client_reference", client_reference)?,
+                callback_url: callback_url,
+                client_reference: client_reference,
                 feedback_enabled,
                 flash_message,
                 truncate_concat,
@@ -383,8 +383,8 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
                 delivery_report,
                 send_at,
                 expire_at,
-                callback_url: constrained_opt("callback_url", callback_url)?,
-                client_reference: constrained_opt("client_reference", client_reference)?,
+                callback_url: callback_url,
+                client_reference: client_reference,
                 feedback_enabled,
                 flash_message,
                 truncate_concat,
@@ -403,8 +403,8 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
                 delivery_report,
                 send_at,
                 expire_at,
-                callback_url: constrained_opt("callback_url", callback_url)?,
-                client_reference: constrained_opt("client_reference", client_reference)?,
+                callback_url: callback_url,
+                client_reference: client_reference,
                 feedback_enabled,
                 strict_validation,
                 tags,
@@ -551,11 +551,8 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
         if let (Some(limiter), Some(parts)) = (client.limiter(), parts) {
             limiter.messages(parts).await;
         }
-        let (batch, answer) = client
-            .call_with_response(|raw, plan| {
-                raw.send_batch().service_plan_id(plan).body(request).send()
-            })
-            .await?;
+        let (batch, answer) =
+            client.call_with_response(|raw, plan| raw.send_batch(plan, &request)).await?;
         expect_kind::<K>(batch, answer, client)
     }
 
@@ -593,9 +590,7 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
         let (handle, request) = self.into_raw()?;
         let client = handle.client();
         let (batch, answer) = client
-            .call_with_response(|raw, plan| {
-                raw.replace_batch().service_plan_id(plan).batch_id(&id).body(request).send()
-            })
+            .call_with_response(|raw, plan| raw.replace_batch(plan, id.as_str(), &request))
             .await?;
         expect_kind::<K>(batch, answer, client)
     }

@@ -11,7 +11,7 @@ use super::{
 use crate::{
     Client, Result,
     client::AnyClient,
-    convert::{Field, constrained, constrained_opt, parameters_to_raw},
+    convert::{Field, parameters_to_raw},
     model::{BatchId, DeliveryReportType, Parameters},
     raw::{self, types as rt},
     validate,
@@ -225,7 +225,7 @@ impl Parts {
             to_remove: self.to_remove,
             from: self.sender,
             body: match self.body {
-                Some(Body::Text(text)) => Some(constrained("body", text)?),
+                Some(Body::Text(text)) => Some(text),
                 _ => None,
             },
             parameters: self.parameters,
@@ -233,7 +233,7 @@ impl Parts {
             send_at: self.send_at,
             expire_at: self.expire_at,
             callback_url: self.callback_url,
-            client_reference: constrained_opt("client_reference", self.client_reference)?,
+            client_reference: self.client_reference,
             feedback_enabled: self.feedback_enabled,
             flash_message: self.flash_message,
             truncate_concat: self.truncate_concat,
@@ -260,7 +260,7 @@ impl Parts {
             send_at: self.send_at,
             expire_at: self.expire_at,
             callback_url: self.callback_url,
-            client_reference: constrained_opt("client_reference", self.client_reference)?,
+            client_reference: self.client_reference,
             feedback_enabled: self.feedback_enabled,
             from_ton: self.from_ton,
             from_npi: self.from_npi,
@@ -283,7 +283,7 @@ impl Parts {
             send_at: self.send_at,
             expire_at: self.expire_at,
             callback_url: self.callback_url,
-            client_reference: constrained_opt("client_reference", self.client_reference)?,
+            client_reference: self.client_reference,
             feedback_enabled: self.feedback_enabled,
             strict_validation: self.strict_validation,
         }
@@ -363,9 +363,7 @@ impl<K: BatchKind, H: AnyClient> UpdateBatch<K, H> {
         let request = self.into_raw()?;
         let client = handle.client();
         let (batch, answer) = client
-            .call_with_response(|raw, plan| {
-                raw.update_batch().service_plan_id(plan).batch_id(id.as_str()).body(request).send()
-            })
+            .call_with_response(|raw, plan| raw.update_batch(plan, id.as_str(), &request))
             .await?;
         expect_kind::<K>(batch, answer, client)
     }

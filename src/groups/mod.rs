@@ -17,7 +17,7 @@ use crate::{
     client::AnyClient,
     convert::Field,
     model::GroupId,
-    pagination::{ListQuery, Page, fetch_page, listing},
+    pagination::{ListQuery, Page, listing},
     validate,
 };
 
@@ -161,7 +161,12 @@ impl<H: AnyClient> ListGroups<H> {
     async fn fetch(&self, page: u32) -> Result<Page<Group>> {
         self.query.check(page)?;
         let tags = validate::comma_list("tags", &self.tags)?;
-        fetch_page!(self, page, list_groups; tags = tags)
+        let q = self.query.raw(page);
+        let tags = tags.as_deref();
+        self.handle
+            .client()
+            .call(|raw, plan| raw.list_groups(plan, q.page, q.page_size, tags))
+            .await
     }
 }
 
@@ -171,20 +176,19 @@ impl<H: AnyClient> Groups<H> {
     async fn get_inner(&self, id: impl Into<GroupId>) -> Result<Group> {
         let id = validate::checked("group_id", id.into())?;
         let client = self.handle.client();
-        client.call(|r, p| r.get_group().service_plan_id(p).group_id(&id).send()).await
+        client.call(|r, p| r.get_group(p, id.as_str())).await
     }
 
     async fn delete_inner(&self, id: impl Into<GroupId>) -> Result<()> {
         let id = validate::checked("group_id", id.into())?;
         let client = self.handle.client();
-        client.call(|r, p| r.delete_group().service_plan_id(p).group_id(&id).send()).await
+        client.call(|r, p| r.delete_group(p, id.as_str())).await
     }
 
     async fn members_inner(&self, id: impl Into<GroupId>) -> Result<Vec<String>> {
         let id = validate::checked("group_id", id.into())?;
         let client = self.handle.client();
-        let members =
-            client.call(|r, p| r.list_group_members().service_plan_id(p).group_id(&id).send());
+        let members = client.call(|r, p| r.list_group_members(p, id.as_str()));
         Ok(members.await?.0)
     }
 }

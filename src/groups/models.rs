@@ -3,10 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    Result, convert::constrained, model::GroupId, pagination::ListItem, raw::types as rt, validate,
-    wire,
-};
+use crate::{Result, model::GroupId, pagination::ListItem, raw::types as rt, validate, wire};
 
 /// A group of phone numbers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -124,27 +121,16 @@ impl AutoUpdate {
 
     pub(super) fn to_raw(&self) -> Result<rt::GroupAutoUpdateRequest> {
         self.check()?;
-        let words = |field: &str, w: &Option<Keywords>| -> Result<Option<rt::KeywordPairRequest>> {
-            w.as_ref()
-                .map(|w| {
-                    Ok(rt::KeywordPairRequest {
-                        first_word: constrained(
-                            &format!("auto_update.{field}.first_word"),
-                            w.first_word.clone(),
-                        )?,
-                        second_word: w
-                            .second_word
-                            .clone()
-                            .map(|s| constrained(&format!("auto_update.{field}.second_word"), s))
-                            .transpose()?,
-                    })
-                })
-                .transpose()
+        let words = |w: &Option<Keywords>| {
+            w.as_ref().map(|w| rt::KeywordPairRequest {
+                first_word: w.first_word.clone(),
+                second_word: w.second_word.clone(),
+            })
         };
         Ok(rt::GroupAutoUpdateRequest {
             to: self.recipient.clone(),
-            add: words("add", &self.add)?,
-            remove: words("remove", &self.remove)?,
+            add: words(&self.add),
+            remove: words(&self.remove),
         })
     }
 }

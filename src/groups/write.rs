@@ -3,12 +3,7 @@
 
 use super::{AutoUpdate, Group};
 use crate::{
-    Client, Result,
-    client::AnyClient,
-    convert::{Field, constrained},
-    model::GroupId,
-    raw::types as rt,
-    validate,
+    Client, Result, client::AnyClient, convert::Field, model::GroupId, raw::types as rt, validate,
 };
 
 /// Everything a group is: a new group (made by [`Groups::create`](super::Groups::create)) or the
@@ -81,33 +76,23 @@ impl<H: AnyClient> GroupRequest<H> {
         match self.replaces {
             None => {
                 let request = rt::CreateGroupRequest {
-                    name: name.map(|n| constrained("name", n)).transpose()?,
+                    name,
                     members: self.members,
                     child_groups,
                     auto_update,
                     tags: self.tags,
                 };
-                client
-                    .call(|raw, plan| raw.create_group().service_plan_id(plan).body(request).send())
-                    .await
+                client.call(|raw, plan| raw.create_group(plan, &request)).await
             }
             Some(id) => {
                 let request = rt::ReplaceGroupRequest {
-                    name: name.map(|n| constrained("name", n)).transpose()?,
+                    name,
                     members: self.members,
                     child_groups,
                     auto_update,
                     tags: self.tags,
                 };
-                client
-                    .call(|raw, plan| {
-                        raw.replace_group()
-                            .service_plan_id(plan)
-                            .group_id(id.as_str())
-                            .body(request)
-                            .send()
-                    })
-                    .await
+                client.call(|raw, plan| raw.replace_group(plan, id.as_str(), &request)).await
             }
         }
     }
@@ -264,9 +249,7 @@ impl<H: AnyClient> UpdateGroup<H> {
         let group = self
             .handle
             .client()
-            .call(|raw, plan| {
-                raw.update_group().service_plan_id(plan).group_id(id.as_str()).body(request).send()
-            })
+            .call(|raw, plan| raw.update_group(plan, id.as_str(), &request))
             .await?;
         Ok(group)
     }

@@ -17,21 +17,24 @@ pub fn render(spec_yaml: &str, code: &str) -> Result<String, String> {
     // the types print the same way whatever the generator's spacing.
     let code = generator::pretty(code)?;
     let file = syn::parse_file(&code).map_err(|e| format!("generated code does not parse: {e}"))?;
-    let builders = builders(&file);
+    let methods = operations(&file);
     let mut out = String::from("# operations: METHOD path  fn(params) body -> success ! error\n");
     let mut ops: Vec<String> = Vec::new();
     for (path, method, op) in generator::operations(&spec) {
         let id = op.operation_id.as_deref().unwrap_or("?");
-        let builder = builders.get(id).ok_or_else(|| format!("no builder generated for {id}"))?;
+        let function = snake_case(id);
+        let generated = methods
+            .get(&function)
+            .ok_or_else(|| format!("no method generated for {id} ({function})"))?;
         let deprecated = if op.deprecated { " [deprecated]" } else { "" };
         ops.push(format!(
             "{:<6} {path}  {}({}) {} -> {} ! {}{deprecated}",
             method.to_uppercase(),
-            builder.function,
-            builder.params.join(", "),
-            builder.body.as_deref().unwrap_or("-"),
-            builder.success,
-            builder.error,
+            generated.function,
+            generated.params.join(", "),
+            generated.body.as_deref().unwrap_or("-"),
+            generated.success,
+            generated.error,
         ));
     }
     out.push_str(&ops.join("\n"));
@@ -41,7 +44,7 @@ pub fn render(spec_yaml: &str, code: &str) -> Result<String, String> {
     Ok(out)
 }
 
-struct Builder {
+struct Operation {
     function: String,
     params: Vec<String>,
     body: Option<String>,
@@ -49,62 +52,43 @@ struct Builder {
     error: String,
 }
 
-/// The builder structs of `mod builder`, keyed by their name (the
-/// operationId).
-fn builders(file: &syn::File) -> BTreeMap<String, Builder> {
+/// The methods of the generated `impl Client`, one per operation, keyed
+/// by their name (the operationId in snake case).
+fn operations(file: &syn::File) -> BTreeMap<String, Operation> {
     let mut out = BTreeMap::new();
-    let Some(items) = module(&file.items, "builder") else {
-        return out;
-    };
-    let mut sends = BTreeMap::new();
-    for item in items {
-        if let syn::Item::Impl(imp) = item {
-            let name = type_string(&imp.self_ty);
-            let name = name.split('<').next().unwrap_or_default().to_string();
-            for it in &imp.items {
-                if let syn::ImplItem::Fn(f) = it
-                    && f.sig.ident == "send"
-                    && let syn::ReturnType::Type(_, ty) = &f.sig.output
-                {
-                    sends.insert(name.clone(), type_string(ty));
-                }
-            }
-        }
-    }
-    for item in items {
-        let syn::Item::Struct(s) = item else { continue };
-        let name = s.ident.to_string();
-        let Some(send) = sends.get(&name) else {
+    for item in &file.items {
+        let syn::Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() || type_string(&imp.self_ty) != "Client" {
             continue;
-        };
-        let mut params = Vec::new();
-        let mut body = None;
-        for field in &s.fields {
-            let Some(ident) = &field.ident else { continue };
-            if ident == "client" {
+        }
+        for it in &imp.items {
+            let syn::ImplItem::Fn(f) = it else { continue };
+            let syn::ReturnType::Type(_, output) = &f.sig.output else { continue };
+            if f.sig.asyncness.is_none() {
                 continue;
             }
-            // Fields are `Result<T, String>`: the value or why it is missing.
-            let ty = type_string(&field.ty);
-            let inner =
-                ty.strip_prefix("Result<").and_then(|t| t.strip_suffix(",String>")).unwrap_or(&ty);
-            if ident == "body" {
-                // Struct bodies are taken through their generated builder.
-                body = Some(inner.trim_start_matches("builder::").to_string());
-            } else {
-                params.push(
-                    match inner.strip_prefix("Option<").and_then(|t| t.strip_suffix('>')) {
-                        Some(t) => format!("{ident}?: {t}"),
-                        None => format!("{ident}: {inner}"),
-                    },
-                );
+            let mut params = Vec::new();
+            let mut body = None;
+            for input in &f.sig.inputs {
+                let syn::FnArg::Typed(arg) = input else { continue };
+                let name = arg.pat.to_token_stream().to_string();
+                // Borrowed for the call: `&'a str` is shown as `&str`.
+                let ty = type_string(&arg.ty).replace("'a", "");
+                if name == "body" {
+                    body = Some(ty.trim_start_matches('&').to_string());
+                } else {
+                    params.push(
+                        match ty.strip_prefix("Option<").and_then(|t| t.strip_suffix('>')) {
+                            Some(t) => format!("{name}?: {t}"),
+                            None => format!("{name}: {ty}"),
+                        },
+                    );
+                }
             }
+            let (success, error) = split_result(&type_string(output).replace(",>", ">"));
+            let function = f.sig.ident.to_string();
+            out.insert(function.clone(), Operation { function, params, body, success, error });
         }
-        let (success, error) = split_result(send);
-        out.insert(
-            name.clone(),
-            Builder { function: snake_case(&name), params, body, success, error },
-        );
     }
     out
 }
@@ -123,7 +107,7 @@ fn split_result(ty: &str) -> (String, String) {
 }
 
 /// One line per item of `mod types` (the generated types), skipping the
-/// `builder` submodule and the conversion impls.
+/// conversion impls.
 fn types(file: &syn::File) -> Vec<String> {
     let Some(items) = module(&file.items, "types") else {
         return vec![];
