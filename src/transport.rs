@@ -271,8 +271,8 @@ impl Transport {
             // A second attempt needs a copy of the request; make one only
             // when there can be a second attempt. A body of bytes clones;
             // only a streaming body would not, and then there is none.
-            let spare = if retries < policy.max_retries || (oauth && !refreshed) {
-                request.try_clone()
+            let mut spare = if retries < policy.max_retries || (oauth && !refreshed) {
+                copy(&request)
             } else {
                 None
             };
@@ -291,16 +291,17 @@ impl Transport {
 
             let wait = match &result {
                 Ok(response) if response.status() == StatusCode::UNAUTHORIZED && !refreshed => {
-                    if let (Auth::ClientCredentials(oauth), Some(sent), Some(next)) =
-                        (&self.inner.auth, &bearer, &spare)
+                    if let (Auth::ClientCredentials(oauth), Some(sent), true) =
+                        (&self.inner.auth, &bearer, spare.is_some())
                         && says_expired(response.headers())
                     {
                         // The token expired in flight: one refresh, shared
                         // with every caller that saw the same token fail.
                         refreshed = true;
                         crate::telemetry::token_expired();
-                        if let Ok(fresh) = oauth.refresh(sent).await {
-                            let mut next = next.try_clone().expect("cloned once already");
+                        if let Ok(fresh) = oauth.refresh(sent).await
+                            && let Some(mut next) = spare.take()
+                        {
                             next.headers_mut().insert(AUTHORIZATION, fresh.clone());
                             bearer = Some(fresh);
                             request = next;
@@ -330,8 +331,9 @@ impl Transport {
                 Err(_) if idempotent => Some(policy.backoff(retries)),
                 _ => None,
             };
-            if let (Some(wait), Some(next)) = (wait, &spare)
+            if let Some(wait) = wait
                 && retries < policy.max_retries
+                && let Some(next) = spare.take()
             {
                 let reason = match &result {
                     Ok(response) => response.status().as_str().to_owned(),
@@ -341,7 +343,7 @@ impl Transport {
                 crate::telemetry::retry(retries + 1, &reason, wait);
                 retries += 1;
                 tokio::time::sleep(wait).await;
-                request = next.try_clone().expect("cloned once already");
+                request = next;
                 continue;
             }
 
@@ -481,6 +483,25 @@ impl http_body::Body for FailedBody {
     ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
         std::task::Poll::Ready(self.0.take().map(|m| Err(m.into())))
     }
+}
+
+/// A copy of a request whose body is in memory, for a second attempt;
+/// `None` for a streaming body. (`reqwest::Request::try_clone` also sets
+/// an empty timeout and copies the extensions, which costs three
+/// allocations more on every request.)
+fn copy(request: &reqwest::Request) -> Option<reqwest::Request> {
+    let body = match request.body() {
+        Some(body) => Some(reqwest::Body::from(body.as_bytes()?.to_vec())),
+        None => None,
+    };
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    if let Some(timeout) = request.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    *copy.body_mut() = body;
+    Some(copy)
 }
 
 fn is_transient(status: StatusCode) -> bool {
