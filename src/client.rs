@@ -397,7 +397,7 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
                         status,
                         headers,
                         &body,
-                        Some(located::<T>(text, e)),
+                        Some(located(text, e)),
                         secrets,
                         operation,
                     )),
@@ -410,7 +410,7 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
                 status,
                 headers,
                 &body,
-                Some(located::<T>(&body, parse)),
+                Some(located(&body, parse)),
                 secrets,
                 operation,
             )),
@@ -430,15 +430,11 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
 }
 
 /// The parse error of an answer, with the path of the field that broke
-/// (`batches[3].to[0]`): the body is read once more, on this failure path
-/// only, to find it.
-fn located<T: DeserializeOwned>(body: &[u8], error: serde_json::Error) -> crate::BoxError {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(e) if e.path().iter().next().is_some() => {
-            format!("at `{}`: {}", e.path(), e.inner()).into()
-        }
-        _ => Box::new(error),
+/// (`batches[3].to[0]`), found from where in the body the error is.
+fn located(body: &[u8], error: serde_json::Error) -> crate::BoxError {
+    match crate::wire::path_at(body, error.line(), error.column()) {
+        Some(path) => format!("at `{path}`: {error}").into(),
+        None => Box::new(error),
     }
 }
 

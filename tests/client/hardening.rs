@@ -303,6 +303,16 @@ async fn negative_counts_are_refused_naming_the_field() {
         "{text}"
     );
     assert!(!text.contains("created"), "a read changes nothing: {text}");
+
+    // A field after `type` is named by its full path.
+    let server = Server::start().await;
+    // (Written out: a `json!` object sorts its keys, putting `type` last.)
+    let body = br#"{"page": 0, "page_size": 1, "count": 1, "batches": [
+        {"id": "b1", "type": "mt_text", "to": ["1", {"no": "object"}], "body": "x"}]}"#;
+    server.respond_with(200, &[("content-type", "application/json")], body.to_vec(), None).await;
+    let error = server.client().batches().list().page(0).await.unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("`batches[0].to[1]`") && text.contains("mt_text"), "{text}");
 }
 
 // 10. Classified by status first; every error shape read.
