@@ -1,14 +1,13 @@
 //! Client-side rate limits: requests per second and message parts per
 //! second, so that an app stays inside its service plan's throughput instead
-//! of finding it through 429s. The buckets are governor's (GCRA); waiting is
-//! tokio's.
+//! of finding it through 429s. The buckets are governor's (GCRA), on a clock
+//! of std's monotonic time; waiting is tokio's. (governor's own clocks and
+//! waiting need its `std` feature, and with it parking_lot, futures-timer
+//! and futures-sink in every app's build.)
 
 use std::{num::NonZeroU32, sync::Mutex, time::Duration};
 
-use governor::{
-    Quota, RateLimiter,
-    clock::{Clock as _, DefaultClock},
-};
+use governor::{Quota, RateLimiter, clock::Clock, nanos::Nanos};
 
 use crate::{Error, Result};
 
@@ -65,16 +64,29 @@ impl RateLimit {
     }
 }
 
+/// Monotonic time since the bucket was made, for governor.
+#[derive(Clone, Debug)]
+struct Monotonic(std::time::Instant);
+
+impl Clock for Monotonic {
+    type Instant = Nanos;
+
+    fn now(&self) -> Nanos {
+        Nanos::from(self.0.elapsed())
+    }
+}
+
 type Bucket = RateLimiter<
     governor::state::NotKeyed,
     governor::state::InMemoryState,
-    DefaultClock,
-    governor::middleware::NoOpMiddleware,
+    Monotonic,
+    governor::middleware::NoOpMiddleware<Nanos>,
 >;
 
-/// A bucket and its size.
+/// A bucket, its clock and its size.
 struct Sized {
     bucket: Bucket,
+    clock: Monotonic,
     burst: NonZeroU32,
 }
 
@@ -83,7 +95,8 @@ fn bucket(rate: Option<f64>) -> Option<Sized> {
     let burst =
         NonZeroU32::new(rate.ceil().min(f64::from(u32::MAX)) as u32).unwrap_or(NonZeroU32::MIN);
     let quota = Quota::with_period(Duration::from_secs_f64(1.0 / rate))?.allow_burst(burst);
-    Some(Sized { bucket: RateLimiter::direct(quota), burst })
+    let clock = Monotonic(std::time::Instant::now());
+    Some(Sized { bucket: RateLimiter::direct_with_clock(quota, clock.clone()), clock, burst })
 }
 
 /// The running limits of a client or a bulk send, and a pause that a 429's
@@ -150,7 +163,7 @@ async fn take(limit: &Sized, n: NonZeroU32, what: &'static str) {
         match limit.bucket.check_n(n) {
             Ok(Ok(())) => return,
             Ok(Err(not_until)) => {
-                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                let wait = not_until.wait_time_from(limit.clock.now());
                 crate::telemetry::limiter_wait(what, wait);
                 tokio::time::sleep(wait).await
             }
