@@ -703,8 +703,8 @@ mod sealed {
 
 /// What the handlers and builders hold: the async [`Client`] or the
 /// [`blocking::Client`](crate::blocking::Client). The same handler and builder
-/// types serve both; with the async client their final method is `async`,
-/// with the blocking one it is not. Sealed: only these two implement it.
+/// types serve both; with the async client their final method returns a
+/// future, with the blocking one it waits. Sealed: only these two implement it.
 ///
 /// ```
 /// fn batches<C: xms::AnyClient>(client: &xms::batches::Batches<C>) -> &xms::batches::Batches<C> {
@@ -724,11 +724,13 @@ impl AnyClient for Client {
     }
 }
 
-/// The two public faces of a final method (the one that sends): an
-/// `async fn` for [`Client`] and a blocking `fn` for
-/// [`blocking::Client`](crate::blocking::Client), each a one-line wrapper
-/// around the method's one implementation, an ordinary private `async fn`
-/// of the `impl<.., H: AnyClient>` block next to it:
+/// The two public faces of a final method (the one that sends): for
+/// [`Client`], a `fn` returning the future of the method's one
+/// implementation as it is (no `async` layer of its own, which would hold
+/// and copy that future once more), and for
+/// [`blocking::Client`](crate::blocking::Client) a blocking `fn` that waits
+/// for it. The implementation is an ordinary private `async fn` of the
+/// `impl<.., H: AnyClient>` block next to it:
 ///
 /// ```ignore
 /// finals! {
@@ -771,8 +773,10 @@ macro_rules! finals {
     ) => {
         impl<$($g: $b),*> $ty<$($t,)* $crate::Client> {
             $($m)*
-            pub async fn $name($($recv)+, $($arg: $argty),*) -> $ret {
-                $s.$inner($($arg),*).await
+            pub fn $name(
+                $($recv)+, $($arg: $argty),*
+            ) -> impl ::std::future::Future<Output = $ret> {
+                $s.$inner($($arg),*)
             }
         }
 

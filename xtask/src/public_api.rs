@@ -6,7 +6,7 @@
 //! docs and private items left out), per file: structs with their public
 //! fields, enums with their variants, traits with their methods, the `pub`
 //! methods of each `impl` block, constants, type aliases and re-exports. The
-//! SDK's own macros are expanded by name: `finals!` lists the async and the
+//! SDK's own macros are expanded by name: `finals!` lists the future-returning and the
 //! blocking method it writes, `listing!` the listing methods, `open_enum!`
 //! and `id_type!` the type with its variants or methods.
 
@@ -381,7 +381,12 @@ fn macro_lines(m: &syn::ItemMacro, out: &mut Vec<String>) {
                     Ok(sig) => signature(&sig),
                     Err(_) => one_line(sig),
                 };
-                out.push(format!("{} {{ pub async {sig}; }}", for_client("Client")));
+                // The async face returns the inner method's future as it is.
+                let future = match sig.split_once(" -> ") {
+                    Some((call, ret)) => format!("{call} -> impl Future<Output = {ret}>"),
+                    None => format!("{sig} -> impl Future<Output = ()>"),
+                };
+                out.push(format!("{} {{ pub {future}; }}", for_client("Client")));
                 out.push(format!("{} {{ pub {sig}; }}", for_client("blocking::Client")));
             }
         }
