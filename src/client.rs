@@ -219,57 +219,36 @@ impl Client {
         T: DeserializeOwned + Send,
         E: DocumentedError + Send,
     {
-        #[cfg(feature = "tracing")]
-        {
-            use tracing::Instrument as _;
-            let span = crate::telemetry::call_span();
-            let result = self.call_untraced(call).instrument(span.clone()).await;
-            if let Err(e) = &result {
-                crate::telemetry::failed(&span, e.kind());
-            }
-            result
-        }
-        #[cfg(not(feature = "tracing"))]
-        self.call_untraced(call).await
-    }
-
-    async fn call_untraced<'a, T, E, F, Fut>(&'a self, call: F) -> Result<(T, Answer)>
-    where
-        F: FnOnce(&'a raw::Client, &'a str) -> Fut + Send,
-        Fut: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>>
-            + Send,
-        T: DeserializeOwned + Send,
-        E: DocumentedError + Send,
-    {
         if let Some(message) = &self.inner.broken {
             return Err(Error::config(message.clone()));
         }
         // The generated call goes to the heap once, and the rest of the
-        // call's work is one function for every operation: the futures
-        // around it stay small (they are moved as they are built), and the
-        // crate compiles that work once instead of once per operation.
+        // call's work is one function for every operation (`run`): the
+        // futures around it stay small (they are moved as they are built),
+        // and the crate compiles that work once instead of once per
+        // operation.
         let mut outcome = None;
         let slot = &mut outcome;
         let (raw, plan) = (&self.inner.raw, self.inner.plan.as_str());
-        let state = self.run(Box::pin(async move { *slot = Some(call(raw, plan).await) })).await?;
-        let Some(outcome) = outcome else {
-            return Err(Error::Protocol { reason: "the call ended without an answer".into() });
-        };
-        if let Some(failure) = state.failure {
-            return Err(failure.for_operation(state.idempotent));
-        }
-        match outcome {
-            Ok(value) => {
-                // The headers the transport noted, rather than another copy.
-                let (status, headers) = state
-                    .response
-                    .unwrap_or_else(|| (value.status().as_u16(), value.headers().clone()));
-                Ok((value.into_inner(), Answer { status, headers }))
+        let request = Box::pin(async move { *slot = Some(call(raw, plan).await) });
+        #[cfg(feature = "tracing")]
+        let span = crate::telemetry::call_span();
+        #[cfg(feature = "tracing")]
+        let ran = tracing::Instrument::instrument(self.run(request), span.clone()).await;
+        #[cfg(not(feature = "tracing"))]
+        let ran = self.run(request).await;
+        let result = match (ran, outcome) {
+            (Err(e), _) => Err(e),
+            (Ok(state), Some(outcome)) => answer(state, outcome, self).await,
+            (Ok(_), None) => {
+                Err(Error::Protocol { reason: "the call ended without an answer".into() })
             }
-            Err(e) => map_error(e, state.response, &self.secrets(), state.operation)
-                .await
-                .map_err(|e| e.for_operation(state.idempotent)),
+        };
+        #[cfg(feature = "tracing")]
+        if let Err(e) = &result {
+            crate::telemetry::failed(&span, e.kind());
         }
+        result
     }
 
     /// Make the request `call` makes, with the token fetched, the call's
@@ -325,6 +304,31 @@ impl Client {
     /// The credentials of this client as they could be echoed back.
     pub(crate) fn secrets(&self) -> Secrets {
         self.inner.raw.inner().secrets()
+    }
+}
+
+/// The outcome of a generated call as the SDK's types, with what the
+/// transport noted about the answer.
+async fn answer<T: DeserializeOwned, E: DocumentedError>(
+    state: CallState,
+    outcome: std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>,
+    client: &Client,
+) -> Result<(T, Answer)> {
+    if let Some(failure) = state.failure {
+        return Err(failure.for_operation(state.idempotent));
+    }
+    match outcome {
+        Ok(value) => {
+            // The headers the transport noted, rather than another copy.
+            let (status, headers) = state
+                .response
+                .unwrap_or_else(|| (value.status().as_u16(), value.headers().clone()));
+            Ok((value.into_inner(), Answer { status, headers }))
+        }
+        // The credentials to redact are gathered only for an error.
+        Err(e) => map_error(e, state.response, &client.secrets(), state.operation)
+            .await
+            .map_err(|e| e.for_operation(state.idempotent)),
     }
 }
 
