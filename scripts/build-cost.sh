@@ -2,7 +2,8 @@
 # The cost of xms to a downstream app's build: two tiny apps, one sending an
 # SMS with xms (default features), one doing the same with reqwest +
 # serde_json + tokio, each built clean in a target dir of its own, in
-# interleaved rounds. Prints each build's wall time and the median ratio.
+# interleaved rounds. Prints each build's wall and CPU time, and the median
+# of the per-round ratios with all of them.
 #
 #   scripts/build-cost.sh [ROUNDS]      (3 rounds by default)
 #
@@ -75,17 +76,20 @@ for app in app-xms app-reqwest; do
 done
 
 build() {
+  # Prints "wall cpu" in seconds: the clean build's wall time, and the CPU
+  # time (user + system) of all its compiler processes.
   local app="$1" target="$work/target-$1"
   rm -rf "$target"
-  local start end
-  start=$(date +%s.%N)
-  (cd "$work/$app" && CARGO_TARGET_DIR="$target" cargo build --quiet)
-  end=$(date +%s.%N)
-  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f\n", b - a }'
+  (cd "$work/$app" && CARGO_TARGET_DIR="$target" /usr/bin/time -f "%e %U %S" -o "$work/time" \
+    cargo build --quiet)
+  awk '{ printf "%.2f %.2f\n", $1, $2 + $3 }' "$work/time"
 }
 
-xms_times=()
-reqwest_times=()
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+wall_ratios=()
+cpu_ratios=()
 for round in $(seq 1 "$rounds"); do
   # Interleave, alternating which goes first.
   if (( round % 2 )); then
@@ -93,15 +97,11 @@ for round in $(seq 1 "$rounds"); do
   else
     r=$(build app-reqwest); x=$(build app-xms)
   fi
-  xms_times+=("$x"); reqwest_times+=("$r")
-  printf 'round %d: xms app %.1f s, reqwest app %.1f s, ratio %.2f\n' "$round" "$x" "$r" \
-    "$(awk -v a="$x" -v b="$r" 'BEGIN { print a / b }')"
+  read -r xw xc <<<"$x"; read -r rw rc <<<"$r"
+  wall_ratios+=("$(ratio "$xw" "$rw")"); cpu_ratios+=("$(ratio "$xc" "$rc")")
+  printf 'round %d: xms app %.1f s (CPU %.1f s), reqwest app %.1f s (CPU %.1f s): wall %.2f, CPU %.2f\n' \
+    "$round" "$xw" "$xc" "$rw" "$rc" "${wall_ratios[-1]}" "${cpu_ratios[-1]}"
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-mx=$(median "${xms_times[@]}"); mr=$(median "${reqwest_times[@]}")
-ratios=()
-for i in "${!xms_times[@]}"; do
-  ratios+=("$(awk -v a="${xms_times[$i]}" -v b="${reqwest_times[$i]}" 'BEGIN { print a / b }')")
-done
-printf 'median: xms app %.1f s, reqwest app %.1f s, ratio %.2f (rounds: %s)\n' \
-  "$mx" "$mr" "$(awk -v a="$mx" -v b="$mr" 'BEGIN { print a / b }')" "${ratios[*]}"
+printf 'median of %d rounds, xms app / reqwest app: wall %.2f (%s), CPU %.2f (%s)\n' "$rounds" \
+  "$(median "${wall_ratios[@]}")" "$(printf '%s\n' "${wall_ratios[@]}" | sort -g | paste -sd' ')" \
+  "$(median "${cpu_ratios[@]}")" "$(printf '%s\n' "${cpu_ratios[@]}" | sort -g | paste -sd' ')"
