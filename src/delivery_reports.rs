@@ -375,7 +375,7 @@ impl<H: AnyClient> ListDeliveryReports<H> {
                     q.client_reference,
                     codes,
                     end,
-                    q.page,
+                    Some(q.page),
                     q.page_size,
                     start,
                     statuses,

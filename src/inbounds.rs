@@ -246,20 +246,24 @@ impl<'de> Deserialize<'de> for Inbound {
 /// whole in [`Inbound::Other`].
 impl wire::Union for Inbound {
     const EXPECTING: &'static str = "an inbound message";
-    // Never used: a message without `type` is kept whole.
-    const UNTYPED: &'static str = "";
 
-    fn knows(kind: Option<&str>) -> bool {
-        matches!(kind, Some("mo_text" | "mo_binary" | "mo_media"))
+    /// A message without `type` is kept whole.
+    fn reads(kind: Option<&str>) -> Option<&'static str> {
+        match kind? {
+            "mo_text" => Some("mo_text"),
+            "mo_binary" => Some("mo_binary"),
+            "mo_media" => Some("mo_media"),
+            _ => None,
+        }
     }
 
     fn variant<'de, A: serde::de::MapAccess<'de>>(
-        kind: Option<&str>,
+        read_as: &str,
         fields: A,
     ) -> std::result::Result<Self, A::Error> {
-        match kind {
-            Some("mo_binary") => wire::variant(fields).map(Inbound::Binary),
-            Some("mo_media") => wire::variant(fields).map(Inbound::Media),
+        match read_as {
+            "mo_binary" => wire::variant(fields).map(Inbound::Binary),
+            "mo_media" => wire::variant(fields).map(Inbound::Media),
             _ => wire::variant(fields).map(Inbound::Text),
         }
     }
@@ -345,7 +349,15 @@ impl<H: AnyClient> ListInbounds<H> {
         self.handle
             .client()
             .call(|raw, plan| {
-                raw.list_inbounds(plan, q.client_reference, end, q.page, q.page_size, start, to)
+                raw.list_inbounds(
+                    plan,
+                    q.client_reference,
+                    end,
+                    Some(q.page),
+                    q.page_size,
+                    start,
+                    to,
+                )
             })
             .await
     }

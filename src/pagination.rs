@@ -195,7 +195,7 @@ impl ListQuery {
 /// The settings every listing shares, as the generated operations take
 /// them.
 pub(crate) struct RawQuery<'a> {
-    pub(crate) page: Option<i32>,
+    pub(crate) page: i32,
     pub(crate) page_size: Option<i32>,
     pub(crate) start_date: Option<crate::raw::Timestamp>,
     pub(crate) end_date: Option<crate::raw::Timestamp>,
@@ -206,7 +206,7 @@ impl ListQuery {
     /// The query for `page` (checked by [`ListQuery::check`]).
     pub(crate) fn raw(&self, page: u32) -> RawQuery<'_> {
         RawQuery {
-            page: Some(page as i32),
+            page: page as i32,
             page_size: self.page_size.map(|size| size as i32),
             start_date: crate::convert::times(self.start_date),
             end_date: crate::convert::times(self.end_date),

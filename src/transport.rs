@@ -291,8 +291,9 @@ impl Transport {
 
             let wait = match &result {
                 Ok(response) if response.status() == StatusCode::UNAUTHORIZED && !refreshed => {
-                    if let (Auth::ClientCredentials(oauth), Some(sent), true) =
-                        (&self.inner.auth, &bearer, spare.is_some())
+                    if let (Auth::ClientCredentials(oauth), Some(sent)) =
+                        (&self.inner.auth, &bearer)
+                        && spare.is_some()
                         && says_expired(response.headers())
                     {
                         // The token expired in flight: one refresh, shared
@@ -444,9 +445,8 @@ impl Transport {
             None => reqwest::Body::from(joined),
         };
         // The answer's URL goes along as it is, so that reqwest need not
-        // parse a placeholder for the rebuilt response.
-        // (Setting an extension cannot fail; without it reqwest would
-        // only parse its placeholder.)
+        // parse a placeholder for the rebuilt response. (Setting an
+        // extension cannot fail.)
         use reqwest::ResponseBuilderExt as _;
         let (mut parts, ()) = http::Response::builder()
             .url(url)

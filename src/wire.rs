@@ -373,16 +373,13 @@ pub(crate) trait Union: Sized {
     /// What the union is, for errors (`"a batch"`).
     const EXPECTING: &'static str;
 
-    /// The type an object without `type` is read as, for errors.
-    const UNTYPED: &'static str;
+    /// The type this version reads an object of `type` `kind` as (`None`:
+    /// no `type` field, or `null`), or `None` for a type it does not know.
+    fn reads(kind: Option<&str>) -> Option<&'static str>;
 
-    /// Whether `kind` (`None`: no `type` field, or `null`) names a variant
-    /// this version reads.
-    fn knows(kind: Option<&str>) -> bool;
-
-    /// Read the variant for `kind`, one that [`Union::knows`], from the
-    /// object's fields.
-    fn variant<'de, A: MapAccess<'de>>(kind: Option<&str>, fields: A) -> Result<Self, A::Error>;
+    /// Read the variant of type `read_as` (an answer of [`Union::reads`])
+    /// from the object's fields.
+    fn variant<'de, A: MapAccess<'de>>(read_as: &str, fields: A) -> Result<Self, A::Error>;
 
     /// An object of a type this version does not read, kept whole.
     fn other(kind: Option<&str>, raw: serde_json::Map<String, serde_json::Value>) -> Self;
@@ -399,6 +396,7 @@ pub(crate) fn union<'de, D: Deserializer<'de>, T: Union>(d: D) -> Result<T, D::E
 struct UnionVisitor<T>(PhantomData<T>);
 
 /// A field name or a `type`, borrowed from the input when it can be.
+#[derive(Clone)]
 struct Text;
 
 impl<'de> de::DeserializeSeed<'de> for Text {
@@ -441,12 +439,6 @@ impl<'de> de::DeserializeSeed<'de> for TypeValue {
     }
 }
 
-impl Clone for Text {
-    fn clone(&self) -> Self {
-        Text
-    }
-}
-
 impl<'de, T: Union> Visitor<'de> for UnionVisitor<T> {
     type Value = T;
 
@@ -466,8 +458,8 @@ impl<'de, T: Union> Visitor<'de> for UnionVisitor<T> {
             }
             before.push((key, map.next_value()?));
         }
-        let kind = found.clone().flatten();
-        if T::knows(kind.as_deref()) {
+        let kind = found.as_ref().and_then(|k| k.as_deref());
+        if let Some(read_as) = T::reads(kind) {
             let mut held_failed = false;
             let fields = Replay {
                 before: before.into_iter(),
@@ -475,7 +467,7 @@ impl<'de, T: Union> Visitor<'de> for UnionVisitor<T> {
                 rest: &mut map,
                 held_failed: &mut held_failed,
             };
-            return match T::variant(kind.as_deref(), fields) {
+            return match T::variant(read_as, fields) {
                 Ok(value) => Ok(value),
                 Err(e) => {
                     if held_failed {
@@ -484,20 +476,19 @@ impl<'de, T: Union> Visitor<'de> for UnionVisitor<T> {
                         // at the object rather than at a later field.
                         while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
                     }
-                    let kind = kind.as_deref().unwrap_or(T::UNTYPED);
-                    Err(de::Error::custom(format_args!("a {kind:?} object: {e}")))
+                    Err(de::Error::custom(format_args!("a {read_as:?} object: {e}")))
                 }
             };
         }
         let mut raw: serde_json::Map<String, Value> =
             before.into_iter().map(|(k, v)| (k.into_owned(), v)).collect();
-        if let Some(kind) = found {
-            raw.insert("type".to_owned(), kind.map_or(Value::Null, |k| k.into_owned().into()));
+        if let Some(value) = &found {
+            raw.insert("type".to_owned(), value.as_deref().map_or(Value::Null, Value::from));
         }
         while let Some((key, value)) = map.next_entry::<String, Value>()? {
             raw.insert(key, value);
         }
-        Ok(T::other(kind.as_deref(), raw))
+        Ok(T::other(kind, raw))
     }
 }
 

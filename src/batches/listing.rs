@@ -49,7 +49,7 @@ impl<H: AnyClient> ListBatches<H> {
                     q.client_reference,
                     end,
                     senders,
-                    q.page,
+                    Some(q.page),
                     q.page_size,
                     start,
                     tags,

@@ -443,19 +443,23 @@ impl<'de> Deserialize<'de> for Batch {
 /// does not know is kept whole in [`Batch::Other`].
 impl wire::Union for Batch {
     const EXPECTING: &'static str = "a batch";
-    const UNTYPED: &'static str = "mt_text";
 
-    fn knows(kind: Option<&str>) -> bool {
-        matches!(kind, None | Some("mt_text" | "mt_binary" | "mt_media"))
+    fn reads(kind: Option<&str>) -> Option<&'static str> {
+        match kind {
+            None | Some("mt_text") => Some("mt_text"),
+            Some("mt_binary") => Some("mt_binary"),
+            Some("mt_media") => Some("mt_media"),
+            Some(_) => None,
+        }
     }
 
     fn variant<'de, A: serde::de::MapAccess<'de>>(
-        kind: Option<&str>,
+        read_as: &str,
         fields: A,
     ) -> std::result::Result<Self, A::Error> {
-        match kind {
-            Some("mt_binary") => wire::variant(fields).map(Batch::Binary),
-            Some("mt_media") => wire::variant(fields).map(Batch::Media),
+        match read_as {
+            "mt_binary" => wire::variant(fields).map(Batch::Binary),
+            "mt_media" => wire::variant(fields).map(Batch::Media),
             _ => wire::variant(fields).map(Batch::Text),
         }
     }

@@ -165,7 +165,7 @@ impl<H: AnyClient> ListGroups<H> {
         let tags = tags.as_deref();
         self.handle
             .client()
-            .call(|raw, plan| raw.list_groups(plan, q.page, q.page_size, tags))
+            .call(|raw, plan| raw.list_groups(plan, Some(q.page), q.page_size, tags))
             .await
     }
 }

@@ -115,8 +115,17 @@ async fn a_429_holds_back_the_clients_other_requests_too() {
         let client = client.clone();
         async move { client.batches().get("b1").await }
     });
-    // The second call starts while the first waits out its Retry-After.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The second call starts while the first waits out its Retry-After:
+    // once the 429 has been served (at most 5 s of waiting for it), and a
+    // moment more for the client to read it.
+    for _ in 0..500 {
+        if !server.requests().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(server.requests().len(), 1, "the first request was not served in 5 s");
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let started = std::time::Instant::now();
     client.batches().get("b1").await.unwrap();
     let waited = started.elapsed();
