@@ -1953,8 +1953,6 @@ fn group_json(plan: &Plan, g: &Group) -> Value {
     Value::Object(out)
 }
 
-/// One recipient's message, rendered: parameters filled in, parts counted,
-/// and its first status (or an immediate failure).
 /// The text a batch's messages are rendered from.
 fn template(fields: &BatchFields) -> &str {
     match &fields.body {
@@ -1964,15 +1962,18 @@ fn template(fields: &BatchFields) -> &str {
     }
 }
 
+/// One recipient's message, rendered: parameters filled in, parts counted,
+/// and its first status (or an immediate failure).
 fn render(fields: &BatchFields, recipient: &str, at: DateTime<Utc>) -> Message {
-    let template = template(fields).to_owned();
-    let mut body = template.clone();
+    let template = template(fields);
     let mut unmatched = false;
-    if !matches!(fields.body, Body::Binary { .. }) {
+    // The text with its parameters filled in, when it has placeholders.
+    let mut rendered = None;
+    if !matches!(fields.body, Body::Binary { .. }) && template.contains("${") {
         let no_parameters = Map::new();
         let params = fields.parameters.as_ref().unwrap_or(&no_parameters);
-        let mut rest = template.as_str();
-        body.clear();
+        let mut rest = template;
+        let mut body = String::with_capacity(template.len());
         while let Some(start) = rest.find("${") {
             body.push_str(&rest[..start]);
             let after = &rest[start + 2..];
@@ -2000,10 +2001,11 @@ fn render(fields: &BatchFields, recipient: &str, at: DateTime<Utc>) -> Message {
             }
         }
         body.push_str(rest);
+        rendered = Some(body);
     }
     let (parts, encoding) = match fields.body {
         Body::Text(_) => {
-            let a = encoding::analyze(&body);
+            let a = encoding::analyze(rendered.as_deref().unwrap_or(template));
             let parts = if fields.truncate_concat == Some(true) { 1 } else { a.parts };
             (parts, if a.charset == encoding::Charset::Gsm7 { "GSM" } else { "UNICODE" })
         }
@@ -2022,7 +2024,7 @@ fn render(fields: &BatchFields, recipient: &str, at: DateTime<Utc>) -> Message {
     Message {
         recipient: recipient.to_string(),
         // Kept only when it differs from the batch's text (parameters).
-        body: (body != template).then_some(body),
+        body: rendered.filter(|body| body != template),
         parts,
         encoding,
         status,
