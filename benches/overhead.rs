@@ -12,7 +12,8 @@
 //! of the per-round ratios xms / baseline, with their range.
 //!
 //! The baseline is written the way a careful engineer would by hand: one
-//! `reqwest::Client`, a request struct serialized by serde, and the answer
+//! `reqwest::Client` with the same request and connect timeouts as xms's
+//! (30 s and 10 s), a request struct serialized by serde, and the answer
 //! read into a struct with the same fields and types xms gives (chrono
 //! timestamps included), so both do the same work.
 
@@ -239,7 +240,13 @@ mod baseline {
     impl Client {
         pub fn new(url: &str, plan: &str, token: &str) -> Client {
             Client {
-                http: reqwest::Client::new(),
+                // The same limits as xms's own HTTP client: a careful
+                // client does not wait forever on a stalled server.
+                http: reqwest::Client::builder()
+                    .timeout(std::time::Duration::from_secs(30))
+                    .connect_timeout(std::time::Duration::from_secs(10))
+                    .build()
+                    .expect("a reqwest client"),
                 base: format!("{url}/xms/v1/{plan}"),
                 auth: format!("Bearer {token}"),
             }
