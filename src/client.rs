@@ -262,11 +262,15 @@ impl Client {
         };
         let mut state = CallState { timeout: self.attempt_timeout, ..CallState::default() };
         if let Auth::ClientCredentials(oauth) = self.inner.raw.inner().auth() {
+            // Boxed: most calls find the token cached, and a service plan's
+            // calls never come here; unboxed, the fetch's state would make
+            // every call's future larger.
+            let bearer = Box::pin(oauth.bearer());
             state.bearer = Some(match deadline {
-                Some((d, at)) => tokio::time::timeout_at(at, oauth.bearer())
-                    .await
-                    .map_err(|_| past(d, true))??,
-                None => oauth.bearer().await?,
+                Some((d, at)) => {
+                    tokio::time::timeout_at(at, bearer).await.map_err(|_| past(d, true))??
+                }
+                None => bearer.await?,
             });
         }
         let call = CALL.scope(RefCell::new(state), call);

@@ -130,6 +130,20 @@ impl Limiter {
         }
     }
 
+    /// Let a request go now if it may, without waiting: no pause runs and
+    /// the request bucket (if any) has room, which this takes. When it says
+    /// `false`, nothing was taken, and [`Limiter::request`] waits.
+    pub(crate) fn try_request(&self) -> bool {
+        let paused = self.paused_until.lock().ok().and_then(|p| *p);
+        if paused.is_some_and(|until| until > tokio::time::Instant::now()) {
+            return false;
+        }
+        match &self.requests {
+            None => true,
+            Some(requests) => matches!(requests.bucket.check_n(NonZeroU32::MIN), Ok(Ok(()))),
+        }
+    }
+
     /// Wait until `parts` message parts may go.
     pub(crate) async fn messages(&self, parts: u64) {
         let Some(messages) = &self.messages else { return };

@@ -226,148 +226,175 @@ impl Transport {
         }
     }
 
-    async fn execute(
-        &self,
-        client: &reqwest::Client,
+    /// Send `request`, retrying as the policy allows.
+    ///
+    /// A plain `fn` returning an `async move` block, so that the request is
+    /// kept once in the future (an `async fn` keeps its arguments and their
+    /// moved copies both). Waits that are rare (fetching a token outside an
+    /// SDK call, a refresh, the pause before a retry) are boxed, so their
+    /// state is not part of every request's future.
+    #[allow(clippy::manual_async_fn)] // see above
+    fn execute<'a, 'b>(
+        &'a self,
+        client: &'a reqwest::Client,
         mut request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let operation = info.operation_id;
-        with_call(|c| c.operation = Some(operation));
-        crate::telemetry::request(operation, request.method().as_str(), request.url());
-        let headers = request.headers_mut();
-        headers.remove("api-version");
-        // XMS speaks JSON only; progenitor asks for `*/*` where the spec
-        // declares no answer body (delete group, delivery feedback).
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        if !headers.contains_key(USER_AGENT) {
-            headers.insert(USER_AGENT, self.inner.user_agent.clone());
-        }
-        let mut bearer = match &self.inner.auth {
-            Auth::None => None,
-            Auth::Bearer(value, _) => Some(value.clone()),
-            Auth::ClientCredentials(oauth) => {
-                match CALL.try_with(|c| c.borrow().bearer.clone()) {
-                    Ok(Some(token)) => Some(token),
-                    // Outside an SDK call (a `raw` request): fetch here. A failure
-                    // shows as the server's 401 for the unauthenticated request.
-                    _ => oauth.bearer().await.ok(),
+        info: &'b OperationInfo,
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send + use<'a, 'b> {
+        async move {
+            let operation = info.operation_id;
+            with_call(|c| c.operation = Some(operation));
+            crate::telemetry::request(operation, request.method().as_str(), request.url());
+            let headers = request.headers_mut();
+            headers.remove("api-version");
+            // XMS speaks JSON only; progenitor asks for `*/*` where the spec
+            // declares no answer body (delete group, delivery feedback).
+            if headers.get(ACCEPT).is_none_or(|v| v != "application/json") {
+                headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+            }
+            if !headers.contains_key(USER_AGENT) {
+                headers.insert(USER_AGENT, self.inner.user_agent.clone());
+            }
+            // The token sent, kept only where a refresh compares it.
+            let mut bearer = None;
+            match &self.inner.auth {
+                Auth::None => {}
+                Auth::Bearer(value, _) => {
+                    request.headers_mut().insert(AUTHORIZATION, value.clone());
+                }
+                Auth::ClientCredentials(oauth) => {
+                    let token = match CALL.try_with(|c| c.borrow().bearer.clone()) {
+                        Ok(Some(token)) => Some(token),
+                        // Outside an SDK call (a `raw` request): fetch here. A
+                        // failure shows as the server's 401 for the
+                        // unauthenticated request.
+                        _ => Box::pin(oauth.bearer()).await.ok(),
+                    };
+                    if let Some(value) = &token {
+                        request.headers_mut().insert(AUTHORIZATION, value.clone());
+                    }
+                    bearer = token;
                 }
             }
-        };
-        if let Some(value) = &bearer {
-            request.headers_mut().insert(AUTHORIZATION, value.clone());
-        }
 
-        let idempotent =
-            matches!(*request.method(), Method::GET | Method::PUT | Method::DELETE | Method::HEAD)
-                || info.operation_id == "dry_run_batch";
-        with_call(|c| c.idempotent = idempotent);
-        let oauth = matches!(self.inner.auth, Auth::ClientCredentials(_));
-        let policy = &self.inner.retry;
-        let mut retries = 0;
-        let mut refreshed = false;
-        loop {
-            // A second attempt needs a copy of the request; make one only
-            // when there can be a second attempt. A body of bytes clones;
-            // only a streaming body would not, and then there is none.
-            let mut spare = if retries < policy.max_retries || (oauth && !refreshed) {
-                copy(&request)
-            } else {
-                None
-            };
-            let url = self.inner.check_origin.then(|| request.url().clone());
-            if let Some(limiter) = &self.inner.limiter {
-                limiter.request().await;
-            }
-            if let Ok(Some(timeout)) = CALL.try_with(|c| c.borrow().timeout) {
-                *request.timeout_mut() = Some(timeout);
-            }
-            let result = client.execute(request).await;
-            crate::telemetry::attempts(retries + 1);
-            if let Ok(response) = &result {
-                crate::telemetry::status(response.status().as_u16());
-            }
-
-            let wait = match &result {
-                Ok(response) if response.status() == StatusCode::UNAUTHORIZED && !refreshed => {
-                    if let (Auth::ClientCredentials(oauth), Some(sent)) =
-                        (&self.inner.auth, &bearer)
-                        && spare.is_some()
-                        && says_expired(response.headers())
-                    {
-                        // The token expired in flight: one refresh, shared
-                        // with every caller that saw the same token fail.
-                        refreshed = true;
-                        crate::telemetry::token_expired();
-                        if let Ok(fresh) = oauth.refresh(sent).await
-                            && let Some(mut next) = spare.take()
-                        {
-                            next.headers_mut().insert(AUTHORIZATION, fresh.clone());
-                            bearer = Some(fresh);
-                            request = next;
-                            continue;
-                        }
-                    }
+            let idempotent = matches!(
+                *request.method(),
+                Method::GET | Method::PUT | Method::DELETE | Method::HEAD
+            ) || info.operation_id == "dry_run_batch";
+            with_call(|c| c.idempotent = idempotent);
+            let oauth = matches!(self.inner.auth, Auth::ClientCredentials(_));
+            let policy = &self.inner.retry;
+            let mut retries = 0;
+            let mut refreshed = false;
+            loop {
+                // A second attempt needs a copy of the request; make one only
+                // when there can be a second attempt. A body of bytes clones;
+                // only a streaming body would not, and then there is none.
+                let mut spare = if retries < policy.max_retries || (oauth && !refreshed) {
+                    copy(&request)
+                } else {
                     None
-                }
-                Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
-                    let asked = crate::error::retry_after(response.headers());
-                    crate::telemetry::rate_limited(asked);
-                    if let Some(limiter) = &self.inner.limiter {
-                        // Every request of the client waits, not just this one.
-                        limiter.pause(asked.unwrap_or(policy.backoff(retries)));
-                    }
-                    match asked {
-                        Some(asked) if asked > policy.max_backoff => None,
-                        Some(asked) => Some(asked),
-                        None => Some(policy.backoff(retries)),
-                    }
-                }
-                Ok(response) if idempotent && is_transient(response.status()) => {
-                    Some(policy.backoff(retries))
-                }
-                // Refused, timed out or broken off: safe to repeat only when
-                // running the operation twice does no harm.
-                Err(_) if idempotent => Some(policy.backoff(retries)),
-                _ => None,
-            };
-            if let Some(wait) = wait
-                && retries < policy.max_retries
-                && let Some(next) = spare.take()
-            {
-                let reason = match &result {
-                    Ok(response) => response.status().as_str().to_owned(),
-                    Err(e) if e.is_timeout() => "timeout".to_owned(),
-                    Err(_) => "connection".to_owned(),
                 };
-                crate::telemetry::retry(retries + 1, &reason, wait);
-                retries += 1;
-                tokio::time::sleep(wait).await;
-                request = next;
-                continue;
-            }
+                let url = self.inner.check_origin.then(|| request.url().clone());
+                if let Some(limiter) = &self.inner.limiter
+                    && !limiter.try_request()
+                {
+                    Box::pin(limiter.request()).await;
+                }
+                if let Ok(Some(timeout)) = CALL.try_with(|c| c.borrow().timeout) {
+                    *request.timeout_mut() = Some(timeout);
+                }
+                let result = client.execute(request).await;
+                crate::telemetry::attempts(retries + 1);
+                if let Ok(response) = &result {
+                    crate::telemetry::status(response.status().as_u16());
+                }
 
-            let response = result?;
-            match self.buffer(response, url.as_ref()).await {
-                Ok(response) => return Ok(record(response)),
-                // The body broke off or timed out: as transient as a failure
-                // before the headers, and retried the same way.
-                Err(Buffered::Failed(e)) => {
-                    if let Some(next) = spare.filter(|_| idempotent && retries < policy.max_retries)
+                if let (Ok(response), Auth::ClientCredentials(oauth), Some(sent)) =
+                    (&result, &self.inner.auth, &bearer)
+                    && response.status() == StatusCode::UNAUTHORIZED
+                    && !refreshed
+                    && spare.is_some()
+                    && says_expired(response.headers())
+                {
+                    // The token expired in flight: one refresh, shared with
+                    // every caller that saw the same token fail.
+                    refreshed = true;
+                    crate::telemetry::token_expired();
+                    if let Ok(fresh) = Box::pin(oauth.refresh(sent)).await
+                        && let Some(mut next) = spare.take()
                     {
-                        let wait = policy.backoff(retries);
-                        crate::telemetry::retry(retries + 1, "body broke off", wait);
-                        retries += 1;
-                        tokio::time::sleep(wait).await;
+                        next.headers_mut().insert(AUTHORIZATION, fresh.clone());
+                        bearer = Some(fresh);
                         request = next;
                         continue;
                     }
-                    return Err(e);
+                    // No fresh token: the 401 is the answer.
                 }
-                Err(Buffered::Refused(error, response)) => {
-                    with_call(|c| c.failure = Some(error));
-                    return Ok(response);
+
+                let wait = match &result {
+                    Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
+                        let asked = crate::error::retry_after(response.headers());
+                        crate::telemetry::rate_limited(asked);
+                        if let Some(limiter) = &self.inner.limiter {
+                            // Every request of the client waits, not just
+                            // this one.
+                            limiter.pause(asked.unwrap_or(policy.backoff(retries)));
+                        }
+                        match asked {
+                            Some(asked) if asked > policy.max_backoff => None,
+                            Some(asked) => Some(asked),
+                            None => Some(policy.backoff(retries)),
+                        }
+                    }
+                    Ok(response) if idempotent && is_transient(response.status()) => {
+                        Some(policy.backoff(retries))
+                    }
+                    // Refused, timed out or broken off: safe to repeat only
+                    // when running the operation twice does no harm.
+                    Err(_) if idempotent => Some(policy.backoff(retries)),
+                    _ => None,
+                };
+                if let Some(wait) = wait
+                    && retries < policy.max_retries
+                    && let Some(next) = spare.take()
+                {
+                    let reason = match &result {
+                        Ok(response) => response.status().as_str().to_owned(),
+                        Err(e) if e.is_timeout() => "timeout".to_owned(),
+                        Err(_) => "connection".to_owned(),
+                    };
+                    // The refused answer is let go before the wait.
+                    drop(result);
+                    crate::telemetry::retry(retries + 1, &reason, wait);
+                    retries += 1;
+                    Box::pin(tokio::time::sleep(wait)).await;
+                    request = next;
+                    continue;
+                }
+
+                let response = result?;
+                match self.buffer(response, url.as_ref()).await {
+                    Ok(response) => return Ok(record(response)),
+                    // The body broke off or timed out: as transient as a
+                    // failure before the headers, and retried the same way.
+                    Err(Buffered::Failed(e)) => {
+                        if let Some(next) =
+                            spare.filter(|_| idempotent && retries < policy.max_retries)
+                        {
+                            drop(e);
+                            let wait = policy.backoff(retries);
+                            crate::telemetry::retry(retries + 1, "body broke off", wait);
+                            retries += 1;
+                            Box::pin(tokio::time::sleep(wait)).await;
+                            request = next;
+                            continue;
+                        }
+                        return Err(e);
+                    }
+                    Err(Buffered::Refused(error, response)) => {
+                        with_call(|c| c.failure = Some(error));
+                        return Ok(response);
+                    }
                 }
             }
         }
@@ -554,12 +581,13 @@ impl fmt::Debug for Transport {
 }
 
 impl ClientHooks<Transport> for raw::Client {
-    async fn exec(
+    // The transport's future itself, without an `async` layer of its own.
+    fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        self.inner().execute(self.client(), request, info).await
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
+        self.inner().execute(self.client(), request, info)
     }
 }
 
