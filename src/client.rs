@@ -237,12 +237,17 @@ impl Client {
         let ran = tracing::Instrument::instrument(self.run(request), span.clone()).await;
         #[cfg(not(feature = "tracing"))]
         let ran = self.run(request).await;
-        let result = match (ran, outcome) {
-            (Err(e), _) => Err(e),
-            (Ok(state), Some(outcome)) => answer(state, outcome, self).await,
-            (Ok(_), None) => {
-                Err(Error::Protocol { reason: "the call ended without an answer".into() })
-            }
+        let result = match ran {
+            Err(e) => Err(e),
+            Ok(state) => match outcome {
+                Some(outcome) => match answer(state, outcome) {
+                    Answered::Done(answered) => answered,
+                    // Reading an error may read a body: boxed, so that its
+                    // state is not part of every call's future.
+                    Answered::Failed(failed) => Box::pin(failure(failed, self)).await,
+                },
+                None => Err(Error::Protocol { reason: "the call ended without an answer".into() }),
+            },
         };
         #[cfg(feature = "tracing")]
         if let Err(e) = &result {
@@ -313,13 +318,19 @@ impl Client {
 
 /// The outcome of a generated call as the SDK's types, with what the
 /// transport noted about the answer.
-async fn answer<T: DeserializeOwned, E: DocumentedError>(
+enum Answered<T, E> {
+    Done(Result<(T, Answer)>),
+    /// An error answer, to be read with [`failure`] (boxed: errors are
+    /// rare, and the value answers are small).
+    Failed(Box<(progenitor_client::Error<E>, CallState)>),
+}
+
+fn answer<T: DeserializeOwned, E: DocumentedError>(
     state: CallState,
     outcome: std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>,
-    client: &Client,
-) -> Result<(T, Answer)> {
+) -> Answered<T, E> {
     if let Some(failure) = state.failure {
-        return Err(failure.for_operation(state.idempotent));
+        return Answered::Done(Err(failure.for_operation(state.idempotent)));
     }
     match outcome {
         Ok(value) => {
@@ -327,13 +338,23 @@ async fn answer<T: DeserializeOwned, E: DocumentedError>(
             let (status, headers) = state
                 .response
                 .unwrap_or_else(|| (value.status().as_u16(), value.headers().clone()));
-            Ok((value.into_inner(), Answer { status, headers }))
+            Answered::Done(Ok((value.into_inner(), Answer { status, headers })))
         }
-        // The credentials to redact are gathered only for an error.
-        Err(e) => map_error(e, state.response, &client.secrets(), state.operation)
-            .await
-            .map_err(|e| e.for_operation(state.idempotent)),
+        Err(e) => Answered::Failed(Box::new((e, state))),
     }
+}
+
+/// An error answer as the SDK's error. The credentials to redact are
+/// gathered only here.
+async fn failure<T: DeserializeOwned, E: DocumentedError>(
+    failed: Box<(progenitor_client::Error<E>, CallState)>,
+    client: &Client,
+) -> Result<(T, Answer)> {
+    let (error, state) = *failed;
+    let secrets = client.secrets();
+    map_error(error, state.response, &secrets, state.operation)
+        .await
+        .map_err(|e| e.for_operation(state.idempotent))
 }
 
 /// The status and headers of a successful answer.

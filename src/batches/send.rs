@@ -543,17 +543,22 @@ impl<H: AnyClient> SendBatch<Media, H> {
 }
 
 impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
-    pub(super) async fn send_inner(self) -> Result<K::Output> {
-        let counts = self.handle.client().limiter().is_some_and(|l| l.limits_messages());
-        let parts = counts.then(|| self.parts());
-        let (handle, request) = self.into_raw()?;
-        let client = handle.client();
-        if let (Some(limiter), Some(parts)) = (client.limiter(), parts) {
-            limiter.messages(parts).await;
+    // A plain fn returning an `async move` block: an `async fn` would keep
+    // the builder twice in its future (the argument and its moved copy).
+    #[allow(clippy::manual_async_fn)]
+    pub(super) fn send_inner(self) -> impl Future<Output = Result<K::Output>> {
+        async move {
+            let counts = self.handle.client().limiter().is_some_and(|l| l.limits_messages());
+            let parts = counts.then(|| self.parts());
+            let (handle, request) = self.into_raw()?;
+            let client = handle.client();
+            if let (Some(limiter), Some(parts)) = (client.limiter(), parts) {
+                Box::pin(limiter.messages(parts)).await;
+            }
+            let (batch, answer) =
+                client.call_with_response(|raw, plan| raw.send_batch(plan, &request)).await?;
+            expect_kind::<K>(batch, answer, client)
         }
-        let (batch, answer) =
-            client.call_with_response(|raw, plan| raw.send_batch(plan, &request)).await?;
-        expect_kind::<K>(batch, answer, client)
     }
 
     /// Send; after a failure that may have been processed, look the batch
