@@ -195,3 +195,40 @@ impl std::fmt::Debug for Limiter {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_goes_at_once_while_the_bucket_has_room() {
+        // A burst of one second's worth: two go at once, the third does not,
+        // and a refused try takes nothing.
+        let limiter = Limiter::new(&RateLimit::new().requests_per_second(2.0));
+        assert!(limiter.try_request());
+        assert!(limiter.try_request());
+        assert!(!limiter.try_request());
+        assert!(!limiter.try_request());
+    }
+
+    #[test]
+    fn without_limits_only_a_pause_holds_a_request_back() {
+        let limiter = Limiter::new(&RateLimit::new());
+        assert!((0..1000).all(|_| limiter.try_request()));
+        limiter.pause(Duration::from_secs(60));
+        assert!(!limiter.try_request());
+    }
+
+    #[tokio::test]
+    async fn a_request_refused_at_once_waits_for_the_bucket() {
+        let started = std::time::Instant::now();
+        let limiter = Limiter::new(&RateLimit::new().requests_per_second(2.0));
+        assert!(limiter.try_request() && limiter.try_request());
+        assert!(!limiter.try_request());
+        limiter.request().await;
+        // The third request conforms half a second after the first two (a
+        // lower bound on the wait, which holds however slow the machine).
+        assert!(started.elapsed() >= Duration::from_millis(400), "{:?}", started.elapsed());
+        assert!(!limiter.try_request(), "request() took the token it waited for");
+    }
+}
