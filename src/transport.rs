@@ -294,7 +294,9 @@ impl Transport {
                 } else {
                     None
                 };
-                let url = self.inner.check_origin.then(|| request.url().clone());
+                // Boxed: only a caller's HTTP client needs it, and unboxed
+                // it would make every request's future 80 bytes larger.
+                let url = self.inner.check_origin.then(|| Box::new(request.url().clone()));
                 if let Some(limiter) = &self.inner.limiter
                     && !limiter.try_request()
                 {
@@ -373,7 +375,7 @@ impl Transport {
                 }
 
                 let response = result?;
-                match self.buffer(response, url.as_ref()).await {
+                match self.buffer(response, url.as_deref()).await {
                     Ok(response) => return Ok(record(response)),
                     // The body broke off or timed out: as transient as a
                     // failure before the headers, and retried the same way.
@@ -403,87 +405,96 @@ impl Transport {
     /// Read the whole body, up to the limit, so that every later step works
     /// on bytes in memory and a body that breaks off is seen here, where it
     /// can be retried.
-    async fn buffer(
-        &self,
+    #[allow(clippy::manual_async_fn)] // the response is kept once, as in `execute`
+    fn buffer<'a>(
+        &'a self,
         mut response: reqwest::Response,
-        sent_to: Option<&reqwest::Url>,
-    ) -> Result<reqwest::Response, Buffered> {
-        let status = response.status();
-        let limit = self.inner.max_response_bytes;
-        let refuse = |error: crate::Error, status: StatusCode, headers: HeaderMap| {
-            let mut stub =
-                http::Response::new(reqwest::Body::wrap(FailedBody(Some(error.to_string()))));
-            *stub.status_mut() = status;
-            *stub.headers_mut() = headers;
-            Buffered::Refused(error, reqwest::Response::from(stub))
-        };
-        // The caller's own HTTP client may follow redirects; the SDK's never
-        // does. Either way, an answer from elsewhere is not XMS's.
-        if sent_to.is_some_and(|url| url != response.url()) {
-            let location = response.url().to_string();
-            let headers = response.headers().clone();
-            let info = ResponseInfo::new(status.as_u16(), headers.clone(), b"", &self.secrets());
-            let error = crate::Error::Redirected { location: Some(location), response: info };
-            return Err(refuse(error, status, headers));
-        }
-        let too_large = |prefix: &[u8], headers: &HeaderMap| crate::Error::ResponseTooLarge {
-            limit,
-            response: ResponseInfo::new(status.as_u16(), headers.clone(), prefix, &self.secrets()),
-        };
-        if response.content_length().is_some_and(|n| n > limit) {
-            let headers = std::mem::take(response.headers_mut());
-            return Err(refuse(too_large(b"", &headers), status, headers));
-        }
-        let version = response.version();
-        let url = response.url().clone();
-        let headers = std::mem::take(response.headers_mut());
-        // A body of one chunk (the usual case) is handed on as it came; one
-        // of several is joined.
-        let mut first: Option<bytes::Bytes> = None;
-        let mut joined: Vec<u8> = Vec::new();
-        let mut size = 0u64;
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    size += chunk.len() as u64;
-                    if size > limit {
-                        let start = first.as_deref().unwrap_or(&joined);
-                        let prefix: Vec<u8> = start
-                            .iter()
-                            .chain(chunk.iter())
-                            .take(crate::error::ERROR_BODY_LIMIT)
-                            .copied()
-                            .collect();
-                        let error = too_large(&prefix, &headers);
-                        return Err(refuse(error, status, headers));
-                    }
-                    match first.take() {
-                        None if joined.is_empty() => first = Some(chunk),
-                        Some(only) => joined = [only, chunk].concat(),
-                        None => joined.extend_from_slice(&chunk),
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => return Err(Buffered::Failed(e)),
+        sent_to: Option<&'a reqwest::Url>,
+    ) -> impl Future<Output = Result<reqwest::Response, Buffered>> + Send + 'a {
+        async move {
+            let status = response.status();
+            let limit = self.inner.max_response_bytes;
+            let refuse = |error: crate::Error, status: StatusCode, headers: HeaderMap| {
+                let mut stub =
+                    http::Response::new(reqwest::Body::wrap(FailedBody(Some(error.to_string()))));
+                *stub.status_mut() = status;
+                *stub.headers_mut() = headers;
+                Buffered::Refused(error, reqwest::Response::from(stub))
+            };
+            // The caller's own HTTP client may follow redirects; the SDK's never
+            // does. Either way, an answer from elsewhere is not XMS's.
+            if sent_to.is_some_and(|url| url != response.url()) {
+                let location = response.url().to_string();
+                let headers = response.headers().clone();
+                let info =
+                    ResponseInfo::new(status.as_u16(), headers.clone(), b"", &self.secrets());
+                let error = crate::Error::Redirected { location: Some(location), response: info };
+                return Err(refuse(error, status, headers));
             }
+            let too_large = |prefix: &[u8], headers: &HeaderMap| crate::Error::ResponseTooLarge {
+                limit,
+                response: ResponseInfo::new(
+                    status.as_u16(),
+                    headers.clone(),
+                    prefix,
+                    &self.secrets(),
+                ),
+            };
+            if response.content_length().is_some_and(|n| n > limit) {
+                let headers = std::mem::take(response.headers_mut());
+                return Err(refuse(too_large(b"", &headers), status, headers));
+            }
+            let version = response.version();
+            let url = response.url().clone();
+            let headers = std::mem::take(response.headers_mut());
+            // A body of one chunk (the usual case) is handed on as it came; one
+            // of several is joined.
+            let mut first: Option<bytes::Bytes> = None;
+            let mut joined: Vec<u8> = Vec::new();
+            let mut size = 0u64;
+            loop {
+                match response.chunk().await {
+                    Ok(Some(chunk)) => {
+                        size += chunk.len() as u64;
+                        if size > limit {
+                            let start = first.as_deref().unwrap_or(&joined);
+                            let prefix: Vec<u8> = start
+                                .iter()
+                                .chain(chunk.iter())
+                                .take(crate::error::ERROR_BODY_LIMIT)
+                                .copied()
+                                .collect();
+                            let error = too_large(&prefix, &headers);
+                            return Err(refuse(error, status, headers));
+                        }
+                        match first.take() {
+                            None if joined.is_empty() => first = Some(chunk),
+                            Some(only) => joined = [only, chunk].concat(),
+                            None => joined.extend_from_slice(&chunk),
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => return Err(Buffered::Failed(e)),
+                }
+            }
+            let body = match first {
+                Some(only) => reqwest::Body::from(only),
+                None => reqwest::Body::from(joined),
+            };
+            // The answer's URL goes along as it is, so that reqwest need not
+            // parse a placeholder for the rebuilt response. (Setting an
+            // extension cannot fail.)
+            use reqwest::ResponseBuilderExt as _;
+            let (mut parts, ()) = http::Response::builder()
+                .url(url)
+                .body(())
+                .unwrap_or_else(|_| http::Response::new(()))
+                .into_parts();
+            parts.status = status;
+            parts.version = version;
+            parts.headers = headers;
+            Ok(reqwest::Response::from(http::Response::from_parts(parts, body)))
         }
-        let body = match first {
-            Some(only) => reqwest::Body::from(only),
-            None => reqwest::Body::from(joined),
-        };
-        // The answer's URL goes along as it is, so that reqwest need not
-        // parse a placeholder for the rebuilt response. (Setting an
-        // extension cannot fail.)
-        use reqwest::ResponseBuilderExt as _;
-        let (mut parts, ()) = http::Response::builder()
-            .url(url)
-            .body(())
-            .unwrap_or_else(|_| http::Response::new(()))
-            .into_parts();
-        parts.status = status;
-        parts.version = version;
-        parts.headers = headers;
-        Ok(reqwest::Response::from(http::Response::from_parts(parts, body)))
     }
 }
 
