@@ -1,7 +1,7 @@
 //! Sending at volume against the simulator: chunking and the parameters
 //! split, progress, resumption with a run id, the lookup before a resend
 //! after each kind of ambiguous failure, send_or_find, 429s, the client's
-//! rate limit, the blocking iterator, and the offline parameter check and
+//! rate limit (requests and message parts), the blocking iterator, and the offline parameter check and
 //! preview next to the simulator's dry run.
 
 use std::{
@@ -261,6 +261,30 @@ async fn the_clients_rate_limit_paces_message_parts() {
     // last chunk cannot leave before 2 s. (A lower bound: it holds on any
     // machine, however slow.)
     assert!(started.elapsed() >= Duration::from_millis(1900), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn the_clients_rate_limit_paces_requests() {
+    let sim = Simulator::start();
+    let client = client_with(
+        &sim,
+        xms::Client::builder().rate_limit(RateLimit::new().requests_per_second(10.0)),
+    );
+    // Twenty sends at once, through a bucket of 10 refilled at 10 a second.
+    let started = Instant::now();
+    let sends = (0..20).map(|i| {
+        let client = client.clone();
+        async move {
+            client.batches().text("12345", [format!("+4670123{i:04}")], "Hi").send().await
+        }
+    });
+    let results = futures_util::future::join_all(sends).await;
+    assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
+    assert_eq!(outbox(&sim).len(), 20, "every send arrived once");
+    // The first ten go at once, the rest one every 100 ms: the last cannot
+    // leave before 1 s. (A lower bound: it holds on any machine, however
+    // slow.)
+    assert!(started.elapsed() >= Duration::from_millis(900), "{:?}", started.elapsed());
 }
 
 #[test]
