@@ -1,8 +1,8 @@
 //! Sending at volume against the simulator: chunking and the parameters
 //! split, progress, resumption with a run id, the lookup before a resend
 //! after each kind of ambiguous failure, send_or_find, 429s, the client's
-//! rate limit (requests and message parts), the blocking iterator, and the offline parameter check and
-//! preview next to the simulator's dry run.
+//! rate limits (requests and message parts), the blocking iterator, and the
+//! offline parameter check and preview next to the simulator's dry run.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
