@@ -231,8 +231,8 @@ impl Transport {
     /// A plain `fn` returning an `async move` block, so that the request is
     /// kept once in the future (an `async fn` keeps its arguments and their
     /// moved copies both). Waits that are rare (fetching a token outside an
-    /// SDK call, a refresh, the pause before a retry) are boxed, so their
-    /// state is not part of every request's future.
+    /// SDK call, a refresh, a rate limit's wait, the pause before a retry)
+    /// are boxed, so their state is not part of every request's future.
     #[allow(clippy::manual_async_fn)] // see above
     fn execute<'a, 'b>(
         &'a self,
