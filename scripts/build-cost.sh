@@ -5,13 +5,23 @@
 # interleaved rounds. Prints each build's wall and CPU time, and the median
 # of the per-round ratios with all of them.
 #
-#   scripts/build-cost.sh [ROUNDS]      (3 rounds by default)
+#   scripts/build-cost.sh [ROUNDS] [BASE]      (3 rounds by default)
+#
+# With BASE, the path of another checkout of xms (say, a `git worktree` of
+# main), a third app on that checkout is built in the same rounds, and the
+# ratios of xms to it are printed too: a change's own effect, apart from
+# how loaded the machine was.
 #
 # Uses the registry like any build; builds nothing of this workspace's
 # target dir.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-3}"
+base="${2:-}"
+if [[ -n "$base" ]]; then
+  base="$(cd "$base" && pwd)"
+  [[ -f "$base/Cargo.toml" ]] || { echo "$base is not a checkout of xms" >&2; exit 1; }
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -70,8 +80,17 @@ async fn main() -> Result<(), reqwest::Error> {
 }
 RS
 
+apps=(app-xms app-reqwest)
+if [[ -n "$base" ]]; then
+  mkdir -p "$work/app-base"
+  cp -r "$work/app-xms/src" "$work/app-base/"
+  sed -e 's/^name = "app-xms"/name = "app-base"/' -e "s|path = \"$repo\"|path = \"$base\"|" \
+    "$work/app-xms/Cargo.toml" > "$work/app-base/Cargo.toml"
+  apps+=(app-base)
+fi
+
 # Fetch once so that downloads are not timed.
-for app in app-xms app-reqwest; do
+for app in "${apps[@]}"; do
   (cd "$work/$app" && cargo fetch --quiet)
 done
 
@@ -90,18 +109,38 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(
 
 wall_ratios=()
 cpu_ratios=()
+base_wall=()
+base_cpu=()
 for round in $(seq 1 "$rounds"); do
-  # Interleave, alternating which goes first.
-  if (( round % 2 )); then
-    x=$(build app-xms); r=$(build app-reqwest)
-  else
-    r=$(build app-reqwest); x=$(build app-xms)
-  fi
-  read -r xw xc <<<"$x"; read -r rw rc <<<"$r"
-  wall_ratios+=("$(ratio "$xw" "$rw")"); cpu_ratios+=("$(ratio "$xc" "$rc")")
+  # Interleave: each round starts with the next app.
+  declare -A wall=() cpu=()
+  for k in "${!apps[@]}"; do
+    app=${apps[$(( (k + round - 1) % ${#apps[@]} ))]}
+    read -r wall[$app] cpu[$app] <<<"$(build "$app")"
+  done
+  wall_ratios+=("$(ratio "${wall[app-xms]}" "${wall[app-reqwest]}")")
+  cpu_ratios+=("$(ratio "${cpu[app-xms]}" "${cpu[app-reqwest]}")")
   printf 'round %d: xms app %.1f s (CPU %.1f s), reqwest app %.1f s (CPU %.1f s): wall %.2f, CPU %.2f\n' \
-    "$round" "$xw" "$xc" "$rw" "$rc" "${wall_ratios[-1]}" "${cpu_ratios[-1]}"
+    "$round" "${wall[app-xms]}" "${cpu[app-xms]}" "${wall[app-reqwest]}" "${cpu[app-reqwest]}" \
+    "${wall_ratios[-1]}" "${cpu_ratios[-1]}"
+  if [[ -n "$base" ]]; then
+    base_wall+=("$(ratio "${wall[app-xms]}" "${wall[app-base]}")")
+    base_cpu+=("$(ratio "${cpu[app-xms]}" "${cpu[app-base]}")")
+    printf '         base app %.1f s (CPU %.1f s): xms / base wall %.2f, CPU %.2f\n' \
+      "${wall[app-base]}" "${cpu[app-base]}" "${base_wall[-1]}" "${base_cpu[-1]}"
+  fi
+  unset wall cpu
 done
-printf 'median of %d rounds, xms app / reqwest app: wall %.2f (%s), CPU %.2f (%s)\n' "$rounds" \
-  "$(median "${wall_ratios[@]}")" "$(printf '%s\n' "${wall_ratios[@]}" | sort -g | paste -sd' ')" \
-  "$(median "${cpu_ratios[@]}")" "$(printf '%s\n' "${cpu_ratios[@]}" | sort -g | paste -sd' ')"
+summary() {
+  local what="$1"; shift
+  local -a w=() c=()
+  local half=$(( $# / 2 ))
+  w=("${@:1:half}"); c=("${@:half+1}")
+  printf 'median of %d rounds, %s: wall %.2f (%s), CPU %.2f (%s)\n' "$rounds" "$what" \
+    "$(median "${w[@]}")" "$(printf '%s\n' "${w[@]}" | sort -g | paste -sd' ')" \
+    "$(median "${c[@]}")" "$(printf '%s\n' "${c[@]}" | sort -g | paste -sd' ')"
+}
+summary "xms app / reqwest app" "${wall_ratios[@]}" "${cpu_ratios[@]}"
+if [[ -n "$base" ]]; then
+  summary "xms app / base app" "${base_wall[@]}" "${base_cpu[@]}"
+fi
