@@ -237,17 +237,12 @@ impl Client {
         let ran = tracing::Instrument::instrument(self.run(request), span.clone()).await;
         #[cfg(not(feature = "tracing"))]
         let ran = self.run(request).await;
-        let result = match ran {
+        let result = match ran.map(|state| answer(state, outcome)) {
             Err(e) => Err(e),
-            Ok(state) => match outcome {
-                Some(outcome) => match answer(state, outcome) {
-                    Answered::Done(answered) => answered,
-                    // Reading an error may read a body: boxed, so that its
-                    // state is not part of every call's future.
-                    Answered::Failed(failed) => Box::pin(failure(failed, self)).await,
-                },
-                None => Err(Error::Protocol { reason: "the call ended without an answer".into() }),
-            },
+            Ok(Answered::Done(answered)) => answered,
+            // Reading an error may read a body: boxed, so that its state is
+            // not part of every call's future.
+            Ok(Answered::Failed(failed)) => Box::pin(failure(failed, self)).await,
         };
         #[cfg(feature = "tracing")]
         if let Err(e) = &result {
@@ -327,8 +322,12 @@ enum Answered<T, E> {
 
 fn answer<T: DeserializeOwned, E: DocumentedError>(
     state: CallState,
-    outcome: std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>,
+    outcome: Option<std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>>,
 ) -> Answered<T, E> {
+    let Some(outcome) = outcome else {
+        let reason = "the call ended without an answer".into();
+        return Answered::Done(Err(Error::Protocol { reason }));
+    };
     if let Some(failure) = state.failure {
         return Answered::Done(Err(failure.for_operation(state.idempotent)));
     }

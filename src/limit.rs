@@ -122,20 +122,27 @@ impl Limiter {
         self.messages.is_some()
     }
 
-    /// Wait until a request may go.
+    /// Wait until a request may go. A request that may go at once does not
+    /// wait, and the wait is boxed: the caller's future holds a pointer,
+    /// not the state of a wait that most requests never make.
     pub(crate) async fn request(&self) {
+        if !self.try_request() {
+            Box::pin(self.request_later()).await;
+        }
+    }
+
+    async fn request_later(&self) {
         self.pause_over().await;
         if let Some(requests) = &self.requests {
             take(requests, NonZeroU32::MIN, "requests").await;
         }
     }
 
-    /// Let a request go now if it may, without waiting: no pause runs and
-    /// the request bucket (if any) has room, which this takes. When it says
-    /// `false`, nothing was taken, and [`Limiter::request`] waits.
-    pub(crate) fn try_request(&self) -> bool {
-        let paused = self.paused_until.lock().ok().and_then(|p| *p);
-        if paused.is_some_and(|until| until > tokio::time::Instant::now()) {
+    /// Let a request go now if it may: no pause runs and the request bucket
+    /// (if any) has room, which this takes. When it says `false`, nothing
+    /// was taken.
+    fn try_request(&self) -> bool {
+        if self.pause_left().is_some() {
             return false;
         }
         match &self.requests {
@@ -144,15 +151,10 @@ impl Limiter {
         }
     }
 
-    /// Wait until `parts` message parts may go.
+    /// Wait until `parts` message parts may go (boxed, as for a request).
     pub(crate) async fn messages(&self, parts: u64) {
         let Some(messages) = &self.messages else { return };
-        let mut left = parts;
-        while left > 0 {
-            let n = left.min(u64::from(messages.burst.get())) as u32;
-            take(messages, NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN), "messages").await;
-            left -= u64::from(n);
-        }
+        Box::pin(take_parts(messages, parts)).await;
     }
 
     /// Hold every request back for `wait` (a 429 said so).
@@ -163,11 +165,26 @@ impl Limiter {
         }
     }
 
-    async fn pause_over(&self) {
+    /// The end of the pause a 429 set, while it runs.
+    fn pause_left(&self) -> Option<tokio::time::Instant> {
         let until = self.paused_until.lock().ok().and_then(|p| *p);
-        if let Some(until) = until.filter(|u| *u > tokio::time::Instant::now()) {
+        until.filter(|u| *u > tokio::time::Instant::now())
+    }
+
+    async fn pause_over(&self) {
+        if let Some(until) = self.pause_left() {
             tokio::time::sleep_until(until).await;
         }
+    }
+}
+
+/// Take `parts` from a bucket, at most its burst at a time.
+async fn take_parts(limit: &Sized, parts: u64) {
+    let mut left = parts;
+    while left > 0 {
+        let n = left.min(u64::from(limit.burst.get())) as u32;
+        take(limit, NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN), "messages").await;
+        left -= u64::from(n);
     }
 }
 

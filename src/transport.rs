@@ -231,8 +231,9 @@ impl Transport {
     /// A plain `fn` returning an `async move` block, so that the request is
     /// kept once in the future (an `async fn` keeps its arguments and their
     /// moved copies both). Waits that are rare (fetching a token outside an
-    /// SDK call, a refresh, a rate limit's wait, the pause before a retry)
-    /// are boxed, so their state is not part of every request's future.
+    /// SDK call, a refresh, the pause before a retry; the limiter boxes its
+    /// own) are boxed, so their state is not part of every request's
+    /// future.
     #[allow(clippy::manual_async_fn)] // see above
     fn execute<'a, 'b>(
         &'a self,
@@ -248,9 +249,7 @@ impl Transport {
             headers.remove("api-version");
             // XMS speaks JSON only; progenitor asks for `*/*` where the spec
             // declares no answer body (delete group, delivery feedback).
-            if headers.get(ACCEPT).is_none_or(|v| v != "application/json") {
-                headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-            }
+            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
             if !headers.contains_key(USER_AGENT) {
                 headers.insert(USER_AGENT, self.inner.user_agent.clone());
             }
@@ -297,10 +296,8 @@ impl Transport {
                 // Boxed: only a caller's HTTP client needs it, and unboxed
                 // it would make every request's future 80 bytes larger.
                 let url = self.inner.check_origin.then(|| Box::new(request.url().clone()));
-                if let Some(limiter) = &self.inner.limiter
-                    && !limiter.try_request()
-                {
-                    Box::pin(limiter.request()).await;
+                if let Some(limiter) = &self.inner.limiter {
+                    limiter.request().await;
                 }
                 if let Ok(Some(timeout)) = CALL.try_with(|c| c.borrow().timeout) {
                     *request.timeout_mut() = Some(timeout);

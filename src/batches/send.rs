@@ -553,7 +553,7 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
             let (handle, request) = self.into_raw()?;
             let client = handle.client();
             if let (Some(limiter), Some(parts)) = (client.limiter(), parts) {
-                Box::pin(limiter.messages(parts)).await;
+                limiter.messages(parts).await;
             }
             let (batch, answer) =
                 client.call_with_response(|raw, plan| raw.send_batch(plan, &request)).await?;
