@@ -233,8 +233,14 @@ impl Client {
         let request = Box::pin(async move { *slot = Some(call(raw, plan).await) });
         #[cfg(feature = "tracing")]
         let span = crate::telemetry::call_span();
+        // Nobody listens: the call is not wrapped in a span it would enter
+        // and leave on every poll.
         #[cfg(feature = "tracing")]
-        let ran = tracing::Instrument::instrument(self.run(request), span.clone()).await;
+        let ran = if span.is_disabled() {
+            self.run(request).await
+        } else {
+            tracing::Instrument::instrument(self.run(request), span.clone()).await
+        };
         #[cfg(not(feature = "tracing"))]
         let ran = self.run(request).await;
         let result = match ran.map(|state| answer(state, outcome)) {

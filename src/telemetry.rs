@@ -41,12 +41,14 @@ mod on {
         )
     }
 
-    /// What the request says of itself, recorded on the current call span.
-    pub(crate) fn request(operation: &str, method: &str, url: &reqwest::Url) {
+    /// What the request says of itself, recorded on the current call span;
+    /// whether anybody listens to it (when nobody does, the request's
+    /// [`status`] and [`attempts`] need not be recorded either).
+    pub(crate) fn request(operation: &str, method: &str, url: &reqwest::Url) -> bool {
         let span = Span::current();
         // Nobody listens: record nothing, allocate nothing.
         if span.is_disabled() {
-            return;
+            return false;
         }
         span.record("xms.operation", operation);
         span.record("http.request.method", method);
@@ -73,6 +75,7 @@ mod on {
                 span.record(field, id);
             }
         }
+        true
     }
 
     pub(crate) fn status(status: u16) {
@@ -151,7 +154,9 @@ mod on {
 #[cfg(not(feature = "tracing"))]
 #[allow(clippy::missing_const_for_fn)]
 mod on {
-    pub(crate) fn request(_: &str, _: &str, _: &reqwest::Url) {}
+    pub(crate) fn request(_: &str, _: &str, _: &reqwest::Url) -> bool {
+        false
+    }
     pub(crate) fn status(_: u16) {}
     pub(crate) fn attempts(_: u32) {}
     pub(crate) fn retry(_: u32, _: &str, _: std::time::Duration) {}

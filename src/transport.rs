@@ -244,7 +244,8 @@ impl Transport {
         async move {
             let operation = info.operation_id;
             with_call(|c| c.operation = Some(operation));
-            crate::telemetry::request(operation, request.method().as_str(), request.url());
+            let traced =
+                crate::telemetry::request(operation, request.method().as_str(), request.url());
             let headers = request.headers_mut();
             headers.remove("api-version");
             // XMS speaks JSON only; progenitor asks for `*/*` where the spec
@@ -303,9 +304,11 @@ impl Transport {
                     *request.timeout_mut() = Some(timeout);
                 }
                 let result = client.execute(request).await;
-                crate::telemetry::attempts(retries + 1);
-                if let Ok(response) = &result {
-                    crate::telemetry::status(response.status().as_u16());
+                if traced {
+                    crate::telemetry::attempts(retries + 1);
+                    if let Ok(response) = &result {
+                        crate::telemetry::status(response.status().as_u16());
+                    }
                 }
 
                 if let (Ok(response), Auth::ClientCredentials(oauth), Some(sent)) =
