@@ -40,7 +40,7 @@ url="http://127.0.0.1:$port"
 requests() {
   case "$1" in
     "page of 100") echo 4200 ;;
-    "send, concurrency 32") echo 20200 ;;
+    "send, concurrency 32") echo 60200 ;;
     *) echo 15200 ;;
   esac
 }
