@@ -10,7 +10,7 @@
 # "send, concurrency 32" (all four by default). Each client process also
 # counts its start and the bench's 200 warm-up requests, divided over all of
 # its requests. Needs valgrind. With `--cache`, also prints the simulated L1
-# data cache misses per request (slower).
+# data and instruction cache misses per request (slower).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
@@ -46,11 +46,11 @@ requests() {
 }
 
 printf '| scenario | xms instructions/request | baseline | xms / baseline |%s\n' \
-  "$( ((${#cache[@]})) && echo ' xms L1d misses/request | baseline | ratio |')"
-printf '|---|---|---|---|%s\n' "$( ((${#cache[@]})) && echo '---|---|---|')"
+  "$( ((${#cache[@]})) && echo ' xms L1d misses/request | baseline | ratio | xms L1i misses/request | baseline | ratio |')"
+printf '|---|---|---|---|%s\n' "$( ((${#cache[@]})) && echo '---|---|---|---|---|---|')"
 for scenario in "${scenarios[@]}"; do
   n=$(requests "$scenario")
-  declare -A ir=() d1=()
+  declare -A ir=() d1=() i1=()
   for contender in xms baseline; do
     out="$work/$contender.out"
     valgrind --tool=callgrind "${cache[@]}" --callgrind-out-file="$out" \
@@ -63,6 +63,7 @@ for scenario in "${scenarios[@]}"; do
         Ir) ir[$contender]=${totals[$i]} ;;
         D1mr) d1[$contender]=$(( ${d1[$contender]:-0} + totals[i] )) ;;
         D1mw) d1[$contender]=$(( ${d1[$contender]:-0} + totals[i] )) ;;
+        I1mr) i1[$contender]=${totals[$i]} ;;
       esac
     done
   done
@@ -71,7 +72,9 @@ for scenario in "${scenarios[@]}"; do
   if ((${#cache[@]})); then
     line+=$(awk -v x="${d1[xms]}" -v b="${d1[baseline]}" -v n="$n" \
       'BEGIN { printf " %.0f | %.0f | %.2f |", x / n, b / n, x / b }')
+    line+=$(awk -v x="${i1[xms]}" -v b="${i1[baseline]}" -v n="$n" \
+      'BEGIN { printf " %.0f | %.0f | %.2f |", x / n, b / n, x / b }')
   fi
   echo "$line"
-  unset ir d1
+  unset ir d1 i1
 done
