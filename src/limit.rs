@@ -90,6 +90,14 @@ struct Sized {
     burst: NonZeroU32,
 }
 
+impl Sized {
+    /// Take `n` now if the bucket has room for them; when it says `false`,
+    /// nothing was taken.
+    fn try_take(&self, n: NonZeroU32) -> bool {
+        matches!(self.bucket.check_n(n), Ok(Ok(())))
+    }
+}
+
 fn bucket(rate: Option<f64>) -> Option<Sized> {
     let rate = rate?;
     let burst =
@@ -145,16 +153,18 @@ impl Limiter {
         if self.pause_left().is_some() {
             return false;
         }
-        match &self.requests {
-            None => true,
-            Some(requests) => matches!(requests.bucket.check_n(NonZeroU32::MIN), Ok(Ok(()))),
-        }
+        self.requests.as_ref().is_none_or(|requests| requests.try_take(NonZeroU32::MIN))
     }
 
-    /// Wait until `parts` message parts may go (boxed, as for a request).
+    /// Wait until `parts` message parts may go. As for a request, parts
+    /// that fit in the bucket now go without waiting, and the wait is boxed.
     pub(crate) async fn messages(&self, parts: u64) {
         let Some(messages) = &self.messages else { return };
-        Box::pin(take_parts(messages, parts)).await;
+        match u32::try_from(parts).map(NonZeroU32::new) {
+            Ok(None) => {}
+            Ok(Some(n)) if messages.try_take(n) => {}
+            _ => Box::pin(take_parts(messages, parts)).await,
+        }
     }
 
     /// Hold every request back for `wait` (a 429 said so).
@@ -234,6 +244,23 @@ mod tests {
         assert!((0..1000).all(|_| limiter.try_request()));
         limiter.pause(Duration::from_secs(60));
         assert!(!limiter.try_request());
+    }
+
+    #[tokio::test]
+    async fn message_parts_go_at_once_while_they_fit_and_wait_beyond() {
+        let limiter = Limiter::new(&RateLimit::new().messages_per_second(20.0));
+        let bucket = limiter.messages.as_ref().expect("a message bucket");
+        limiter.messages(0).await;
+        limiter.messages(20).await;
+        assert!(!bucket.try_take(NonZeroU32::MIN), "the 20 parts were taken, and no more");
+        // More than the burst in one send: split, and paced. 30 parts on a
+        // fresh bucket of 20 refilled at 20 a second cannot all go before
+        // half a second (a lower bound, which holds however slow the
+        // machine).
+        let limiter = Limiter::new(&RateLimit::new().messages_per_second(20.0));
+        let started = std::time::Instant::now();
+        limiter.messages(30).await;
+        assert!(started.elapsed() >= Duration::from_millis(400), "{:?}", started.elapsed());
     }
 
     #[tokio::test]

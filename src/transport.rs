@@ -281,19 +281,16 @@ impl Transport {
                 Method::GET | Method::PUT | Method::DELETE | Method::HEAD
             ) || info.operation_id == "dry_run_batch";
             with_call(|c| c.idempotent = idempotent);
-            let oauth = matches!(self.inner.auth, Auth::ClientCredentials(_));
             let policy = &self.inner.retry;
             let mut retries = 0;
             let mut refreshed = false;
             loop {
-                // A second attempt needs a copy of the request; make one only
-                // when there can be a second attempt. A body of bytes clones;
-                // only a streaming body would not, and then there is none.
-                let mut spare = if retries < policy.max_retries || (oauth && !refreshed) {
-                    copy(&request)
-                } else {
-                    None
-                };
+                // A second attempt (a retry, or the token sent refreshed)
+                // needs a copy of the request; make one only when there can
+                // be a second attempt. A body of bytes clones; only a
+                // streaming body would not, and then there is none.
+                let again = retries < policy.max_retries || (bearer.is_some() && !refreshed);
+                let mut spare = if again { copy(&request) } else { None };
                 // Boxed: only a caller's HTTP client needs it, and unboxed
                 // it would make every request's future 80 bytes larger.
                 let url = self.inner.check_origin.then(|| Box::new(request.url().clone()));
