@@ -152,8 +152,10 @@ impl Client {
     }
 
     /// This client, with calls made through it limited to `timeout` per
-    /// attempt (instead of the client's timeout). Cheap: it shares
-    /// everything else.
+    /// attempt (instead of the client's timeout), the attempt's wait for
+    /// the client's rate limit included. Cheap: it shares everything else.
+    /// A timeout outside 1 ms to 24 h fails each call with
+    /// [`Error::Config`] before anything is sent.
     ///
     /// ```no_run
     /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
@@ -169,8 +171,11 @@ impl Client {
     }
 
     /// This client, with each call made through it given at most
-    /// `deadline` in all: token fetch, every attempt and every backoff
-    /// wait. Past it the call ends with [`Error::Timeout`].
+    /// `deadline` in all: token fetch, waits for the rate limit and a
+    /// 429's pause, every attempt and every backoff wait. Past it the call
+    /// ends with [`Error::Timeout`], which says whether the request had
+    /// been sent. A deadline outside 1 ms to 24 h fails each call with
+    /// [`Error::Config`] before anything is sent.
     pub fn with_deadline(&self, deadline: Duration) -> Client {
         Client { deadline: Some(deadline), ..self.clone() }
     }
@@ -254,17 +259,26 @@ impl Client {
         if let Err(e) = &result {
             crate::telemetry::failed(&span, e.kind());
         }
-        result
+        // Whatever made the error, a credential it could quote goes here.
+        result.map_err(|e| e.redact(&self.secrets()))
     }
 
     /// Make the request `call` makes, with the token fetched, the call's
     /// state set for the transport and the deadline kept; the state the
     /// transport left is the answer.
     async fn run(&self, call: Pin<Box<dyn Future<Output = ()> + Send + '_>>) -> Result<CallState> {
-        let deadline = self.deadline.map(|d| (d, tokio::time::Instant::now() + d));
-        let past = |d: Duration, idempotent: bool| Error::Timeout {
+        // Set per call (`with_deadline`, `with_timeout`), so checked per call.
+        if let Some(deadline) = self.deadline {
+            crate::time::check("deadline", deadline, MIN_TIMEOUT)?;
+        }
+        if let Some(timeout) = self.attempt_timeout {
+            crate::time::check("timeout", timeout, MIN_TIMEOUT)?;
+        }
+        let deadline = self.deadline.map(|d| (d, crate::time::from_now(d)));
+        let past = |d: Duration, idempotent: bool, request_sent: bool| Error::Timeout {
             source: format!("the call took longer than its deadline of {d:?}").into(),
             idempotent,
+            request_sent,
         };
         let mut state = CallState { timeout: self.attempt_timeout, ..CallState::default() };
         if let Auth::ClientCredentials(oauth) = self.inner.raw.inner().auth() {
@@ -273,9 +287,9 @@ impl Client {
             // every call's future larger.
             let bearer = Box::pin(oauth.bearer());
             state.bearer = Some(match deadline {
-                Some((d, at)) => {
-                    tokio::time::timeout_at(at, bearer).await.map_err(|_| past(d, true))??
-                }
+                Some((d, at)) => tokio::time::timeout_at(at, bearer)
+                    .await
+                    .map_err(|_| past(d, true, false))??,
                 None => bearer.await?,
             });
         }
@@ -301,9 +315,14 @@ impl Client {
         if !finished {
             // The deadline passed first: the call is dropped where it was.
             let d = deadline.map(|(d, _)| d).unwrap_or_default();
-            return Err(past(d, state.idempotent));
+            return Err(past(d, state.idempotent, state.sent));
         }
         Ok(state)
+    }
+
+    /// The longest the client's retry policy waits between attempts.
+    pub(crate) fn max_backoff(&self) -> Duration {
+        self.inner.raw.inner().retry_policy().max_backoff
     }
 
     /// The client's rate limits, if it has any.
@@ -560,12 +579,13 @@ impl ClientBuilder {
         /// `https://auth.sinch.com/oauth2/token`.
         fn oauth_token_url(mut self, url: impl Into<String>) { self.token_url = Some(url.into()); }
 
-        /// The longest a whole request may take (30 s when not set). Ignored
-        /// with [`ClientBuilder::http_client`]: configure that client instead.
+        /// The longest one attempt may take (30 s when not set; 1 ms to 24 h),
+        /// its wait for the client's rate limit included. Ignored with
+        /// [`ClientBuilder::http_client`]: configure that client instead.
         fn timeout(mut self, timeout: Duration) { self.timeout = Some(timeout); }
 
-        /// The longest connecting may take (10 s when not set). Ignored with
-        /// [`ClientBuilder::http_client`].
+        /// The longest connecting may take (10 s when not set; 1 ms to 24 h).
+        /// Ignored with [`ClientBuilder::http_client`].
         fn connect_timeout(mut self, timeout: Duration) { self.connect_timeout = Some(timeout); }
 
         /// The `User-Agent` header (`xms-rust/<version>` when not set).
@@ -600,13 +620,15 @@ impl ClientBuilder {
 
         /// Pace this client's requests and sent message parts (none by
         /// default). With or without limits, a 429's `Retry-After` holds
-        /// back every request of the client for that long, not only the
+        /// back every request of the client for that long (at most the retry
+        /// policy's [`max_backoff`](RetryPolicy::max_backoff)), not only the
         /// refused one.
         fn rate_limit(mut self, limit: crate::RateLimit) { self.rate_limit = Some(limit); }
 
-        /// The longest a whole call may take: token fetch, every attempt and
-        /// every wait between them (none by default; each attempt is still
-        /// bound by [`ClientBuilder::timeout`]). Past it the call ends with
+        /// The longest a whole call may take: token fetch, waits for the rate
+        /// limit, every attempt and every wait between them (none by
+        /// default; 1 ms to 24 h; each attempt is still bound by
+        /// [`ClientBuilder::timeout`]). Past it the call ends with
         /// [`Error::Timeout`]. [`Client::with_deadline`] sets it per call.
         fn deadline(mut self, deadline: Duration) { self.deadline = Some(deadline); }
     }
@@ -615,11 +637,18 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let region = self.region.unwrap_or_default();
         let caller_http = self.http.is_some();
+        let timeout = self.timeout.unwrap_or(Duration::from_secs(30));
+        let connect_timeout = self.connect_timeout.unwrap_or(Duration::from_secs(10));
+        crate::time::check("timeout", timeout, MIN_TIMEOUT)?;
+        crate::time::check("connect_timeout", connect_timeout, MIN_TIMEOUT)?;
+        if let Some(deadline) = self.deadline {
+            crate::time::check("deadline", deadline, MIN_TIMEOUT)?;
+        }
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
-                .timeout(self.timeout.unwrap_or(Duration::from_secs(30)))
-                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+                .timeout(timeout)
+                .connect_timeout(connect_timeout)
                 // XMS never redirects; a redirect would send the request,
                 // and an SMS body, to another host.
                 .redirect(reqwest::redirect::Policy::none())
@@ -682,18 +711,24 @@ impl ClientBuilder {
         let limit = self.rate_limit.unwrap_or_default();
         limit.check().map_err(|e| Error::config(e.to_string()))?;
         let limiter = Some(Arc::new(crate::limit::Limiter::new(&limit)));
+        let retry = self.retry.unwrap_or_default();
+        retry.check()?;
         let transport = Transport::new(
             auth,
             user_agent,
-            self.retry.unwrap_or_default(),
+            retry,
             self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             caller_http,
         )
-        .with_limiter(limiter);
+        .with_limiter(limiter)
+        .with_timeout((!caller_http).then_some(timeout));
         let raw = raw::Client::new_with_client(&endpoint, http, transport);
         Ok(Client::with_parts(raw, plan, None, self.deadline))
     }
 }
+
+/// The shortest timeout or deadline a caller may set.
+const MIN_TIMEOUT: Duration = Duration::from_millis(1);
 
 fn non_empty(field: &str, value: &str) -> Result<()> {
     if value.trim().is_empty() {

@@ -25,8 +25,10 @@ pub struct BatchDeliveryReport {
     /// How many messages the batch has.
     #[serde(deserialize_with = "wire::int")]
     pub total_message_count: u32,
-    /// One entry per status code with at least one message.
-    #[serde(default, deserialize_with = "wire::null_is_empty")]
+    /// One entry per status code with at least one message. Required: a
+    /// report without the list is refused, not read as empty (`null` is
+    /// read as none).
+    #[serde(deserialize_with = "wire::null_is_empty")]
     pub statuses: Vec<StatusCount>,
     /// The batch's client reference, if it has one.
     #[serde(default, deserialize_with = "wire::opt_string", skip_serializing_if = "wire::none")]

@@ -65,6 +65,16 @@ impl ResponseInfo {
         }))
     }
 
+    /// Scrub `secrets` from what is kept, again (an answer kept before a
+    /// secret was known, such as a token issued later).
+    fn redact(&mut self, secrets: &Secrets) {
+        let kept = &mut *self.0;
+        if secrets.found_in(&kept.body) {
+            kept.body = secrets.scrub_bytes(&kept.body);
+        }
+        kept.headers = secrets.scrub_headers(std::mem::take(&mut kept.headers));
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> u16 {
         self.0.status
@@ -155,6 +165,11 @@ impl Secrets {
         self.values.first().map_or(0, Vec::len)
     }
 
+    /// Whether any secret occurs in `input`.
+    pub(crate) fn found_in(&self, input: &[u8]) -> bool {
+        self.values.iter().any(|secret| input.windows(secret.len()).any(|w| w == secret.as_slice()))
+    }
+
     pub(crate) fn scrub_bytes(&self, input: &[u8]) -> Vec<u8> {
         let mut out = input.to_vec();
         for secret in &self.values {
@@ -185,14 +200,27 @@ impl Secrets {
         if self.values.is_empty() {
             return headers;
         }
-        for value in headers.values_mut() {
-            let scrubbed = self.scrub_bytes(value.as_bytes());
-            if scrubbed != value.as_bytes()
-                && let Ok(mut clean) = HeaderValue::from_bytes(&scrubbed)
-            {
-                clean.set_sensitive(true);
-                *value = clean;
+        // A header named after a secret (header names are lower case) goes.
+        let lower: Vec<String> =
+            self.values.iter().map(|v| String::from_utf8_lossy(v).to_ascii_lowercase()).collect();
+        if headers.keys().any(|name| lower.iter().any(|s| name.as_str().contains(s.as_str()))) {
+            let named: Vec<_> = headers
+                .keys()
+                .filter(|name| lower.iter().any(|s| name.as_str().contains(s.as_str())))
+                .cloned()
+                .collect();
+            for name in named {
+                headers.remove(name);
             }
+        }
+        for value in headers.values_mut() {
+            if !self.found_in(value.as_bytes()) {
+                continue;
+            }
+            let mut clean = HeaderValue::from_bytes(&self.scrub_bytes(value.as_bytes()))
+                .unwrap_or(HeaderValue::from_static("<redacted>"));
+            clean.set_sensitive(true);
+            *value = clean;
         }
         headers
     }
@@ -322,8 +350,11 @@ pub enum Error {
         /// The underlying error, if any.
         source: Option<BoxError>,
     },
-    /// No complete answer arrived in time. The request may or may not have
-    /// been processed by XMS.
+    /// The call ran out of time: an attempt's timeout or the call's
+    /// deadline. When `request_sent` is true, the request was written and
+    /// XMS may or may not have processed it; when false, the call ended
+    /// while it was still waiting (for a token, the client's rate limit or a
+    /// 429's pause) and nothing reached XMS.
     #[non_exhaustive]
     Timeout {
         /// The underlying error.
@@ -331,6 +362,9 @@ pub enum Error {
         /// Whether the operation can run twice without harm (a read, a
         /// PUT, a DELETE, a dry run); see [`Error::is_safe_to_repeat`].
         idempotent: bool,
+        /// Whether a request that XMS may have acted on was written before
+        /// time ran out; see [`Error::may_have_been_processed`].
+        request_sent: bool,
     },
     /// The request could not be sent, or the connection broke before the
     /// whole answer arrived.
@@ -440,7 +474,8 @@ impl Error {
     ///
     /// False when the request was certainly not acted on: refused before
     /// sending (invalid, configuration, no token), a connection that could
-    /// not be made, or an answer that says so (4xx, 429).
+    /// not be made, a call whose time ran out before its request was sent,
+    /// or an answer that says so (4xx, 429).
     ///
     /// ```no_run
     /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
@@ -457,7 +492,7 @@ impl Error {
     /// ```
     pub fn may_have_been_processed(&self) -> bool {
         match self {
-            Error::Timeout { .. } => true,
+            Error::Timeout { request_sent, .. } => *request_sent,
             Error::Transport { source, .. } => !never_connected(source.as_ref()),
             Error::UnexpectedResponse { response, .. }
             | Error::Rejected { response, .. }
@@ -623,9 +658,13 @@ impl fmt::Display for Error {
                      token URL)"
                 )
             }
-            Error::Timeout { .. } => f.write_str(
+            Error::Timeout { request_sent: true, .. } => f.write_str(
                 "the request timed out; XMS may or may not have processed it (for a send, look \
                  the batch up by client_reference before sending again)",
+            ),
+            Error::Timeout { request_sent: false, .. } => f.write_str(
+                "the call ran out of time before its request was sent (waiting for a token, the \
+                 rate limit or a 429's pause); nothing reached XMS, so it is safe to repeat",
             ),
             Error::Transport { .. } => f.write_str(
                 "could not talk to XMS (connection failed or broke off); check the network and \
@@ -662,6 +701,106 @@ fn hint(code: &ErrorCode) -> Option<&'static str> {
     })
 }
 
+impl Error {
+    /// The same error with every text it keeps or shows scrubbed of
+    /// `secrets`: its messages, the answer it keeps and the text of its
+    /// sources (a source whose text holds a secret is replaced by that
+    /// text, redacted). The one redaction path every error of a call goes
+    /// through, whatever made it.
+    pub(crate) fn redact(mut self, secrets: &Secrets) -> Self {
+        if secrets.values.is_empty() {
+            return self;
+        }
+        let text = |t: &mut String| {
+            if secrets.found_in(t.as_bytes()) {
+                *t = secrets.scrub_str(t);
+            }
+        };
+        match &mut self {
+            Error::Api { code, text: message, .. } => {
+                if let ErrorCode::Other(code) = code {
+                    text(code);
+                }
+                text(message);
+            }
+            Error::Rejected { error, message, .. } => {
+                text(error);
+                message.iter_mut().for_each(text);
+            }
+            Error::Unauthorized { message, .. } => message.iter_mut().for_each(text),
+            Error::Redirected { location, .. } => location.iter_mut().for_each(text),
+            Error::InvalidRequest { field, rule } => {
+                text(field);
+                text(rule);
+            }
+            Error::Config { message } => text(message),
+            Error::TokenEndpoint { reason, source, .. }
+            | Error::UnexpectedResponse { reason, source, .. } => {
+                text(reason);
+                if let Some(source) = source {
+                    redact_source(source, secrets);
+                }
+            }
+            Error::Timeout { source, .. } | Error::Transport { source, .. } => {
+                redact_source(source, secrets)
+            }
+            Error::Protocol { reason } => text(reason),
+            Error::NotFound { .. } | Error::RateLimited { .. } | Error::ResponseTooLarge { .. } => {
+            }
+        }
+        if let Some(response) = self.response_mut() {
+            response.redact(secrets);
+        }
+        self
+    }
+
+    fn response_mut(&mut self) -> Option<&mut ResponseInfo> {
+        match self {
+            Error::Api { response, .. }
+            | Error::Rejected { response, .. }
+            | Error::NotFound { response }
+            | Error::Unauthorized { response, .. }
+            | Error::RateLimited { response, .. }
+            | Error::Redirected { response, .. }
+            | Error::ResponseTooLarge { response, .. }
+            | Error::UnexpectedResponse { response, .. } => Some(response),
+            Error::TokenEndpoint { response, .. } => response.as_mut(),
+            _ => None,
+        }
+    }
+}
+
+/// Replace `source` by its redacted text when the text of its chain
+/// (`Display` or `Debug` of any link) holds a secret; leave it as it is
+/// otherwise, so that a clean source can still be downcast.
+fn redact_source(source: &mut BoxError, secrets: &Secrets) {
+    let mut held = false;
+    let mut chain = Vec::new();
+    let mut link: Option<&(dyn std::error::Error + 'static)> = Some(source.as_ref());
+    while let Some(error) = link {
+        let shown = error.to_string();
+        held |=
+            secrets.found_in(shown.as_bytes()) || secrets.found_in(format!("{error:?}").as_bytes());
+        chain.push(shown);
+        link = error.source();
+    }
+    if held {
+        *source = Box::new(Redacted(secrets.scrub_str(&chain.join(": "))));
+    }
+}
+
+/// The text of an error that held a secret, redacted.
+#[derive(Debug)]
+struct Redacted(String);
+
+impl fmt::Display for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Redacted {}
+
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
@@ -685,7 +824,9 @@ impl From<reqwest::Error> for Error {
     fn from(e: reqwest::Error) -> Self {
         // reqwest's message names the URL, which holds no credential.
         if e.is_timeout() {
-            Error::Timeout { source: Box::new(e), idempotent: false }
+            // Conservatively sent, unless the connection was never made.
+            let request_sent = !e.is_connect();
+            Error::Timeout { source: Box::new(e), idempotent: false, request_sent }
         } else {
             Error::Transport { source: Box::new(e), idempotent: false }
         }
@@ -889,7 +1030,16 @@ mod tests {
             answer(429, b""),
             Error::invalid("recipients", "must hold 1 to 1000 entries (it holds 0)"),
             Error::config("service_plan_id is empty"),
-            Error::Timeout { source: "operation timed out".into(), idempotent: false },
+            Error::Timeout {
+                source: "operation timed out".into(),
+                idempotent: false,
+                request_sent: true,
+            },
+            Error::Timeout {
+                source: "the call took longer than its deadline of 1s".into(),
+                idempotent: false,
+                request_sent: false,
+            },
             Error::Transport { source: "connection refused".into(), idempotent: false },
             answer(503, b"<html>down</html>"),
             from_response(

@@ -29,6 +29,7 @@ pub mod pagination;
 pub mod raw;
 pub mod tags;
 mod telemetry;
+mod time;
 pub mod transport;
 pub mod validate;
 mod wire;

@@ -51,9 +51,15 @@ impl RateLimit {
             ("rate_limit.messages_per_second", self.messages_per_second),
         ] {
             if let Some(rate) = rate
-                && !(rate.is_finite() && rate > 0.0 && rate <= 1e9)
+                && !(rate.is_finite() && (SLOWEST..=FASTEST).contains(&rate))
             {
-                return Err(Error::invalid(field, format!("must be above 0 (it is {rate})")));
+                return Err(Error::invalid(
+                    field,
+                    format!(
+                        "must be between {SLOWEST:e} (one a day) and {FASTEST:e} a second (it \
+                         is {rate})"
+                    ),
+                ));
             }
         }
         Ok(())
@@ -63,6 +69,12 @@ impl RateLimit {
         self.requests_per_second.is_none() && self.messages_per_second.is_none()
     }
 }
+
+/// The slowest rate a limit may have: one a day.
+const SLOWEST: f64 = 1.0 / 86_400.0;
+
+/// The fastest rate a limit may have.
+const FASTEST: f64 = 1e9;
 
 /// Monotonic time since the bucket was made, for governor.
 #[derive(Clone, Debug)]
@@ -102,7 +114,10 @@ fn bucket(rate: Option<f64>) -> Option<Sized> {
     let rate = rate?;
     let burst =
         NonZeroU32::new(rate.ceil().min(f64::from(u32::MAX)) as u32).unwrap_or(NonZeroU32::MIN);
-    let quota = Quota::with_period(Duration::from_secs_f64(1.0 / rate))?.allow_burst(burst);
+    // The rate was checked (`RateLimit::check`), so its period fits; a
+    // value that does not is no limit rather than a panic.
+    let period = Duration::try_from_secs_f64(1.0 / rate).ok()?;
+    let quota = Quota::with_period(period)?.allow_burst(burst);
     let clock = Monotonic(std::time::Instant::now());
     Some(Sized { bucket: RateLimiter::direct_with_clock(quota, clock.clone()), clock, burst })
 }
@@ -130,20 +145,34 @@ impl Limiter {
         self.messages.is_some()
     }
 
-    /// Wait until a request may go. A request that may go at once does not
-    /// wait, and the wait is boxed: the caller's future holds a pointer,
-    /// not the state of a wait that most requests never make.
-    pub(crate) async fn request(&self) {
-        if !self.try_request() {
-            Box::pin(self.request_later()).await;
+    /// Wait until a request may go, at most `within`: how long it waited
+    /// (zero when it went at once), or `None` when `within` ran out first
+    /// (and then nothing was taken from the bucket). A request that may go
+    /// at once does not wait, and the wait is boxed: the caller's future
+    /// holds a pointer, not the state of a wait that most requests never
+    /// make.
+    pub(crate) async fn request(&self, within: Option<Duration>) -> Option<Duration> {
+        if self.try_request() {
+            return Some(Duration::ZERO);
         }
+        Box::pin(self.request_later(within)).await
     }
 
-    async fn request_later(&self) {
-        self.pause_over().await;
-        if let Some(requests) = &self.requests {
-            take(requests, NonZeroU32::MIN, "requests").await;
+    async fn request_later(&self, within: Option<Duration>) -> Option<Duration> {
+        let started = tokio::time::Instant::now();
+        let wait = async {
+            self.pause_over().await;
+            if let Some(requests) = &self.requests {
+                take(requests, NonZeroU32::MIN, "requests").await;
+            }
+        };
+        match within {
+            None => wait.await,
+            Some(within) => {
+                tokio::time::timeout_at(crate::time::after(started, within), wait).await.ok()?
+            }
         }
+        Some(started.elapsed())
     }
 
     /// Let a request go now if it may: no pause runs and the request bucket
@@ -167,9 +196,10 @@ impl Limiter {
         }
     }
 
-    /// Hold every request back for `wait` (a 429 said so).
+    /// Hold every request back for `wait` (a 429 said so; the caller
+    /// bounds it by its policy, and the clock by a day).
     pub(crate) fn pause(&self, wait: Duration) {
-        let until = tokio::time::Instant::now() + wait;
+        let until = crate::time::from_now(wait);
         if let Ok(mut paused) = self.paused_until.lock() {
             *paused = Some(paused.map_or(until, |p| p.max(until)));
         }
@@ -269,7 +299,8 @@ mod tests {
         let limiter = Limiter::new(&RateLimit::new().requests_per_second(2.0));
         assert!(limiter.try_request() && limiter.try_request());
         assert!(!limiter.try_request());
-        limiter.request().await;
+        assert_eq!(limiter.request(Some(Duration::from_millis(1))).await, None, "ran out");
+        assert!(limiter.request(None).await.is_some());
         // The third request conforms half a second after the first two (a
         // lower bound on the wait, which holds however slow the machine).
         assert!(started.elapsed() >= Duration::from_millis(400), "{:?}", started.elapsed());

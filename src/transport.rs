@@ -53,7 +53,7 @@ use crate::{
 pub struct RetryPolicy {
     max_retries: u32,
     initial_backoff: Duration,
-    max_backoff: Duration,
+    pub(crate) max_backoff: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -82,8 +82,18 @@ impl RetryPolicy {
         fn initial_backoff(mut self, wait: Duration) { self.initial_backoff = wait; }
 
         /// The longest wait between two attempts, also the longest
-        /// `Retry-After` that is waited for.
+        /// `Retry-After` that is waited for: a 429 asking for more ends the
+        /// call with [`crate::Error::RateLimited`] at once, and holds the
+        /// client's other requests back for this long, not for what the
+        /// server asked. At most 24 h ([`crate::ClientBuilder::build`]
+        /// refuses more).
         fn max_backoff(mut self, wait: Duration) { self.max_backoff = wait; }
+    }
+
+    /// Refuse backoffs beyond what the SDK waits at most.
+    pub(crate) fn check(&self) -> crate::Result<()> {
+        crate::time::check("retry.initial_backoff", self.initial_backoff, Duration::ZERO)?;
+        crate::time::check("retry.max_backoff", self.max_backoff, Duration::ZERO)
     }
 
     fn backoff(&self, retry: u32) -> Duration {
@@ -124,6 +134,10 @@ struct Inner {
     check_origin: bool,
     /// The client's rate limits, if it has any.
     limiter: Option<Arc<Limiter>>,
+    /// How long one attempt may take when the call does not say: the SDK's
+    /// own HTTP client's timeout (a caller's HTTP client keeps its own),
+    /// which also bounds the attempt's wait in the limiter.
+    timeout: Option<Duration>,
 }
 
 /// The default `User-Agent`.
@@ -147,6 +161,11 @@ pub(crate) struct CallState {
     pub(crate) idempotent: bool,
     /// How long one attempt may take, when the call says.
     pub(crate) timeout: Option<Duration>,
+    /// Whether a request XMS may have acted on was written: set as an
+    /// attempt goes out, taken back when its answer says it was refused
+    /// unprocessed (429) or its connection was never made. A timeout reads
+    /// it to say whether the request was sent.
+    pub(crate) sent: bool,
     /// A failure the hook found that the generated code cannot express (an
     /// answer too large, a redirect followed by the caller's HTTP client):
     /// it wins over whatever the generated code makes of the answer.
@@ -192,9 +211,28 @@ impl Transport {
         max_response_bytes: u64,
         check_origin: bool,
     ) -> Self {
-        let inner =
-            Inner { auth, user_agent, retry, max_response_bytes, check_origin, limiter: None };
+        let inner = Inner {
+            auth,
+            user_agent,
+            retry,
+            max_response_bytes,
+            check_origin,
+            limiter: None,
+            timeout: None,
+        };
         Transport { inner: Arc::new(inner) }
+    }
+
+    /// The same transport, with attempts that take at most `timeout` when
+    /// the call does not say, the wait in the limiter included.
+    pub(crate) fn with_timeout(self, timeout: Option<Duration>) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.timeout = timeout;
+                Transport { inner: Arc::new(inner) }
+            }
+            Err(shared) => Transport { inner: shared },
+        }
     }
 
     /// The same transport, paced by `limiter`.
@@ -211,6 +249,10 @@ impl Transport {
     /// The client's rate limits, if it has any.
     pub(crate) fn limiter(&self) -> Option<&Limiter> {
         self.inner.limiter.as_deref()
+    }
+
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
     }
 
     pub(crate) fn auth(&self) -> &Auth {
@@ -294,13 +336,31 @@ impl Transport {
                 // Boxed: only a caller's HTTP client needs it, and unboxed
                 // it would make every request's future 80 bytes larger.
                 let url = self.inner.check_origin.then(|| Box::new(request.url().clone()));
+                let call_timeout = CALL.try_with(|c| c.borrow().timeout).ok().flatten();
+                let mut timeout = call_timeout;
                 if let Some(limiter) = &self.inner.limiter {
-                    limiter.request().await;
+                    // The attempt's timeout covers its wait for the limiter
+                    // (its rate, and a 429's pause).
+                    let within = call_timeout.or(self.inner.timeout);
+                    match limiter.request(within).await {
+                        Some(Duration::ZERO) => {}
+                        Some(waited) => timeout = within.map(|t| t.saturating_sub(waited)),
+                        None => return Ok(waited_out(within.unwrap_or_default())),
+                    }
                 }
-                if let Ok(Some(timeout)) = CALL.try_with(|c| c.borrow().timeout) {
-                    *request.timeout_mut() = Some(timeout);
+                if let Some(timeout) = timeout {
+                    *request.timeout_mut() = Some(timeout.max(Duration::from_millis(1)));
                 }
+                let mut was_sent = false;
+                with_call(|c| was_sent = std::mem::replace(&mut c.sent, true));
                 let result = client.execute(request).await;
+                let unprocessed = match &result {
+                    Ok(response) => response.status() == StatusCode::TOO_MANY_REQUESTS,
+                    Err(e) => e.is_connect(),
+                };
+                if unprocessed && !was_sent {
+                    with_call(|c| c.sent = false);
+                }
                 if traced {
                     crate::telemetry::attempts(retries + 1);
                     if let Ok(response) = &result {
@@ -336,8 +396,10 @@ impl Transport {
                         crate::telemetry::rate_limited(asked);
                         if let Some(limiter) = &self.inner.limiter {
                             // Every request of the client waits, not just
-                            // this one.
-                            limiter.pause(asked.unwrap_or(policy.backoff(retries)));
+                            // this one, at most as long as the policy
+                            // waits for one.
+                            let pause = asked.unwrap_or(policy.backoff(retries));
+                            limiter.pause(pause.min(policy.max_backoff));
                         }
                         match asked {
                             Some(asked) if asked > policy.max_backoff => None,
@@ -493,6 +555,34 @@ impl Transport {
             Ok(reqwest::Response::from(http::Response::from_parts(parts, body)))
         }
     }
+}
+
+/// What the hook hands on when an attempt's time ran out in the limiter,
+/// before its request was written: the call's state says so (a timeout,
+/// nothing sent), and a `raw` caller gets a 408 whose body fails to read.
+fn waited_out(timeout: Duration) -> reqwest::Response {
+    let error = crate::Error::Timeout {
+        source: format!(
+            "the attempt's timeout of {timeout:?} ran out while it waited for the client's \
+             rate limit"
+        )
+        .into(),
+        idempotent: false,
+        request_sent: false,
+    };
+    let message = error.to_string();
+    with_call(|c| {
+        let sent = c.sent;
+        c.failure = Some(match error {
+            crate::Error::Timeout { source, idempotent, .. } => {
+                crate::Error::Timeout { source, idempotent, request_sent: sent }
+            }
+            other => other,
+        })
+    });
+    let mut stub = http::Response::new(reqwest::Body::wrap(FailedBody(Some(message))));
+    *stub.status_mut() = StatusCode::REQUEST_TIMEOUT;
+    reqwest::Response::from(stub)
 }
 
 /// Why an answer's body was not handed on.

@@ -526,7 +526,7 @@ impl Chunk {
         }
         if let Some(limiter) = &self.limiter {
             limiter.messages(batch.parts()).await;
-            limiter.request().await;
+            limiter.request(None).await;
         }
         let mut attempt = 0;
         loop {
@@ -544,7 +544,12 @@ impl Chunk {
                     Err(lookup) => return (Err(lookup), false),
                 },
                 Err(e) if e.is_retryable() && !last => {
-                    let wait = e.retry_after().unwrap_or(Duration::from_millis(500 << attempt));
+                    // As long as the server asks, at most as long as the
+                    // client's retry policy waits for one.
+                    let wait = e
+                        .retry_after()
+                        .unwrap_or(Duration::from_millis(500 << attempt))
+                        .min(self.client.max_backoff());
                     if let Some(limiter) = &self.limiter {
                         limiter.pause(wait);
                     }

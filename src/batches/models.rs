@@ -84,7 +84,7 @@ pub struct TextBatch {
     #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub modified_at: Option<DateTime<Utc>>,
     /// The delivery report callbacks it asks for.
-    #[serde(default = "no_reports")]
+    #[serde(default = "no_reports", deserialize_with = "reports_or_none")]
     pub delivery_report: DeliveryReportType,
     /// When it is or was sent.
     #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
@@ -160,7 +160,7 @@ pub struct BinaryBatch {
     #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub modified_at: Option<DateTime<Utc>>,
     /// The delivery report callbacks it asks for.
-    #[serde(default = "no_reports")]
+    #[serde(default = "no_reports", deserialize_with = "reports_or_none")]
     pub delivery_report: DeliveryReportType,
     /// When it is or was sent.
     #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
@@ -251,7 +251,7 @@ pub struct MediaBatch {
     #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
     pub modified_at: Option<DateTime<Utc>>,
     /// The delivery report callbacks it asks for.
-    #[serde(default = "no_reports")]
+    #[serde(default = "no_reports", deserialize_with = "reports_or_none")]
     pub delivery_report: DeliveryReportType,
     /// When it is or was sent.
     #[serde(default, deserialize_with = "wire::opt_time", skip_serializing_if = "wire::none")]
@@ -498,4 +498,11 @@ impl ListItem for Batch {
 
 fn no_reports() -> DeliveryReportType {
     DeliveryReportType::None
+}
+
+/// `delivery_report` as XMS writes it; `null` (as the official SDKs read
+/// it) is no reports, like a missing one.
+fn reports_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DeliveryReportType, D::Error> {
+    <Option<DeliveryReportType> as Deserialize>::deserialize(d)
+        .map(|r| r.unwrap_or_else(no_reports))
 }

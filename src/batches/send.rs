@@ -552,11 +552,17 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
             let parts = counts.then(|| self.parts());
             let (handle, request) = self.into_raw()?;
             let client = handle.client();
-            if let (Some(limiter), Some(parts)) = (client.limiter(), parts) {
-                limiter.messages(parts).await;
-            }
-            let (batch, answer) =
-                client.call_with_response(|raw, plan| raw.send_batch(plan, &request)).await?;
+            // The wait for the message rate is part of the call, so that
+            // its deadline covers it (and a call cut there sent nothing).
+            let limiter = client.limiter().zip(parts);
+            let (batch, answer) = client
+                .call_with_response(|raw, plan| async move {
+                    if let Some((limiter, parts)) = limiter {
+                        limiter.messages(parts).await;
+                    }
+                    raw.send_batch(plan, &request).await
+                })
+                .await?;
             expect_kind::<K>(batch, answer, client)
         }
     }
