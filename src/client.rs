@@ -709,7 +709,10 @@ impl ClientBuilder {
         // Always a limiter: without limits it still holds every request
         // back while a 429's `Retry-After` runs.
         let limit = self.rate_limit.unwrap_or_default();
-        limit.check().map_err(|e| Error::config(e.to_string()))?;
+        limit.check().map_err(|e| match e {
+            Error::InvalidRequest { field, rule } => Error::config(format!("{field} {rule}")),
+            other => other,
+        })?;
         let limiter = Some(Arc::new(crate::limit::Limiter::new(&limit)));
         let retry = self.retry.unwrap_or_default();
         retry.check()?;

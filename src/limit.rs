@@ -53,12 +53,14 @@ impl RateLimit {
             if let Some(rate) = rate
                 && !(rate.is_finite() && (SLOWEST..=FASTEST).contains(&rate))
             {
+                let shown = if rate != 0.0 && !(1e-3..1e12).contains(&rate.abs()) {
+                    format!("{rate:e}")
+                } else {
+                    format!("{rate}")
+                };
                 return Err(Error::invalid(
                     field,
-                    format!(
-                        "must be between {SLOWEST:e} (one a day) and {FASTEST:e} a second (it \
-                         is {rate})"
-                    ),
+                    format!("must be between 1/86400 (one a day) and 1e9 a second (it is {shown})"),
                 ));
             }
         }

@@ -98,22 +98,27 @@ pub(crate) fn expect_kind<K: BatchKind>(
     answer: crate::client::Answer,
     client: &Client,
 ) -> Result<K::Output> {
-    K::expect(batch).map_err(|got| Error::UnexpectedResponse {
-        reason: format!(
-            "XMS accepted the request ({}) and answered with the {} batch {}, where a {} batch \
+    let secrets = client.secrets();
+    K::expect(batch).map_err(|got| {
+        Error::UnexpectedResponse {
+            reason: format!(
+                "XMS accepted the request ({}) and answered with the {} batch {}, where a {} batch \
              was expected; the batch exists, so do not send it again",
-            answer.status,
-            got.batch_type(),
-            got.id(),
-            K::TYPE,
-        ),
-        response: crate::error::ResponseInfo::new(
-            answer.status,
-            answer.headers,
-            &serde_json::to_vec(&got).unwrap_or_default(),
-            &client.secrets(),
-        ),
-        source: None,
+                answer.status,
+                got.batch_type(),
+                got.id(),
+                K::TYPE,
+            ),
+            response: crate::error::ResponseInfo::new(
+                answer.status,
+                answer.headers,
+                &serde_json::to_vec(&got).unwrap_or_default(),
+                &secrets,
+            ),
+            source: None,
+        }
+        // The type and id are the server's words.
+        .redact(&secrets)
     })
 }
 

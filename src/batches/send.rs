@@ -624,13 +624,17 @@ pub(super) async fn find_by_reference<K: BatchKind>(
     let page = list.page(0).await?;
     match page.items.into_iter().next() {
         None => Ok(None),
-        Some(batch) => K::expect(batch).map(Some).map_err(|got| crate::Error::Protocol {
-            reason: format!(
-                "the batch {} with client reference {reference:?} is a {} batch, not {}",
-                got.id(),
-                got.batch_type(),
-                K::TYPE
-            ),
+        Some(batch) => K::expect(batch).map(Some).map_err(|got| {
+            crate::Error::Protocol {
+                reason: format!(
+                    "the batch {} with client reference {reference:?} is a {} batch, not {}",
+                    got.id(),
+                    got.batch_type(),
+                    K::TYPE
+                ),
+            }
+            // The type and id are the server's words.
+            .redact(&client.secrets())
         }),
     }
 }

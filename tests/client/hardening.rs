@@ -438,3 +438,43 @@ async fn tolerant_readers() {
     let error = server.client().batches().get("b1").await.unwrap_err();
     assert!(error.to_string().contains("`canceled`"), "{error}");
 }
+
+// Round two, 6: the readers' tolerance is consistent with the spec.
+#[tokio::test]
+async fn a_null_delivery_report_reads_as_none_and_a_missing_statuses_list_is_refused() {
+    let server = Scripted::start(vec![
+        Step::json(
+            200,
+            json!({"id": "b1", "type": "mt_text", "to": ["1"], "body": "x",
+                   "delivery_report": null}),
+        ),
+        Step::json(
+            200,
+            json!({"type": "delivery_report_sms", "batch_id": "b1",
+                               "total_message_count": 2}),
+        ),
+        Step::json(
+            200,
+            json!({"type": "delivery_report_sms", "batch_id": "b1",
+                               "total_message_count": 2, "statuses": null}),
+        ),
+    ])
+    .await;
+    let client = server.client(xms::RetryPolicy::none());
+    let Batch::Text(batch) = client.batches().get("b1").await.unwrap() else {
+        panic!("a text batch")
+    };
+    assert_eq!(batch.delivery_report, xms::DeliveryReportType::None, "as the official SDKs");
+
+    // `statuses` is required: a report without it is refused by name, not
+    // read as a batch with no messages.
+    let error = client.delivery_reports().for_batch("b1").send().await.unwrap_err();
+    assert!(
+        matches!(&error, Error::UnexpectedResponse { .. })
+            && error.to_string().contains("statuses"),
+        "{error}"
+    );
+    // `null` is the empty list, as for every list the SDK reads.
+    let report = client.delivery_reports().for_batch("b1").send().await.unwrap();
+    assert!(report.statuses.is_empty());
+}

@@ -8,6 +8,7 @@ mod batches;
 mod blocking;
 mod config;
 mod delivery_reports;
+mod durations;
 mod errors;
 mod groups;
 mod hardening;
