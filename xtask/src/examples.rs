@@ -19,7 +19,7 @@ pub struct Example {
 /// Bodies must reference a component schema (the lint enforces named
 /// schemas); examples of inline schemas are reported with schema `""`.
 pub fn examples(spec_yaml: &str) -> Result<Vec<Example>, String> {
-    let raw: Value = serde_yaml::from_str(spec_yaml).map_err(|e| e.to_string())?;
+    let raw: Value = yaml_serde::from_str(spec_yaml).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     if let Some(schemas) = raw.pointer("/components/schemas").and_then(Value::as_object) {
         for (name, schema) in schemas {

@@ -12,7 +12,7 @@ pub mod generator {
 
     /// Parse the spec text (YAML).
     pub fn parse(yaml: &str) -> Result<openapiv3::OpenAPI, String> {
-        serde_yaml::from_str(yaml)
+        yaml_serde::from_str(yaml)
             .map_err(|e| format!("openapi/xms.yaml is not a valid OpenAPI 3.0 document: {e}"))
     }
 

@@ -32,7 +32,7 @@ pub const ERROR_RESPONSE: &str = "#/components/responses/ApiError";
 /// Check the spec text; an empty list means it is fine.
 pub fn lint(yaml: &str) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let raw: Value = match serde_yaml::from_str(yaml) {
+    let raw: Value = match yaml_serde::from_str(yaml) {
         Ok(v) => v,
         Err(e) => {
             return vec![Problem {
