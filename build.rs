@@ -10,8 +10,8 @@
 //! - `codegen.rs`: the progenitor client, included by `src/raw.rs`;
 //! - `schema_table.rs`: one macro call per component schema with the Rust
 //!   type standing for it, used by the round-trip tests;
-//! - `operations.rs`: each operation's id and path template, for the spans
-//!   of `src/telemetry.rs`.
+//! - `operations.rs`: the operation table, each operation's id, method, path
+//!   template and the facts its `x-xms` states (`src/operations.rs`).
 
 #[path = "openapi/generator.rs"]
 mod generator;
@@ -52,28 +52,70 @@ fn main() {
     table.push_str("    };\n}\n");
     fs::write(out.join("schema_table.rs"), table).expect("write schema_table.rs");
 
-    // Each operation's id and path template, for telemetry (`url.template`).
-    let mut operations = String::from(
-        "// Every operation of openapi/xms.yaml: (operation id, path template).\n\
-         // Written by build.rs.\n\
-         pub(crate) const OPERATION_TEMPLATES: &[(&str, &str)] = &[\n",
-    );
-    for (path, item) in spec.paths.iter() {
-        let Some(item) = item.as_item() else { continue };
-        for (_, operation) in item.iter() {
-            if let Some(id) = &operation.operation_id {
-                // As progenitor names it: snake case.
-                let mut snake = String::new();
-                for (i, c) in id.chars().enumerate() {
-                    if c.is_ascii_uppercase() && i > 0 {
-                        snake.push('_');
-                    }
-                    snake.push(c.to_ascii_lowercase());
-                }
-                operations.push_str(&format!("    ({snake:?}, {path:?}),\n"));
-            }
-        }
+    fs::write(out.join("operations.rs"), operation_table(&spec)).expect("write operations.rs");
+}
+
+/// The operation table: one entry per operation with the facts its `x-xms`
+/// states (checked present by the lint; a missing one stops the build here
+/// too, naming the operation), and a lookup by the id progenitor gives it.
+fn operation_table(spec: &openapiv3::OpenAPI) -> String {
+    let mut entries = String::new();
+    let mut lookup = String::new();
+    let mut index = 0;
+    for (path, method, operation) in generator::operations(spec) {
+        let Some(id) = &operation.operation_id else { continue };
+        let facts = operation
+            .extensions
+            .get("x-xms")
+            .unwrap_or_else(|| panic!("\n{id} has no `x-xms` facts (see the spec's header)\n"));
+        let flag = |key: &str| {
+            facts
+                .get(key)
+                .and_then(|v| v.as_bool())
+                .unwrap_or_else(|| panic!("\n{id}: `x-xms.{key}` must be true or false\n"))
+        };
+        let word = |key: &str| match facts.get(key) {
+            Some(serde_json::Value::String(w)) => format!("Some({w:?})"),
+            Some(serde_json::Value::Null) => "None".to_owned(),
+            _ => panic!("\n{id}: `x-xms.{key}` must be a word or null\n"),
+        };
+        // The ids in the path (after the plan id) that spans record,
+        // by the names the spec gives the path parameters.
+        let ids: Vec<String> = path
+            .split('/')
+            .enumerate()
+            .filter_map(|(segment, part)| {
+                let field = match part {
+                    "{batch_id}" => "xms.batch_id",
+                    "{group_id}" => "xms.group_id",
+                    "{inbound_id}" => "xms.inbound_id",
+                    _ => return None,
+                };
+                Some(format!("({segment}, {field:?})"))
+            })
+            .collect();
+        let snake = generator::snake_case(id);
+        entries.push_str(&format!(
+            "    Operation {{ id: {snake:?}, method: {method:?}, template: {path:?}, \
+             reads: {}, idempotent: {}, creates: {}, pages: {}, ids: &[{}] }},\n",
+            flag("reads"),
+            flag("idempotent"),
+            word("creates"),
+            word("pages"),
+            ids.join(", "),
+            method = method.to_uppercase(),
+        ));
+        lookup.push_str(&format!("        {snake:?} => Some(&OPERATIONS[{index}]),\n"));
+        index += 1;
     }
-    operations.push_str("];\n");
-    fs::write(out.join("operations.rs"), operations).expect("write operations.rs");
+    format!(
+        "// Every operation of openapi/xms.yaml with the facts of its `x-xms`.\n\
+         // Written by build.rs.\n\
+         /// Every operation of the spec, in the spec's order.\n\
+         pub const OPERATIONS: &[Operation] = &[\n{entries}];\n\n\
+         /// The operation with this id, as the generated client names it\n\
+         /// (snake case: `send_batch`).\n\
+         pub fn operation(id: &str) -> Option<&'static Operation> {{\n\
+         \x20   match id {{\n{lookup}        _ => None,\n    }}\n}}\n"
+    )
 }

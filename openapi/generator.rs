@@ -275,3 +275,16 @@ pub fn schema_type_path(schema: &str) -> String {
         None => format!("raw::types::{schema}"),
     }
 }
+
+/// An operation id as progenitor names its method: snake case
+/// (`SendBatch` is `send_batch`).
+pub fn snake_case(id: &str) -> String {
+    let mut snake = String::new();
+    for (i, c) in id.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            snake.push('_');
+        }
+        snake.push(c.to_ascii_lowercase());
+    }
+    snake
+}

@@ -958,31 +958,32 @@ pub(crate) fn from_response(
     }
 }
 
-/// What a success that cannot be read still means: a send created its
-/// batch (named by its id when the body has one, so nothing is lost), and
-/// any other change took effect. Reads say nothing.
+/// What a success that cannot be read still means, as the operation table
+/// says: what the operation creates exists (named by its id when the body
+/// has one, so nothing is lost), and any other change took effect. Reads
+/// say nothing.
 fn took_effect(operation: Option<&str>, body: &[u8]) -> String {
-    let Some(operation) = operation else {
+    let Some(operation) = operation.and_then(crate::raw::operation) else {
         return String::new();
     };
-    if operation.starts_with("get_")
-        || operation.starts_with("list_")
-        || operation == "dry_run_batch"
-    {
+    if operation.reads {
         return String::new();
     }
-    if operation == "send_batch" {
-        let id = serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v.get("id").map(|id| id.to_string()));
-        return match id {
-            Some(id) => format!("XMS created the batch {id} (do not send it again), but "),
-            None => "XMS created the batch (look it up by client_reference before sending \
-                     again), but "
-                .to_owned(),
-        };
+    let Some(kind) = operation.creates else {
+        return "the request took effect, but ".to_owned();
+    };
+    let id = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("id").map(|id| id.to_string()));
+    // A batch is sent; anything else is created.
+    let verb = if kind == "batch" { "send" } else { "create" };
+    match (id, kind) {
+        (Some(id), _) => format!("XMS created the {kind} {id} (do not {verb} it again), but "),
+        (None, "batch") => "XMS created the batch (look it up by client_reference before sending \
+                            again), but "
+            .to_owned(),
+        (None, _) => format!("XMS created the {kind} (look for it before creating it again), but "),
     }
-    "the request took effect, but ".to_owned()
 }
 
 /// `Retry-After` as seconds or as an HTTP date; `None` when absent or not

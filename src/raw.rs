@@ -37,6 +37,8 @@
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
 
+mod operations;
 mod timestamp;
 
+pub use operations::{OPERATIONS, Operation, operation};
 pub use timestamp::{Timestamp, TimestampError};

@@ -9,15 +9,6 @@
 //! compiled.
 
 #[cfg(feature = "tracing")]
-include!(concat!(env!("OUT_DIR"), "/operations.rs"));
-
-/// The path template of an operation, as the spec writes it.
-#[cfg(feature = "tracing")]
-pub(crate) fn template(operation: &str) -> Option<&'static str> {
-    OPERATION_TEMPLATES.iter().find(|(id, _)| *id == operation).map(|(_, t)| *t)
-}
-
-#[cfg(feature = "tracing")]
 mod on {
     use tracing::{Span, field::Empty};
 
@@ -58,21 +49,14 @@ mod on {
         if let Some(port) = url.port_or_known_default() {
             span.record("server.port", port);
         }
-        if let Some(template) = super::template(operation) {
-            span.record("url.template", template);
-            span.record("otel.name", format!("{method} {template}"));
-        }
-        // The ids in the path: /xms/v1/{plan}/{area}/{id}/...
-        let mut segments = url.path().split('/').skip(4);
-        if let (Some(area), Some(id)) = (segments.next(), segments.next()) {
-            let field = match area {
-                "batches" if id != "dry_run" => Some("xms.batch_id"),
-                "groups" => Some("xms.group_id"),
-                "inbounds" => Some("xms.inbound_id"),
-                _ => None,
-            };
-            if let Some(field) = field {
-                span.record(field, id);
+        // The template and the ids in the path, as the spec has them.
+        if let Some(op) = crate::raw::operation(operation) {
+            span.record("url.template", op.template);
+            span.record("otel.name", format!("{method} {}", op.template));
+            for (segment, field) in op.ids {
+                if let Some(id) = url.path().split('/').nth(*segment) {
+                    span.record(*field, id);
+                }
             }
         }
         true

@@ -18,7 +18,7 @@ use std::{
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{
-    Method, StatusCode,
+    StatusCode,
     header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT, WWW_AUTHENTICATE},
 };
 
@@ -318,10 +318,8 @@ impl Transport {
                 }
             }
 
-            let idempotent = matches!(
-                *request.method(),
-                Method::GET | Method::PUT | Method::DELETE | Method::HEAD
-            ) || info.operation_id == "dry_run_batch";
+            // As the spec states it; an operation it does not know is not.
+            let idempotent = crate::raw::operation(operation).is_some_and(|op| op.idempotent);
             with_call(|c| c.idempotent = idempotent);
             let policy = &self.inner.retry;
             let mut retries = 0;

@@ -129,6 +129,7 @@ fn operations(spec: &OpenAPI, problems: &mut Vec<Problem>) {
             [_] => {}
             more => push(problems, &at, "one tag", format!("{} tags", more.len())),
         }
+        facts(op, method, &at, problems);
         path_parameters(spec, path, op, &at, problems);
         query_parameters(spec, op, &at, problems);
         if let Some(body) = &op.request_body {
@@ -149,6 +150,68 @@ fn operations(spec: &OpenAPI, problems: &mut Vec<Problem>) {
         if count > 1 {
             push(problems, id, "operationId", format!("used by {count} operations"));
         }
+    }
+}
+
+/// The facts of `x-xms` that the SDK's operation table is built from:
+/// present, of the right kind, and consistent with each other.
+fn facts(op: &openapiv3::Operation, method: &str, at: &str, problems: &mut Vec<Problem>) {
+    const RULE: &str = "x-xms facts";
+    let Some(facts) = op.extensions.get("x-xms") else {
+        push(problems, at, RULE, "no `x-xms` (reads, idempotent, creates, pages)");
+        return;
+    };
+    let Some(map) = facts.as_object() else {
+        push(problems, at, RULE, "`x-xms` is not a mapping");
+        return;
+    };
+    for key in map.keys() {
+        if !["reads", "idempotent", "creates", "pages"].contains(&key.as_str()) {
+            push(problems, at, RULE, format!("`x-xms.{key}` is not a fact the SDK knows"));
+        }
+    }
+    let flag = |key: &str, problems: &mut Vec<Problem>| match map.get(key) {
+        Some(Value::Bool(b)) => Some(*b),
+        Some(_) => {
+            push(problems, at, RULE, format!("`x-xms.{key}` must be true or false"));
+            None
+        }
+        None => {
+            push(problems, at, RULE, format!("`x-xms.{key}` is missing"));
+            None
+        }
+    };
+    let word = |key: &str, problems: &mut Vec<Problem>| match map.get(key) {
+        Some(Value::String(w))
+            if !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_') =>
+        {
+            Some(Some(w.clone()))
+        }
+        Some(Value::Null) => Some(None),
+        Some(_) => {
+            push(problems, at, RULE, format!("`x-xms.{key}` must be a lower-case word or null"));
+            None
+        }
+        None => {
+            push(problems, at, RULE, format!("`x-xms.{key}` is missing (null when none)"));
+            None
+        }
+    };
+    let reads = flag("reads", problems);
+    let idempotent = flag("idempotent", problems);
+    let creates = word("creates", problems);
+    let pages = word("pages", problems);
+    if reads == Some(true) && idempotent == Some(false) {
+        push(problems, at, RULE, "an operation that reads is idempotent");
+    }
+    if reads == Some(true) && matches!(creates, Some(Some(_))) {
+        push(problems, at, RULE, "an operation that reads creates nothing");
+    }
+    if matches!(pages, Some(Some(_))) && (reads != Some(true) || method != "get") {
+        push(problems, at, RULE, "only a GET that reads pages");
+    }
+    if method == "get" && reads == Some(false) {
+        push(problems, at, RULE, "a GET reads");
     }
 }
 

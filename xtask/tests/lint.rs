@@ -138,3 +138,33 @@ fn the_generator_names_the_operation_it_cannot_take() {
         "{error}"
     );
 }
+
+#[test]
+fn an_operation_without_its_facts_is_refused_by_name() {
+    let spec = broken(
+        "tags: [Inbounds]\n      x-xms:\n        reads: true\n        idempotent: true\n        creates: null\n        pages: null\n",
+        "tags: [Inbounds]\n",
+    );
+    let problems = lint(&spec);
+    assert!(rules(&problems).contains(&("GetInbound".into(), "x-xms facts")), "{problems:#?}");
+}
+
+#[test]
+fn facts_that_contradict_each_other_are_refused() {
+    // A read that is not idempotent, and a listing that is not a read.
+    let spec = broken(
+        "tags: [Inbounds]\n      x-xms:\n        reads: true\n        idempotent: true\n",
+        "tags: [Inbounds]\n      x-xms:\n        reads: true\n        idempotent: false\n",
+    );
+    let problems = lint(&spec);
+    assert!(
+        problems.iter().any(|p| p.at == "ListInbounds" && p.detail.contains("is idempotent")),
+        "{problems:#?}"
+    );
+    let spec = broken("        pages: batches\n", "        pages: [batches]\n");
+    let problems = lint(&spec);
+    assert!(
+        problems.iter().any(|p| p.at == "ListBatches" && p.detail.contains("x-xms.pages")),
+        "{problems:#?}"
+    );
+}
