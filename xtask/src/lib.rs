@@ -39,6 +39,7 @@ pub mod generator {
 pub mod examples;
 pub mod lint;
 pub mod public_api;
+pub mod spec_diff;
 pub mod surface;
 
 use std::path::PathBuf;

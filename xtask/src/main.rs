@@ -15,6 +15,7 @@ use xtask::{
 
 const USAGE: &str = "\
 usage: cargo xtask regen [--check [--since REV]]
+       cargo xtask spec-diff PUBLISHED_SPEC [options]   (see spec-diff --help)
 
   regen          validate openapi/xms.yaml, regenerate the client, rewrite the
                  snapshots under tests/snapshots/ and summarise what changed
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         ["regen"] => regen(false, None),
         ["regen", "--check"] => regen(true, None),
         ["regen", "--check", "--since", rev] => regen(true, Some(rev)),
+        ["spec-diff", rest @ ..] => xtask::spec_diff::main(rest, &workspace_root()),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
