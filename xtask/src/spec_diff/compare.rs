@@ -621,6 +621,9 @@ impl Differ<'_> {
     }
 
     fn schema(&mut self, context: Context, location: &str, a_at: &str, b_at: &str) {
+        // Named by where their `$ref`s lead, so that one component is one
+        // schema wherever it is used.
+        let (a_at, b_at) = (&self.ours.target(a_at), &self.published.target(b_at));
         // A pair met again (a recursive schema) is taken as equal: the
         // comparison ends whatever the schemas are called.
         if !self.visited.insert((a_at.to_owned(), b_at.to_owned(), context)) {
@@ -628,7 +631,7 @@ impl Differ<'_> {
         }
         let a = self.ours.read(a_at);
         let b = self.published.read(b_at);
-        let at = (a_at, b_at);
+        let at = (a_at.as_str(), b_at.as_str());
 
         if a.branches.is_empty() != b.branches.is_empty() {
             // A union on one side only: said once, then each branch is

@@ -141,9 +141,7 @@ pub struct Report {
 /// Compare two loaded documents, accepting what `allowed` says.
 pub fn diff(ours: &Document, published: &Document, allowed: &[allow::Entry]) -> Report {
     let outcome = compare::compare(ours, published);
-    let mut findings = outcome.findings;
-    findings.sort_by_key(sort_key);
-    findings = dedupe(findings);
+    let mut findings = dedupe(outcome.findings);
     let mut used = vec![false; allowed.len()];
     for finding in &mut findings {
         if let Some((i, entry)) = allowed.iter().enumerate().find(|(_, e)| e.matches(finding)) {
@@ -189,11 +187,12 @@ fn sort_key(f: &Finding) -> SortKey {
 /// The nodes, kind, side and values that make two findings one.
 type DedupeKey = (String, String, &'static str, Side, Option<String>, Option<String>);
 
-/// One finding per difference of one pair of schemas: the first place it
-/// shows (in sort order), with the count of the others.
+/// One finding per difference of one pair of schemas: the place nearest
+/// the top of its body (then the first in sort order), with the count of
+/// the others.
 fn dedupe(findings: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::new();
-    let mut seen: BTreeMap<DedupeKey, usize> = BTreeMap::new();
+    let mut groups: BTreeMap<DedupeKey, Vec<Finding>> = BTreeMap::new();
     for f in findings {
         if f.origin.0.is_empty() && f.origin.1.is_empty() {
             out.push(f);
@@ -207,14 +206,19 @@ fn dedupe(findings: Vec<Finding>) -> Vec<Finding> {
             f.ours.clone(),
             f.published.clone(),
         );
-        match seen.get(&key) {
-            Some(&i) => out[i].uses += 1,
-            None => {
-                seen.insert(key, out.len());
-                out.push(f);
-            }
+        groups.entry(key).or_default().push(f);
+    }
+    for group in groups.into_values() {
+        let uses = group.len() - 1;
+        let depth = |f: &Finding| f.location.matches('/').count();
+        if let Some(mut first) =
+            group.into_iter().min_by(|a, b| (depth(a), sort_key(a)).cmp(&(depth(b), sort_key(b))))
+        {
+            first.uses = uses;
+            out.push(first);
         }
     }
+    out.sort_by_key(sort_key);
     out
 }
 
