@@ -15,9 +15,11 @@ fn the_spec_keeps_every_house_rule() {
 }
 
 #[test]
-fn the_spec_has_the_26_operations() {
+fn every_operation_of_the_spec_is_found() {
     let spec = xtask::generator::parse(SPEC).unwrap();
-    assert_eq!(xtask::generator::operations(&spec).len(), 26);
+    let ids = SPEC.matches("\n      operationId: ").count();
+    assert!(ids > 20, "{ids}");
+    assert_eq!(xtask::generator::operations(&spec).len(), ids);
 }
 
 fn broken(from: &str, to: &str) -> String {
