@@ -9,7 +9,8 @@
 mod models;
 mod write;
 
-pub use models::{AutoUpdate, Group, Keywords};
+// Every model of the area (a new one needs no edit here).
+pub use models::*;
 pub use write::{GroupRequest, UpdateGroup};
 
 use crate::{
