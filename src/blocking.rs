@@ -90,6 +90,8 @@ impl From<crate::Client> for Client {
     }
 }
 
+impl crate::client::sealed::Sealed for Client {}
+
 impl crate::client::AnyClient for Client {
     fn client(&self) -> &crate::Client {
         &self.client

@@ -8,13 +8,14 @@ use serde::de::DeserializeOwned;
 
 use crate::{
     Error, Result,
-    error::Secrets,
-    oauth::{DEFAULT_TOKEN_URL, OAuth},
-    raw,
-    transport::{
-        Auth, CALL, CallState, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT, RetryPolicy,
-        Transport,
+    auth::{
+        Auth,
+        oauth::{DEFAULT_TOKEN_URL, OAuth},
     },
+    call::{CALL, CallState},
+    error::Secrets,
+    raw,
+    transport::{DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_USER_AGENT, RetryPolicy, Transport},
 };
 
 /// The XMS regions.
@@ -566,71 +567,100 @@ impl ClientBuilder {
         self
     }
 
-    crate::client::setters! {
-        /// The region (US when not set).
-        fn region(mut self, region: Region) { self.region = Some(region); }
+    /// The region (US when not set).
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = Some(region);
+        self
+    }
 
-        /// Send requests to this base URL instead of the region's: a proxy, the
-        /// [`LEGACY_CLX_ENDPOINT`], or a local server. Give the part before
-        /// `/xms/v1/...`; a trailing `/xms` or `/xms/v1` is accepted too.
-        fn endpoint(mut self, url: impl Into<String>) { self.endpoint = Some(url.into()); }
+    /// Send requests to this base URL instead of the region's: a proxy, the
+    /// [`LEGACY_CLX_ENDPOINT`], or a local server. Give the part before
+    /// `/xms/v1/...`; a trailing `/xms` or `/xms/v1` is accepted too.
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
 
-        /// Fetch OAuth2 tokens from this URL instead of
-        /// `https://auth.sinch.com/oauth2/token`.
-        fn oauth_token_url(mut self, url: impl Into<String>) { self.token_url = Some(url.into()); }
+    /// Fetch OAuth2 tokens from this URL instead of
+    /// `https://auth.sinch.com/oauth2/token`.
+    pub fn oauth_token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into());
+        self
+    }
 
-        /// The longest one attempt may take (30 s when not set; 1 ms to 24 h),
-        /// its wait for the client's rate limit included. Ignored with
-        /// [`ClientBuilder::http_client`]: configure that client instead.
-        fn timeout(mut self, timeout: Duration) { self.timeout = Some(timeout); }
+    /// The longest one attempt may take (30 s when not set; 1 ms to 24 h),
+    /// its wait for the client's rate limit included. Ignored with
+    /// [`ClientBuilder::http_client`]: configure that client instead.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
 
-        /// The longest connecting may take (10 s when not set; 1 ms to 24 h).
-        /// Ignored with [`ClientBuilder::http_client`].
-        fn connect_timeout(mut self, timeout: Duration) { self.connect_timeout = Some(timeout); }
+    /// The longest connecting may take (10 s when not set; 1 ms to 24 h).
+    /// Ignored with [`ClientBuilder::http_client`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
 
-        /// The `User-Agent` header (`xms-rust/<version>` when not set).
-        fn user_agent(mut self, user_agent: impl Into<String>) {
-            self.user_agent = Some(user_agent.into());
-        }
+    /// The `User-Agent` header (`xms-rust/<version>` when not set).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
 
-        /// Use this `reqwest::Client` (its pool, proxy and TLS settings, and its
-        /// timeouts instead of [`ClientBuilder::timeout`]). Build it with
-        /// `.redirect(reqwest::redirect::Policy::none())`: XMS never redirects,
-        /// and an answer that comes from another URL than the one asked is
-        /// refused as [`Error::Redirected`], but only after the request went
-        /// there.
-        fn http_client(mut self, client: reqwest::Client) { self.http = Some(client); }
+    /// Use this `reqwest::Client` (its pool, proxy and TLS settings, and its
+    /// timeouts instead of [`ClientBuilder::timeout`]). Build it with
+    /// `.redirect(reqwest::redirect::Policy::none())`: XMS never redirects,
+    /// and an answer that comes from another URL than the one asked is
+    /// refused as [`Error::Redirected`], but only after the request went
+    /// there.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
 
-        /// When to retry failed requests ([`RetryPolicy::default`] when not set).
-        fn retry(mut self, policy: RetryPolicy) { self.retry = Some(policy); }
+    /// When to retry failed requests ([`RetryPolicy::default`] when not set).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
 
-        /// The largest answer body the client reads, in bytes (32 MiB when not
-        /// set: far above the largest answer XMS gives). Reading stops at the
-        /// limit with [`Error::ResponseTooLarge`], so a broken or hostile server
-        /// cannot make the client hold an unbounded body.
-        ///
-        /// ```
-        /// let client = xms::Client::builder()
-        ///     .service_plan("SERVICE_PLAN_ID", "API_TOKEN")
-        ///     .max_response_bytes(4 * 1024 * 1024)
-        ///     .build()?;
-        /// # Ok::<(), xms::Error>(())
-        /// ```
-        fn max_response_bytes(mut self, limit: u64) { self.max_response_bytes = Some(limit); }
+    /// The largest answer body the client reads, in bytes (32 MiB when not
+    /// set: far above the largest answer XMS gives). Reading stops at the
+    /// limit with [`Error::ResponseTooLarge`], so a broken or hostile server
+    /// cannot make the client hold an unbounded body.
+    ///
+    /// ```
+    /// let client = xms::Client::builder()
+    ///     .service_plan("SERVICE_PLAN_ID", "API_TOKEN")
+    ///     .max_response_bytes(4 * 1024 * 1024)
+    ///     .build()?;
+    /// # Ok::<(), xms::Error>(())
+    /// ```
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
 
-        /// Pace this client's requests and sent message parts (none by
-        /// default). With or without limits, a 429's `Retry-After` holds
-        /// back every request of the client for that long (at most the retry
-        /// policy's [`max_backoff`](RetryPolicy::max_backoff)), not only the
-        /// refused one.
-        fn rate_limit(mut self, limit: crate::RateLimit) { self.rate_limit = Some(limit); }
+    /// Pace this client's requests and sent message parts (none by
+    /// default). With or without limits, a 429's `Retry-After` holds
+    /// back every request of the client for that long (at most the retry
+    /// policy's [`max_backoff`](RetryPolicy::max_backoff)), not only the
+    /// refused one.
+    pub fn rate_limit(mut self, limit: crate::RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
 
-        /// The longest a whole call may take: token fetch, waits for the rate
-        /// limit, every attempt and every wait between them (none by
-        /// default; 1 ms to 24 h; each attempt is still bound by
-        /// [`ClientBuilder::timeout`]). Past it the call ends with
-        /// [`Error::Timeout`]. [`Client::with_deadline`] sets it per call.
-        fn deadline(mut self, deadline: Duration) { self.deadline = Some(deadline); }
+    /// The longest a whole call may take: token fetch, waits for the rate
+    /// limit, every attempt and every wait between them (none by
+    /// default; 1 ms to 24 h; each attempt is still bound by
+    /// [`ClientBuilder::timeout`]). Past it the call ends with
+    /// [`Error::Timeout`]. [`Client::with_deadline`] sets it per call.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
     }
 
     /// Check the settings and build the client.
@@ -665,7 +695,7 @@ impl ClientBuilder {
             (Some((plan, token)), _) => {
                 path_id("service_plan_id", &plan)?;
                 non_empty("api_token", &token)?;
-                let header = crate::transport::bearer_header(&token).ok_or_else(|| {
+                let header = crate::auth::bearer_header(&token).ok_or_else(|| {
                     Error::config("api_token contains characters that cannot be sent in a header")
                 })?;
                 (
@@ -766,11 +796,10 @@ fn normalize_endpoint(url: &str) -> Result<String> {
     Ok(base.to_string())
 }
 
-mod sealed {
+pub(crate) mod sealed {
+    /// Only the crate's two clients are [`AnyClient`](super::AnyClient)s.
     pub trait Sealed {}
     impl Sealed for crate::Client {}
-    #[cfg(feature = "blocking")]
-    impl Sealed for crate::blocking::Client {}
 }
 
 /// What the handlers and builders hold: the async [`Client`] or the
@@ -795,100 +824,3 @@ impl AnyClient for Client {
         self
     }
 }
-
-/// The two public faces of a final method (the one that sends): for
-/// [`Client`], a `fn` returning the future of the method's one
-/// implementation as it is (no `async` layer of its own, which would hold
-/// and copy that future once more), and for
-/// [`blocking::Client`](crate::blocking::Client) a blocking `fn` that waits
-/// for it. The implementation is an ordinary private `async fn` of the
-/// `impl<.., H: AnyClient>` block next to it:
-///
-/// ```ignore
-/// finals! {
-///     impl<K: BatchKind> SendBatch<K> {
-///         /// Check and send the batch.
-///         pub fn send(self) -> Result<K::Output> => send_inner;
-///     }
-/// }
-/// ```
-macro_rules! finals {
-    (impl<$($g:ident: $b:path),*> $ty:ident<$($t:ident),*> { $($body:tt)* }) => {
-        $crate::client::finals!(@each [$($g: $b),*] [$ty] [$($t),*] $($body)*);
-    };
-    (impl $ty:ident { $($body:tt)* }) => {
-        $crate::client::finals!(@each [] [$ty] [] $($body)*);
-    };
-    (@each $g:tt $ty:tt $t:tt) => {};
-    (@each $g:tt $ty:tt $t:tt
-        $(#[$m:meta])*
-        pub fn $name:ident($s:ident $(, $arg:ident: $argty:ty)* $(,)?) -> $ret:ty => $inner:ident;
-        $($rest:tt)*
-    ) => {
-        $crate::client::finals!(
-            @emit $g $ty $t [$(#[$m])*] $name $s [$s] [$($arg: $argty),*] $ret, $inner
-        );
-        $crate::client::finals!(@each $g $ty $t $($rest)*);
-    };
-    (@each $g:tt $ty:tt $t:tt
-        $(#[$m:meta])*
-        pub fn $name:ident(&$s:ident $(, $arg:ident: $argty:ty)* $(,)?) -> $ret:ty => $inner:ident;
-        $($rest:tt)*
-    ) => {
-        $crate::client::finals!(
-            @emit $g $ty $t [$(#[$m])*] $name $s [&$s] [$($arg: $argty),*] $ret, $inner
-        );
-        $crate::client::finals!(@each $g $ty $t $($rest)*);
-    };
-    (@emit [$($g:ident: $b:path),*] [$ty:ident] [$($t:ident),*] [$($m:tt)*] $name:ident $s:ident
-        [$($recv:tt)+] [$($arg:ident: $argty:ty),*] $ret:ty, $inner:ident
-    ) => {
-        impl<$($g: $b),*> $ty<$($t,)* $crate::Client> {
-            $($m)*
-            pub fn $name(
-                $($recv)+, $($arg: $argty),*
-            ) -> impl ::std::future::Future<Output = $ret> {
-                $s.$inner($($arg),*)
-            }
-        }
-
-        #[cfg(feature = "blocking")]
-        impl<$($g: $b),*> $ty<$($t,)* $crate::blocking::Client> {
-            $($m)*
-            ///
-            /// (Blocking: waits for the answer; see [`crate::blocking`].)
-            pub fn $name($($recv)+, $($arg: $argty),*) -> $ret {
-                $crate::blocking::block_on($s.$inner($($arg),*))
-            }
-        }
-    };
-}
-
-pub(crate) use finals;
-
-/// Builder setters written as what they do: each `fn name(mut self, arg: T)
-/// { statement }` becomes `pub fn name(mut self, arg: T) -> Self`, running
-/// the statement and returning the builder.
-///
-/// ```ignore
-/// impl<H: AnyClient> ListInbounds<H> {
-///     setters! {
-///         /// Only messages received at or after this time.
-///         fn start_date(mut self, at: DateTime<Utc>) { self.query.start_date = Some(at); }
-///     }
-/// }
-/// ```
-macro_rules! setters {
-    ($(
-        $(#[$m:meta])*
-        fn $name:ident(mut $s:ident $(, $arg:ident: $ty:ty)*) { $($body:tt)* }
-    )*) => {$(
-        $(#[$m])*
-        pub fn $name(mut $s $(, $arg: $ty)*) -> Self {
-            $($body)*
-            $s
-        }
-    )*};
-}
-
-pub(crate) use setters;

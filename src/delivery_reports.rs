@@ -237,7 +237,7 @@ impl<H: AnyClient> RecipientReportRequest<H> {
     }
 }
 
-crate::client::finals! {
+crate::macros::finals! {
     impl RecipientReportRequest {
         /// Fetch the report.
         ///
@@ -268,27 +268,34 @@ pub struct BatchReportRequest<H = Client> {
 }
 
 impl<H: AnyClient> BatchReportRequest<H> {
-    crate::client::setters! {
-        /// Only the counts per status code (the default).
-        fn summary(mut self) { self.full = false; }
+    /// Only the counts per status code (the default).
+    pub fn summary(mut self) -> Self {
+        self.full = false;
+        self
+    }
 
-        /// The counts and the recipients of each status code.
-        fn full(mut self) { self.full = true; }
+    /// The counts and the recipients of each status code.
+    pub fn full(mut self) -> Self {
+        self.full = true;
+        self
+    }
 
-        /// Only these statuses.
-        fn statuses(mut self, statuses: impl IntoIterator<Item = DeliveryStatus>) {
-            self.statuses.extend(statuses);
-        }
+    /// Only these statuses.
+    pub fn statuses(mut self, statuses: impl IntoIterator<Item = DeliveryStatus>) -> Self {
+        self.statuses.extend(statuses);
+        self
+    }
 
-        /// Only these codes.
-        fn codes(mut self, codes: impl IntoIterator<Item = impl Into<DeliveryCode>>) {
-            self.codes.extend(codes.into_iter().map(Into::into));
-        }
+    /// Only these codes.
+    pub fn codes(mut self, codes: impl IntoIterator<Item = impl Into<DeliveryCode>>) -> Self {
+        self.codes.extend(codes.into_iter().map(Into::into));
+        self
+    }
 
-        /// Only if the batch has this client reference.
-        fn client_reference(mut self, reference: impl Into<String>) {
-            self.client_reference = Some(reference.into());
-        }
+    /// Only if the batch has this client reference.
+    pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
+        self.client_reference = Some(reference.into());
+        self
     }
 }
 
@@ -309,7 +316,7 @@ impl<H: AnyClient> BatchReportRequest<H> {
     }
 }
 
-crate::client::finals! {
+crate::macros::finals! {
     impl BatchReportRequest {
         /// Fetch the report.
         ///
@@ -347,19 +354,16 @@ pub struct ListDeliveryReports<H = Client> {
 }
 
 impl<H: AnyClient> ListDeliveryReports<H> {
-    crate::client::setters! {
+    /// Only these statuses.
+    pub fn statuses(mut self, statuses: impl IntoIterator<Item = DeliveryStatus>) -> Self {
+        self.statuses.extend(statuses);
+        self
+    }
 
-
-        /// Only these statuses.
-        fn statuses(mut self, statuses: impl IntoIterator<Item = DeliveryStatus>) {
-            self.statuses.extend(statuses);
-        }
-
-        /// Only these codes.
-        fn codes(mut self, codes: impl IntoIterator<Item = impl Into<DeliveryCode>>) {
-            self.codes.extend(codes.into_iter().map(Into::into));
-        }
-
+    /// Only these codes.
+    pub fn codes(mut self, codes: impl IntoIterator<Item = impl Into<DeliveryCode>>) -> Self {
+        self.codes.extend(codes.into_iter().map(Into::into));
+        self
     }
 
     async fn fetch(&self, page: u32) -> Result<Page<RecipientDeliveryReport>> {

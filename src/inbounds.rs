@@ -330,15 +330,11 @@ pub struct ListInbounds<H = Client> {
 }
 
 impl<H: AnyClient> ListInbounds<H> {
-    crate::client::setters! {
-        /// Only messages sent to these numbers or short codes (`to`; sent
-        /// comma-separated, so a value must not contain a comma).
-        fn recipients(mut self, recipients: impl IntoIterator<Item = impl Into<String>>) {
-            self.recipients.extend(recipients.into_iter().map(Into::into));
-        }
-
-
-
+    /// Only messages sent to these numbers or short codes (`to`; sent
+    /// comma-separated, so a value must not contain a comma).
+    pub fn recipients(mut self, recipients: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.recipients.extend(recipients.into_iter().map(Into::into));
+        self
     }
 
     async fn fetch(&self, page: u32) -> Result<Page<Inbound>> {
@@ -373,7 +369,7 @@ impl<H: AnyClient> Inbounds<H> {
     }
 }
 
-crate::client::finals! {
+crate::macros::finals! {
     impl Inbounds {
         /// The inbound message `id`.
         ///

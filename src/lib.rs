@@ -2,10 +2,14 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod macros;
+
+mod auth;
 pub mod batches;
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
+mod call;
 pub mod callbacks;
 mod client;
 mod convert;
@@ -21,10 +25,10 @@ pub mod delivery_reports;
 pub use xms_encoding as encoding;
 mod error;
 pub mod groups;
+mod handlers;
 pub mod inbounds;
 mod limit;
 pub mod model;
-mod oauth;
 pub mod pagination;
 pub mod raw;
 pub mod tags;
@@ -43,33 +47,3 @@ pub use model::{
 };
 pub use pagination::{Items, Page, Pages};
 pub use transport::RetryPolicy;
-
-macro_rules! handlers {
-    ($ty:ty) => {
-        impl $ty {
-            /// Send, inspect and change batches.
-            pub fn batches(&self) -> batches::Batches<$ty> {
-                batches::Batches::new(self.clone())
-            }
-
-            /// Delivery reports of batches and recipients.
-            pub fn delivery_reports(&self) -> delivery_reports::DeliveryReports<$ty> {
-                delivery_reports::DeliveryReports::new(self.clone())
-            }
-
-            /// Groups of recipients.
-            pub fn groups(&self) -> groups::Groups<$ty> {
-                groups::Groups::new(self.clone())
-            }
-
-            /// Inbound (mobile originated) messages.
-            pub fn inbounds(&self) -> inbounds::Inbounds<$ty> {
-                inbounds::Inbounds::new(self.clone())
-            }
-        }
-    };
-}
-
-handlers!(Client);
-#[cfg(feature = "blocking")]
-handlers!(blocking::Client);

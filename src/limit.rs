@@ -34,15 +34,19 @@ impl RateLimit {
         RateLimit::default()
     }
 
-    crate::client::setters! {
-        /// At most this many requests a second, every operation counted.
-        fn requests_per_second(mut self, rate: f64) { self.requests_per_second = Some(rate); }
+    /// At most this many requests a second, every operation counted.
+    pub fn requests_per_second(mut self, rate: f64) -> Self {
+        self.requests_per_second = Some(rate);
+        self
+    }
 
-        /// At most this many message parts a second in sends: recipients
-        /// times parts (counted as [`crate::encoding`] does, per recipient
-        /// when the text has parameters; a group id counts as one
-        /// recipient). The service plan's throughput is counted the same way.
-        fn messages_per_second(mut self, rate: f64) { self.messages_per_second = Some(rate); }
+    /// At most this many message parts a second in sends: recipients
+    /// times parts (counted as [`crate::encoding`] does, per recipient
+    /// when the text has parameters; a group id counts as one
+    /// recipient). The service plan's throughput is counted the same way.
+    pub fn messages_per_second(mut self, rate: f64) -> Self {
+        self.messages_per_second = Some(rate);
+        self
     }
 
     pub(crate) fn check(&self) -> Result<()> {

@@ -471,21 +471,22 @@ macro_rules! listing {
     // and `$of` name its items in the docs of those filters.
     ($builder:ident, $item:ty, dated($when:literal, $of:literal)) => {
         impl<H: $crate::client::AnyClient> $builder<H> {
-            $crate::client::setters! {
-                #[doc = concat!("Only ", $when, " at or after this time.")]
-                fn start_date(mut self, at: chrono::DateTime<chrono::Utc>) {
-                    self.query.start_date = Some(at);
-                }
+            #[doc = concat!("Only ", $when, " at or after this time.")]
+            pub fn start_date(mut self, at: chrono::DateTime<chrono::Utc>) -> Self {
+                self.query.start_date = Some(at);
+                self
+            }
 
-                #[doc = concat!("Only ", $when, " before this time.")]
-                fn end_date(mut self, at: chrono::DateTime<chrono::Utc>) {
-                    self.query.end_date = Some(at);
-                }
+            #[doc = concat!("Only ", $when, " before this time.")]
+            pub fn end_date(mut self, at: chrono::DateTime<chrono::Utc>) -> Self {
+                self.query.end_date = Some(at);
+                self
+            }
 
-                #[doc = concat!("Only ", $of, " with this client reference.")]
-                fn client_reference(mut self, reference: impl Into<String>) {
-                    self.query.client_reference = Some(reference.into());
-                }
+            #[doc = concat!("Only ", $of, " with this client reference.")]
+            pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
+                self.query.client_reference = Some(reference.into());
+                self
             }
         }
 
@@ -493,19 +494,26 @@ macro_rules! listing {
     };
     ($builder:ident, $item:ty) => {
         impl<H: $crate::client::AnyClient> $builder<H> {
-            $crate::client::setters! {
-                /// How many items a page holds (1 to 100; XMS's default is 30).
-                fn page_size(mut self, size: u32) { self.query.page_size = Some(size); }
+            /// How many items a page holds (1 to 100; XMS's default is 30).
+            pub fn page_size(mut self, size: u32) -> Self {
+                self.query.page_size = Some(size);
+                self
+            }
 
-                /// Make [`pages`](Self::pages) and [`items`](Self::items) start at
-                /// this page (counted from 0) instead of the first.
-                fn start_page(mut self, page: u32) { self.query.start_page = page; }
+            /// Make [`pages`](Self::pages) and [`items`](Self::items) start at
+            /// this page (counted from 0) instead of the first.
+            pub fn start_page(mut self, page: u32) -> Self {
+                self.query.start_page = page;
+                self
+            }
 
-                /// Fetch the next page while the current one is being read (at
-                /// most one page ahead). Off by default: it only pays when
-                /// handling a page takes about as long as fetching one, and it
-                /// may fetch one page the caller never reads.
-                fn read_ahead(mut self, on: bool) { self.query.read_ahead = on; }
+            /// Fetch the next page while the current one is being read (at
+            /// most one page ahead). Off by default: it only pays when
+            /// handling a page takes about as long as fetching one, and it
+            /// may fetch one page the caller never reads.
+            pub fn read_ahead(mut self, on: bool) -> Self {
+                self.query.read_ahead = on;
+                self
             }
 
             fn fetcher(&self) -> $crate::pagination::Fetch<$item> {
@@ -558,7 +566,7 @@ macro_rules! listing {
             }
         }
 
-        $crate::client::finals! {
+        $crate::macros::finals! {
             impl $builder {
                 /// Fetch page `page` (counted from 0).
                 ///

@@ -114,7 +114,7 @@ impl<H: AnyClient> Tags<H> {
     }
 }
 
-crate::client::finals! {
+crate::macros::finals! {
     impl Tags {
         /// The tags the batch or group has now.
         ///

@@ -9,7 +9,6 @@
 //! body the generated code cannot read still comes back with its status.
 
 use std::{
-    cell::RefCell,
     fmt,
     hash::{BuildHasher, Hasher},
     sync::Arc,
@@ -24,9 +23,10 @@ use reqwest::{
 
 use crate::{
     BoxError,
+    auth::{Auth, bearer_header},
+    call::{CALL, record, with_call},
     error::{ResponseInfo, Secrets},
     limit::Limiter,
-    oauth::OAuth,
     raw,
 };
 
@@ -73,21 +73,28 @@ impl RetryPolicy {
         RetryPolicy { max_retries: 0, ..Self::default() }
     }
 
-    crate::client::setters! {
-        /// How many times a request may be sent again (0 disables retries).
-        fn max_retries(mut self, retries: u32) { self.max_retries = retries; }
+    /// How many times a request may be sent again (0 disables retries).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
 
-        /// The wait before the first retry; it doubles with each retry, with
-        /// jitter.
-        fn initial_backoff(mut self, wait: Duration) { self.initial_backoff = wait; }
+    /// The wait before the first retry; it doubles with each retry, with
+    /// jitter.
+    pub fn initial_backoff(mut self, wait: Duration) -> Self {
+        self.initial_backoff = wait;
+        self
+    }
 
-        /// The longest wait between two attempts, also the longest
-        /// `Retry-After` that is waited for: a 429 asking for more ends the
-        /// call with [`crate::Error::RateLimited`] at once, and holds the
-        /// client's other requests back for this long, not for what the
-        /// server asked. At most 24 h ([`crate::ClientBuilder::build`]
-        /// refuses more).
-        fn max_backoff(mut self, wait: Duration) { self.max_backoff = wait; }
+    /// The longest wait between two attempts, also the longest
+    /// `Retry-After` that is waited for: a 429 asking for more ends the
+    /// call with [`crate::Error::RateLimited`] at once, and holds the
+    /// client's other requests back for this long, not for what the
+    /// server asked. At most 24 h ([`crate::ClientBuilder::build`]
+    /// refuses more).
+    pub fn max_backoff(mut self, wait: Duration) -> Self {
+        self.max_backoff = wait;
+        self
     }
 
     /// Refuse backoffs beyond what the SDK waits at most.
@@ -104,15 +111,6 @@ impl RetryPolicy {
         let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
         half + half.mul_f64((random % 1000) as f64 / 1000.0)
     }
-}
-
-/// How requests are authenticated.
-#[derive(Clone)]
-pub(crate) enum Auth {
-    None,
-    /// The header, and the token itself (to redact it from errors).
-    Bearer(HeaderValue, Arc<str>),
-    ClientCredentials(Arc<OAuth>),
 }
 
 /// The state every [`raw::Client`] carries: credentials, user agent, retry
@@ -147,41 +145,6 @@ pub const DEFAULT_USER_AGENT: &str = concat!("xms-rust/", env!("CARGO_PKG_VERSIO
 /// largest answer XMS gives (a page of 100 batches of 1000 recipients each,
 /// with parameters, is a few MiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
-
-/// What the call waiting for a request learns from the hook.
-#[derive(Default)]
-pub(crate) struct CallState {
-    /// The token to send, fetched by the caller before the request.
-    pub(crate) bearer: Option<HeaderValue>,
-    /// The status and headers of the last answer.
-    pub(crate) response: Option<(u16, HeaderMap)>,
-    /// The operation the request was for.
-    pub(crate) operation: Option<&'static str>,
-    /// Whether that operation can run twice without harm.
-    pub(crate) idempotent: bool,
-    /// How long one attempt may take, when the call says.
-    pub(crate) timeout: Option<Duration>,
-    /// Whether a request XMS may have acted on was written: set as an
-    /// attempt goes out, taken back when its answer says it was refused
-    /// unprocessed (429) or its connection was never made. A timeout reads
-    /// it to say whether the request was sent.
-    pub(crate) sent: bool,
-    /// A failure the hook found that the generated code cannot express (an
-    /// answer too large, a redirect followed by the caller's HTTP client):
-    /// it wins over whatever the generated code makes of the answer.
-    pub(crate) failure: Option<crate::Error>,
-}
-
-tokio::task_local! {
-    /// The state of the SDK call the current task is making (set by
-    /// `Client::call`; absent for a request made through `raw` directly).
-    pub(crate) static CALL: RefCell<CallState>;
-}
-
-/// Change the waiting call's state, if there is a waiting call.
-fn with_call(f: impl FnOnce(&mut CallState)) {
-    let _ = CALL.try_with(|c| f(&mut c.borrow_mut()));
-}
 
 impl Transport {
     /// A transport that sends `Authorization: Bearer <token>` with every
@@ -636,28 +599,6 @@ fn says_expired(headers: &HeaderMap) -> bool {
         .get_all(WWW_AUTHENTICATE)
         .iter()
         .any(|v| v.to_str().is_ok_and(|v| v.to_ascii_lowercase().contains("expired")))
-}
-
-/// Note the status and headers for the waiting call, if there is one.
-///
-/// Within an SDK call the headers are moved, not copied: the call reads them
-/// from here (for its errors and for a send's answer), and the generated
-/// code, which would copy them into a value nobody reads, gets none. A
-/// request made through `raw` directly keeps them.
-fn record(mut response: reqwest::Response) -> reqwest::Response {
-    let status = response.status().as_u16();
-    let _ = CALL.try_with(|c| {
-        c.borrow_mut().response = Some((status, std::mem::take(response.headers_mut())));
-    });
-    response
-}
-
-/// `Bearer <token>` as a header value hidden from `Debug`, or `None` when
-/// the token cannot be a header value.
-pub(crate) fn bearer_header(token: &str) -> Option<HeaderValue> {
-    let mut value = HeaderValue::try_from(format!("Bearer {token}")).ok()?;
-    value.set_sensitive(true);
-    Some(value)
 }
 
 impl fmt::Debug for Transport {

@@ -206,33 +206,52 @@ const CHUNK_ATTEMPTS: u32 = 3;
 const LOOKUP_DAYS: i64 = 7;
 
 impl<K: BatchKind, H: AnyClient> BulkSend<K, H> {
-    crate::client::setters! {
-        /// Recipients per batch: 1 to 1000 (the API's most; the default).
-        fn chunk_size(mut self, size: usize) { self.chunk_size = size; }
+    /// Recipients per batch: 1 to 1000 (the API's most; the default).
+    pub fn chunk_size(mut self, size: usize) -> Self {
+        self.chunk_size = size;
+        self
+    }
 
-        /// How many chunks are on their way at once (4 by default, at least 1).
-        fn concurrency(mut self, chunks: usize) { self.concurrency = chunks; }
+    /// How many chunks are on their way at once (4 by default, at least 1).
+    pub fn concurrency(mut self, chunks: usize) -> Self {
+        self.concurrency = chunks;
+        self
+    }
 
-        /// The run's id, which names its chunks' client references
-        /// (`{run_id}-{index}`). Given, every chunk is looked up before it is
-        /// sent, so the same send run again sends only what is missing. Not
-        /// given, a fresh id is made and chunks are looked up only after an
-        /// ambiguous failure.
-        fn run_id(mut self, id: impl Into<String>) { self.run_id = Some(id.into()); }
+    /// The run's id, which names its chunks' client references
+    /// (`{run_id}-{index}`). Given, every chunk is looked up before it is
+    /// sent, so the same send run again sends only what is missing. Not
+    /// given, a fresh id is made and chunks are looked up only after an
+    /// ambiguous failure.
+    pub fn run_id(mut self, id: impl Into<String>) -> Self {
+        self.run_id = Some(id.into());
+        self
+    }
 
-        /// Go on or stop after a chunk fails for good.
-        fn on_failure(mut self, policy: OnFailure) { self.on_failure = policy; }
+    /// Go on or stop after a chunk fails for good.
+    pub fn on_failure(mut self, policy: OnFailure) -> Self {
+        self.on_failure = policy;
+        self
+    }
 
-        /// Pace this send (on top of the client's own limits).
-        fn rate_limit(mut self, limit: RateLimit) { self.rate_limit = Some(limit); }
+    /// Pace this send (on top of the client's own limits).
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
 
-        /// How many recipients there are in all, for [`Progress::total`], when
-        /// the iterator cannot say.
-        fn total(mut self, recipients: u64) { self.total = Some(recipients); }
+    /// How many recipients there are in all, for [`Progress::total`], when
+    /// the iterator cannot say.
+    pub fn total(mut self, recipients: u64) -> Self {
+        self.total = Some(recipients);
+        self
+    }
 
-        /// Look chunks up among the batches created since this time (7 days
-        /// back by default).
-        fn lookup_since(mut self, at: DateTime<Utc>) { self.lookup_since = Some(at); }
+    /// Look chunks up among the batches created since this time (7 days
+    /// back by default).
+    pub fn lookup_since(mut self, at: DateTime<Utc>) -> Self {
+        self.lookup_since = Some(at);
+        self
     }
 
     /// The settings, checked, and the run's plan.

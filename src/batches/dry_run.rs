@@ -14,16 +14,18 @@ pub struct DryRun<H = Client> {
 }
 
 impl<H: AnyClient> DryRun<H> {
-    crate::client::setters! {
-        /// Include the body, parts and encoding of each recipient's message.
-        fn per_recipient(mut self, include: bool) { self.per_recipient = Some(include); }
+    /// Include the body, parts and encoding of each recipient's message.
+    pub fn per_recipient(mut self, include: bool) -> Self {
+        self.per_recipient = Some(include);
+        self
+    }
 
-        /// Give details for at most this many recipients (100 by default, at
-        /// most 1000). Implies [`DryRun::per_recipient`](super::DryRun::per_recipient).
-        fn number_of_recipients(mut self, count: u32) {
-            self.per_recipient = Some(true);
-            self.number_of_recipients = Some(count);
-        }
+    /// Give details for at most this many recipients (100 by default, at
+    /// most 1000). Implies [`DryRun::per_recipient`](super::DryRun::per_recipient).
+    pub fn number_of_recipients(mut self, count: u32) -> Self {
+        self.per_recipient = Some(true);
+        self.number_of_recipients = Some(count);
+        self
     }
 }
 
@@ -45,7 +47,7 @@ impl<H: AnyClient> DryRun<H> {
     }
 }
 
-crate::client::finals! {
+crate::macros::finals! {
     impl DryRun {
         /// Ask XMS what the batch would cost, without sending it.
         ///

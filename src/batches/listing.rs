@@ -21,17 +21,17 @@ pub struct ListBatches<H = Client> {
 }
 
 impl<H: AnyClient> ListBatches<H> {
-    crate::client::setters! {
-        /// Only batches from these senders (sent comma-separated, so a sender
-        /// must not contain a comma).
-        fn senders(mut self, senders: impl IntoIterator<Item = impl Into<String>>) {
-            self.senders.extend(senders.into_iter().map(Into::into));
-        }
+    /// Only batches from these senders (sent comma-separated, so a sender
+    /// must not contain a comma).
+    pub fn senders(mut self, senders: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.senders.extend(senders.into_iter().map(Into::into));
+        self
+    }
 
-        /// Only batches with one of these legacy CLX tags.
-        fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) {
-            self.tags.extend(tags.into_iter().map(Into::into));
-        }
+    /// Only batches with one of these legacy CLX tags.
+    pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tags.extend(tags.into_iter().map(Into::into));
+        self
     }
 
     async fn fetch(&self, page: u32) -> Result<Page<Batch>> {

@@ -365,7 +365,7 @@ impl<H: AnyClient> Batches<H> {
     }
 }
 
-crate::client::finals! {
+crate::macros::finals! {
     impl Batches {
         /// The batch `id`, of whichever type it is.
         ///

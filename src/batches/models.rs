@@ -298,12 +298,16 @@ impl MediaBody {
         MediaBody { url: url.into(), message: None, subject: None }
     }
 
-    crate::client::setters! {
-        /// Add the text shown with the media.
-        fn message(mut self, message: impl Into<String>) { self.message = Some(message.into()); }
+    /// Add the text shown with the media.
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
 
-        /// Add a subject line.
-        fn subject(mut self, subject: impl Into<String>) { self.subject = Some(subject.into()); }
+    /// Add a subject line.
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
     }
 }
 

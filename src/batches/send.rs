@@ -211,15 +211,17 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
         }
     }
 
-    crate::client::setters! {
-        /// Leave the sender out, so XMS picks one from the account's default
-        /// originator pool per recipient.
-        fn without_sender(mut self) { self.sender = None; }
+    /// Leave the sender out, so XMS picks one from the account's default
+    /// originator pool per recipient.
+    pub fn without_sender(mut self) -> Self {
+        self.sender = None;
+        self
+    }
 
-        /// Add a recipient: a phone number or a group id.
-        fn recipient(mut self, recipient: impl Into<String>) {
-            self.recipients.push(recipient.into());
-        }
+    /// Add a recipient: a phone number or a group id.
+    pub fn recipient(mut self, recipient: impl Into<String>) -> Self {
+        self.recipients.push(recipient.into());
+        self
     }
 
     /// Add recipients.
@@ -232,40 +234,53 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
         self
     }
 
-    crate::client::setters! {
-        /// Which delivery report callbacks to get (none when not set).
-        fn delivery_report(mut self, kind: DeliveryReportType) {
-            self.delivery_report = Some(kind);
-        }
+    /// Which delivery report callbacks to get (none when not set).
+    pub fn delivery_report(mut self, kind: DeliveryReportType) -> Self {
+        self.delivery_report = Some(kind);
+        self
+    }
 
-        /// Send at this time instead of now.
-        fn send_at(mut self, at: DateTime<Utc>) { self.send_at = Some(at); }
+    /// Send at this time instead of now.
+    pub fn send_at(mut self, at: DateTime<Utc>) -> Self {
+        self.send_at = Some(at);
+        self
+    }
 
-        /// Give up delivering at this time: after `send_at`, at most 3 days
-        /// later (the default).
-        fn expire_at(mut self, at: DateTime<Utc>) { self.expire_at = Some(at); }
+    /// Give up delivering at this time: after `send_at`, at most 3 days
+    /// later (the default).
+    pub fn expire_at(mut self, at: DateTime<Utc>) -> Self {
+        self.expire_at = Some(at);
+        self
+    }
 
-        /// Send this batch's delivery report callbacks here instead of to the
-        /// service plan's callback URL.
-        fn callback_url(mut self, url: impl Into<String>) { self.callback_url = Some(url.into()); }
+    /// Send this batch's delivery report callbacks here instead of to the
+    /// service plan's callback URL.
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.callback_url = Some(url.into());
+        self
+    }
 
-        /// A reference of yours (at most 2048 characters), echoed in delivery
-        /// reports and callbacks. Also the way to find a batch again after a send
-        /// whose answer was lost.
-        fn client_reference(mut self, reference: impl Into<String>) {
-            self.client_reference = Some(reference.into());
-        }
+    /// A reference of yours (at most 2048 characters), echoed in delivery
+    /// reports and callbacks. Also the way to find a batch again after a send
+    /// whose answer was lost.
+    pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
+        self.client_reference = Some(reference.into());
+        self
+    }
 
-        /// Whether you will report delivery with
-        /// [`Batches::delivery_feedback`](super::Batches::delivery_feedback).
-        fn feedback_enabled(mut self, enabled: bool) { self.feedback_enabled = Some(enabled); }
+    /// Whether you will report delivery with
+    /// [`Batches::delivery_feedback`](super::Batches::delivery_feedback).
+    pub fn feedback_enabled(mut self, enabled: bool) -> Self {
+        self.feedback_enabled = Some(enabled);
+        self
+    }
 
-        /// Legacy CLX tags for the batch (deprecated: the original CLX API
-        /// took them here; the batch's tags can also be changed later with
-        /// [`Batches::tags`](super::Batches::tags)).
-        fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) {
-            self.tags.extend(tags.into_iter().map(Into::into));
-        }
+    /// Legacy CLX tags for the batch (deprecated: the original CLX API
+    /// took them here; the batch's tags can also be changed later with
+    /// [`Batches::tags`](super::Batches::tags)).
+    pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tags.extend(tags.into_iter().map(Into::into));
+        self
     }
 
     /// The text placeholders are filled in: a text body, or a media
@@ -492,26 +507,35 @@ parameter_methods!(Media);
 macro_rules! sms_methods {
     ($kind:ty) => {
         impl<H: AnyClient> SendBatch<$kind, H> {
-            $crate::client::setters! {
-                /// Show the message at once without storing it on the phone.
-                fn flash_message(mut self, flash: bool) { self.flash_message = Some(flash); }
+            /// Show the message at once without storing it on the phone.
+            pub fn flash_message(mut self, flash: bool) -> Self {
+                self.flash_message = Some(flash);
+                self
+            }
 
-                /// Cut the message to one part instead of splitting it.
-                fn truncate_concat(mut self, truncate: bool) {
-                    self.truncate_concat = Some(truncate);
-                }
+            /// Cut the message to one part instead of splitting it.
+            pub fn truncate_concat(mut self, truncate: bool) -> Self {
+                self.truncate_concat = Some(truncate);
+                self
+            }
 
-                /// Do not send a message that needs more parts than this (it
-                /// fails with code 411).
-                fn max_number_of_message_parts(mut self, parts: u32) {
-                    self.max_number_of_message_parts = Some(parts);
-                }
+            /// Do not send a message that needs more parts than this (it
+            /// fails with code 411).
+            pub fn max_number_of_message_parts(mut self, parts: u32) -> Self {
+                self.max_number_of_message_parts = Some(parts);
+                self
+            }
 
-                /// The sender's type of number (0 to 6), overriding XMS's guess.
-                fn from_ton(mut self, ton: u8) { self.from_ton = Some(ton); }
+            /// The sender's type of number (0 to 6), overriding XMS's guess.
+            pub fn from_ton(mut self, ton: u8) -> Self {
+                self.from_ton = Some(ton);
+                self
+            }
 
-                /// The sender's numbering plan (0 to 18), overriding XMS's guess.
-                fn from_npi(mut self, npi: u8) { self.from_npi = Some(npi); }
+            /// The sender's numbering plan (0 to 18), overriding XMS's guess.
+            pub fn from_npi(mut self, npi: u8) -> Self {
+                self.from_npi = Some(npi);
+                self
             }
         }
     };
@@ -521,24 +545,27 @@ sms_methods!(Text);
 sms_methods!(Binary);
 
 impl<H: AnyClient> SendBatch<Media, H> {
-    crate::client::setters! {
-        /// The text shown with the media.
-        fn message(mut self, message: impl Into<String>) {
-            if let Body::Media(media) = &mut self.body {
-                media.message = Some(message.into());
-            }
+    /// The text shown with the media.
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        if let Body::Media(media) = &mut self.body {
+            media.message = Some(message.into());
         }
+        self
+    }
 
-        /// The subject line.
-        fn subject(mut self, subject: impl Into<String>) {
-            if let Body::Media(media) = &mut self.body {
-                media.subject = Some(subject.into());
-            }
+    /// The subject line.
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        if let Body::Media(media) = &mut self.body {
+            media.subject = Some(subject.into());
         }
+        self
+    }
 
-        /// Refuse media that does not follow the MMS best practices instead of
-        /// sending it anyway.
-        fn strict_validation(mut self, strict: bool) { self.strict_validation = Some(strict); }
+    /// Refuse media that does not follow the MMS best practices instead of
+    /// sending it anyway.
+    pub fn strict_validation(mut self, strict: bool) -> Self {
+        self.strict_validation = Some(strict);
+        self
     }
 }
 
@@ -639,7 +666,7 @@ pub(super) async fn find_by_reference<K: BatchKind>(
     }
 }
 
-crate::client::finals! {
+crate::macros::finals! {
     impl<K: BatchKind> SendBatch<K> {
         /// Check and send the batch.
         ///

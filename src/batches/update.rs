@@ -108,45 +108,70 @@ impl<K: BatchKind, H: AnyClient> UpdateBatch<K, H> {
         self
     }
 
-    crate::client::setters! {
-        /// Change the sender.
-        fn sender(mut self, sender: impl Into<String>) { self.sender = Some(sender.into()); }
+    /// Change the sender.
+    pub fn sender(mut self, sender: impl Into<String>) -> Self {
+        self.sender = Some(sender.into());
+        self
+    }
 
-        /// Change the delivery report callbacks.
-        fn delivery_report(mut self, kind: DeliveryReportType) {
-            self.delivery_report = Field::Set(kind);
-        }
+    /// Change the delivery report callbacks.
+    pub fn delivery_report(mut self, kind: DeliveryReportType) -> Self {
+        self.delivery_report = Field::Set(kind);
+        self
+    }
 
-        /// Put the delivery report callbacks back to the default (none).
-        fn reset_delivery_report(mut self) { self.delivery_report = Field::Reset; }
+    /// Put the delivery report callbacks back to the default (none).
+    pub fn reset_delivery_report(mut self) -> Self {
+        self.delivery_report = Field::Reset;
+        self
+    }
 
-        /// Change when the batch is sent.
-        fn send_at(mut self, at: DateTime<Utc>) { self.send_at = Field::Set(at); }
+    /// Change when the batch is sent.
+    pub fn send_at(mut self, at: DateTime<Utc>) -> Self {
+        self.send_at = Field::Set(at);
+        self
+    }
 
-        /// Remove the scheduled time: send now.
-        fn reset_send_at(mut self) { self.send_at = Field::Reset; }
+    /// Remove the scheduled time: send now.
+    pub fn reset_send_at(mut self) -> Self {
+        self.send_at = Field::Reset;
+        self
+    }
 
-        /// Change when delivery attempts stop.
-        fn expire_at(mut self, at: DateTime<Utc>) { self.expire_at = Field::Set(at); }
+    /// Change when delivery attempts stop.
+    pub fn expire_at(mut self, at: DateTime<Utc>) -> Self {
+        self.expire_at = Field::Set(at);
+        self
+    }
 
-        /// Put the expiry back to the default (3 days after sending).
-        fn reset_expire_at(mut self) { self.expire_at = Field::Reset; }
+    /// Put the expiry back to the default (3 days after sending).
+    pub fn reset_expire_at(mut self) -> Self {
+        self.expire_at = Field::Reset;
+        self
+    }
 
-        /// Change the batch's callback URL.
-        fn callback_url(mut self, url: impl Into<String>) {
-            self.callback_url = Field::Set(url.into());
-        }
+    /// Change the batch's callback URL.
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.callback_url = Field::Set(url.into());
+        self
+    }
 
-        /// Use the service plan's callback URL again.
-        fn reset_callback_url(mut self) { self.callback_url = Field::Reset; }
+    /// Use the service plan's callback URL again.
+    pub fn reset_callback_url(mut self) -> Self {
+        self.callback_url = Field::Reset;
+        self
+    }
 
-        /// Change the client reference.
-        fn client_reference(mut self, reference: impl Into<String>) {
-            self.client_reference = Some(reference.into());
-        }
+    /// Change the client reference.
+    pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
+        self.client_reference = Some(reference.into());
+        self
+    }
 
-        /// Change whether delivery feedback is expected.
-        fn feedback_enabled(mut self, enabled: bool) { self.feedback_enabled = Some(enabled); }
+    /// Change whether delivery feedback is expected.
+    pub fn feedback_enabled(mut self, enabled: bool) -> Self {
+        self.feedback_enabled = Some(enabled);
+        self
     }
 
     fn check(&self) -> Result<()> {
@@ -292,67 +317,98 @@ impl Parts {
 }
 
 impl<H: AnyClient> UpdateBatch<Text, H> {
-    crate::client::setters! {
-        /// Change the text.
-        fn body(mut self, body: impl Into<String>) { self.body = Some(Body::Text(body.into())); }
+    /// Change the text.
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(Body::Text(body.into()));
+        self
+    }
 
-        /// Replace the parameters.
-        fn parameters(mut self, parameters: Parameters) {
-            self.parameters = Field::Set(parameters);
-        }
+    /// Replace the parameters.
+    pub fn parameters(mut self, parameters: Parameters) -> Self {
+        self.parameters = Field::Set(parameters);
+        self
+    }
 
-        /// Remove all parameters.
-        fn reset_parameters(mut self) { self.parameters = Field::Reset; }
+    /// Remove all parameters.
+    pub fn reset_parameters(mut self) -> Self {
+        self.parameters = Field::Reset;
+        self
+    }
 
-        /// Change whether it is a flash message.
-        fn flash_message(mut self, flash: bool) { self.flash_message = Some(flash); }
+    /// Change whether it is a flash message.
+    pub fn flash_message(mut self, flash: bool) -> Self {
+        self.flash_message = Some(flash);
+        self
+    }
 
-        /// Change whether long text is cut to one part.
-        fn truncate_concat(mut self, truncate: bool) { self.truncate_concat = Some(truncate); }
+    /// Change whether long text is cut to one part.
+    pub fn truncate_concat(mut self, truncate: bool) -> Self {
+        self.truncate_concat = Some(truncate);
+        self
+    }
 
-        /// Change the most parts a message may take.
-        fn max_number_of_message_parts(mut self, parts: u32) {
-            self.max_number_of_message_parts = Some(parts);
-        }
+    /// Change the most parts a message may take.
+    pub fn max_number_of_message_parts(mut self, parts: u32) -> Self {
+        self.max_number_of_message_parts = Some(parts);
+        self
+    }
 
-        /// Change the sender's type of number (0 to 6).
-        fn from_ton(mut self, ton: u8) { self.from_ton = Some(ton); }
+    /// Change the sender's type of number (0 to 6).
+    pub fn from_ton(mut self, ton: u8) -> Self {
+        self.from_ton = Some(ton);
+        self
+    }
 
-        /// Change the sender's numbering plan (0 to 18).
-        fn from_npi(mut self, npi: u8) { self.from_npi = Some(npi); }
+    /// Change the sender's numbering plan (0 to 18).
+    pub fn from_npi(mut self, npi: u8) -> Self {
+        self.from_npi = Some(npi);
+        self
     }
 }
 
 impl<H: AnyClient> UpdateBatch<Binary, H> {
-    crate::client::setters! {
-        /// Change the payload (base64) and header (hex).
-        fn body(mut self, body_base64: impl Into<String>, udh_hex: impl Into<String>) {
-            self.body = Some(Body::Binary { body: body_base64.into(), udh: udh_hex.into() });
-        }
+    /// Change the payload (base64) and header (hex).
+    pub fn body(mut self, body_base64: impl Into<String>, udh_hex: impl Into<String>) -> Self {
+        self.body = Some(Body::Binary { body: body_base64.into(), udh: udh_hex.into() });
+        self
+    }
 
-        /// Change the sender's type of number (0 to 6).
-        fn from_ton(mut self, ton: u8) { self.from_ton = Some(ton); }
+    /// Change the sender's type of number (0 to 6).
+    pub fn from_ton(mut self, ton: u8) -> Self {
+        self.from_ton = Some(ton);
+        self
+    }
 
-        /// Change the sender's numbering plan (0 to 18).
-        fn from_npi(mut self, npi: u8) { self.from_npi = Some(npi); }
+    /// Change the sender's numbering plan (0 to 18).
+    pub fn from_npi(mut self, npi: u8) -> Self {
+        self.from_npi = Some(npi);
+        self
     }
 }
 
 impl<H: AnyClient> UpdateBatch<Media, H> {
-    crate::client::setters! {
-        /// Change the media and its text.
-        fn body(mut self, body: MediaBody) { self.body = Some(Body::Media(body)); }
+    /// Change the media and its text.
+    pub fn body(mut self, body: MediaBody) -> Self {
+        self.body = Some(Body::Media(body));
+        self
+    }
 
-        /// Replace the parameters.
-        fn parameters(mut self, parameters: Parameters) {
-            self.parameters = Field::Set(parameters);
-        }
+    /// Replace the parameters.
+    pub fn parameters(mut self, parameters: Parameters) -> Self {
+        self.parameters = Field::Set(parameters);
+        self
+    }
 
-        /// Remove all parameters.
-        fn reset_parameters(mut self) { self.parameters = Field::Reset; }
+    /// Remove all parameters.
+    pub fn reset_parameters(mut self) -> Self {
+        self.parameters = Field::Reset;
+        self
+    }
 
-        /// Change whether the media is checked against the MMS best practices.
-        fn strict_validation(mut self, strict: bool) { self.strict_validation = Some(strict); }
+    /// Change whether the media is checked against the MMS best practices.
+    pub fn strict_validation(mut self, strict: bool) -> Self {
+        self.strict_validation = Some(strict);
+        self
     }
 }
 
@@ -369,7 +425,7 @@ impl<K: BatchKind, H: AnyClient> UpdateBatch<K, H> {
     }
 }
 
-crate::client::finals! {
+crate::macros::finals! {
     impl<K: BatchKind> UpdateBatch<K> {
         /// Check and send the update; returns the batch as it is now.
         ///

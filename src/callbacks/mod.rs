@@ -408,36 +408,42 @@ impl Verifier {
         self.max_body
     }
 
-    crate::client::setters! {
-        /// How far from now the signing time may be, either way.
-        fn tolerance(mut self, tolerance: Duration) { self.tolerance = tolerance; }
+    /// How far from now the signing time may be, either way.
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
 
-        /// The largest body a receiver reads ([`DEFAULT_MAX_CALLBACK_BYTES`]
-        /// when not set); larger ones are refused (413 in the axum extractor).
-        fn max_body(mut self, bytes: usize) { self.max_body = bytes; }
+    /// The largest body a receiver reads ([`DEFAULT_MAX_CALLBACK_BYTES`]
+    /// when not set); larger ones are refused (413 in the axum extractor).
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
 
-        /// Also refuse a second callback with a nonce already accepted within
-        /// the tolerance. The nonces are remembered in memory, in this verifier
-        /// (a [`MemoryReplayCache`] of [`DEFAULT_REPLAY_CAPACITY`]): share one
-        /// verifier between the handlers of a process, or give a shared
-        /// store with [`Verifier::replay_cache`] for several processes.
-        fn reject_replays(mut self) {
-            self.nonces = Some(Arc::new(MemoryReplayCache::new(DEFAULT_REPLAY_CAPACITY)));
-        }
+    /// Also refuse a second callback with a nonce already accepted within
+    /// the tolerance. The nonces are remembered in memory, in this verifier
+    /// (a [`MemoryReplayCache`] of [`DEFAULT_REPLAY_CAPACITY`]): share one
+    /// verifier between the handlers of a process, or give a shared
+    /// store with [`Verifier::replay_cache`] for several processes.
+    pub fn reject_replays(mut self) -> Self {
+        self.nonces = Some(Arc::new(MemoryReplayCache::new(DEFAULT_REPLAY_CAPACITY)));
+        self
+    }
 
-        /// Refuse a second callback with a nonce `cache` already holds, and
-        /// remember each accepted one there: a store shared by every
-        /// instance of a service (Redis, a database) makes replays fail
-        /// across them.
-        ///
-        /// ```
-        /// use xms::callbacks::{MemoryReplayCache, Verifier};
-        /// let verifier = Verifier::new("s3cret").replay_cache(MemoryReplayCache::new(10_000));
-        /// # let _ = verifier;
-        /// ```
-        fn replay_cache(mut self, cache: impl ReplayCache + 'static) {
-            self.nonces = Some(Arc::new(cache));
-        }
+    /// Refuse a second callback with a nonce `cache` already holds, and
+    /// remember each accepted one there: a store shared by every
+    /// instance of a service (Redis, a database) makes replays fail
+    /// across them.
+    ///
+    /// ```
+    /// use xms::callbacks::{MemoryReplayCache, Verifier};
+    /// let verifier = Verifier::new("s3cret").replay_cache(MemoryReplayCache::new(10_000));
+    /// # let _ = verifier;
+    /// ```
+    pub fn replay_cache(mut self, cache: impl ReplayCache + 'static) -> Self {
+        self.nonces = Some(Arc::new(cache));
+        self
     }
 
     /// Check the signature headers against the raw body, now.

@@ -194,7 +194,7 @@ impl<H: AnyClient> Groups<H> {
     }
 }
 
-crate::client::finals! {
+crate::macros::finals! {
     impl Groups {
         /// The group `id`.
         ///

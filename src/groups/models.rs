@@ -82,28 +82,30 @@ impl AutoUpdate {
         AutoUpdate { recipient: recipient.into(), add: None, remove: None }
     }
 
-    crate::client::setters! {
-        /// Phones that text this word join the group.
-        fn add_keyword(mut self, word: impl Into<String>) {
-            self.add = Some(Keywords { first_word: word.into(), second_word: None });
-        }
+    /// Phones that text this word join the group.
+    pub fn add_keyword(mut self, word: impl Into<String>) -> Self {
+        self.add = Some(Keywords { first_word: word.into(), second_word: None });
+        self
+    }
 
-        /// Phones that text these two words (brand, keyword) join the group.
-        fn add_keywords(mut self, first: impl Into<String>, second: impl Into<String>) {
-            let (first_word, second_word) = (first.into(), Some(second.into()));
-            self.add = Some(Keywords { first_word, second_word });
-        }
+    /// Phones that text these two words (brand, keyword) join the group.
+    pub fn add_keywords(mut self, first: impl Into<String>, second: impl Into<String>) -> Self {
+        let (first_word, second_word) = (first.into(), Some(second.into()));
+        self.add = Some(Keywords { first_word, second_word });
+        self
+    }
 
-        /// Phones that text this word leave the group.
-        fn remove_keyword(mut self, word: impl Into<String>) {
-            self.remove = Some(Keywords { first_word: word.into(), second_word: None });
-        }
+    /// Phones that text this word leave the group.
+    pub fn remove_keyword(mut self, word: impl Into<String>) -> Self {
+        self.remove = Some(Keywords { first_word: word.into(), second_word: None });
+        self
+    }
 
-        /// Phones that text these two words (brand, keyword) leave the group.
-        fn remove_keywords(mut self, first: impl Into<String>, second: impl Into<String>) {
-            let (first_word, second_word) = (first.into(), Some(second.into()));
-            self.remove = Some(Keywords { first_word, second_word });
-        }
+    /// Phones that text these two words (brand, keyword) leave the group.
+    pub fn remove_keywords(mut self, first: impl Into<String>, second: impl Into<String>) -> Self {
+        let (first_word, second_word) = (first.into(), Some(second.into()));
+        self.remove = Some(Keywords { first_word, second_word });
+        self
     }
 
     fn check(&self) -> Result<()> {

@@ -40,27 +40,34 @@ pub struct GroupRequest<H = Client> {
 }
 
 impl<H: AnyClient> GroupRequest<H> {
-    crate::client::setters! {
-        /// Name it (at most 20 characters).
-        fn name(mut self, name: impl Into<String>) { self.name = Some(name.into()); }
+    /// Name it (at most 20 characters).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
 
-        /// Add members (at most 10,000 in all).
-        fn members(mut self, members: impl IntoIterator<Item = impl Into<String>>) {
-            self.members.extend(members.into_iter().map(Into::into));
-        }
+    /// Add members (at most 10,000 in all).
+    pub fn members(mut self, members: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.members.extend(members.into_iter().map(Into::into));
+        self
+    }
 
-        /// Groups whose members belong to this one too (at most 10).
-        fn child_groups(mut self, groups: impl IntoIterator<Item = impl Into<GroupId>>) {
-            self.child_groups.extend(groups.into_iter().map(Into::into));
-        }
+    /// Groups whose members belong to this one too (at most 10).
+    pub fn child_groups(mut self, groups: impl IntoIterator<Item = impl Into<GroupId>>) -> Self {
+        self.child_groups.extend(groups.into_iter().map(Into::into));
+        self
+    }
 
-        /// Keywords that let phones join and leave it.
-        fn auto_update(mut self, auto_update: AutoUpdate) { self.auto_update = Some(auto_update); }
+    /// Keywords that let phones join and leave it.
+    pub fn auto_update(mut self, auto_update: AutoUpdate) -> Self {
+        self.auto_update = Some(auto_update);
+        self
+    }
 
-        /// Legacy CLX tags for the group (deprecated; see [`crate::tags`]).
-        fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) {
-            self.tags.extend(tags.into_iter().map(Into::into));
-        }
+    /// Legacy CLX tags for the group (deprecated; see [`crate::tags`]).
+    pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.tags.extend(tags.into_iter().map(Into::into));
+        self
     }
 
     async fn send_inner(self) -> Result<Group> {
@@ -98,7 +105,7 @@ impl<H: AnyClient> GroupRequest<H> {
     }
 }
 
-crate::client::finals! {
+crate::macros::finals! {
     impl GroupRequest {
         /// Check, then create the group or replace the whole of it.
         ///
@@ -159,22 +166,28 @@ pub struct UpdateGroup<H = Client> {
 }
 
 impl<H: AnyClient> UpdateGroup<H> {
-    crate::client::setters! {
-        /// Rename it (at most 20 characters).
-        fn name(mut self, name: impl Into<String>) { self.name = Field::Set(name.into()); }
+    /// Rename it (at most 20 characters).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Field::Set(name.into());
+        self
+    }
 
-        /// Remove its name (sends `"name": null`).
-        fn reset_name(mut self) { self.name = Field::Reset; }
+    /// Remove its name (sends `"name": null`).
+    pub fn reset_name(mut self) -> Self {
+        self.name = Field::Reset;
+        self
+    }
 
-        /// Add these members.
-        fn add_members(mut self, members: impl IntoIterator<Item = impl Into<String>>) {
-            self.add.extend(members.into_iter().map(Into::into));
-        }
+    /// Add these members.
+    pub fn add_members(mut self, members: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.add.extend(members.into_iter().map(Into::into));
+        self
+    }
 
-        /// Remove these members.
-        fn remove_members(mut self, members: impl IntoIterator<Item = impl Into<String>>) {
-            self.remove.extend(members.into_iter().map(Into::into));
-        }
+    /// Remove these members.
+    pub fn remove_members(mut self, members: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.remove.extend(members.into_iter().map(Into::into));
+        self
     }
 
     /// Add these child groups.
@@ -195,24 +208,28 @@ impl<H: AnyClient> UpdateGroup<H> {
         self
     }
 
-    crate::client::setters! {
-        /// Copy the members of another group into this one.
-        fn add_from_group(mut self, group: impl Into<GroupId>) {
-            self.add_from_group = Some(group.into());
-        }
+    /// Copy the members of another group into this one.
+    pub fn add_from_group(mut self, group: impl Into<GroupId>) -> Self {
+        self.add_from_group = Some(group.into());
+        self
+    }
 
-        /// Remove the members of another group from this one.
-        fn remove_from_group(mut self, group: impl Into<GroupId>) {
-            self.remove_from_group = Some(group.into());
-        }
+    /// Remove the members of another group from this one.
+    pub fn remove_from_group(mut self, group: impl Into<GroupId>) -> Self {
+        self.remove_from_group = Some(group.into());
+        self
+    }
 
-        /// Replace its auto update keywords.
-        fn auto_update(mut self, auto_update: AutoUpdate) {
-            self.auto_update = Field::Set(auto_update);
-        }
+    /// Replace its auto update keywords.
+    pub fn auto_update(mut self, auto_update: AutoUpdate) -> Self {
+        self.auto_update = Field::Set(auto_update);
+        self
+    }
 
-        /// Remove its auto update keywords (sends `"auto_update": null`).
-        fn reset_auto_update(mut self) { self.auto_update = Field::Reset; }
+    /// Remove its auto update keywords (sends `"auto_update": null`).
+    pub fn reset_auto_update(mut self) -> Self {
+        self.auto_update = Field::Reset;
+        self
     }
 
     fn to_raw(&self) -> Result<rt::UpdateGroupRequest> {
@@ -255,7 +272,7 @@ impl<H: AnyClient> UpdateGroup<H> {
     }
 }
 
-crate::client::finals! {
+crate::macros::finals! {
     impl UpdateGroup {
         /// Check and send the update; returns the group as it is now.
         ///

@@ -20,10 +20,10 @@ use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use serde_json::Value;
 use tokio::sync::watch;
 
+use super::bearer_header;
 use crate::{
     Error, Result,
     error::{ResponseInfo, Secrets},
-    transport::bearer_header,
 };
 
 /// The Sinch authentication endpoint.
