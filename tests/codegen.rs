@@ -434,7 +434,7 @@ fn public_api() {
     let root = xtask::workspace_root();
     let mut listing = xtask::public_api::render(&root.join("src")).expect("src/ parses");
     // `xms::encoding` is the `xms-encoding` crate, re-exported.
-    listing += &xtask::public_api::render_as(&root.join("encoding/src"), "encoding/src")
+    listing += &xtask::public_api::render_as(&root.join("encoding/src"), "xms::encoding")
         .expect("encoding/src/ parses");
     insta::assert_snapshot!("public_api", listing);
 }

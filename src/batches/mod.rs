@@ -92,7 +92,7 @@ pub enum Media {}
 /// answer, with the id.
 pub(crate) fn expect_kind<K: BatchKind>(
     batch: Batch,
-    answer: crate::client::Answer,
+    answer: crate::error::ResponseHead,
     client: &Client,
 ) -> Result<K::Output> {
     let secrets = client.secrets();
