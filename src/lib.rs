@@ -29,6 +29,7 @@ mod handlers;
 pub mod inbounds;
 mod limit;
 pub mod model;
+mod models;
 pub mod pagination;
 pub mod raw;
 pub mod tags;

@@ -9,7 +9,6 @@
 mod bulk;
 mod dry_run;
 mod listing;
-mod models;
 mod preview;
 mod send;
 mod update;
@@ -21,7 +20,7 @@ pub use bulk::{BulkRecipient, BulkSend, BulkStream, ChunkOutcome, OnFailure, Pro
 pub use dry_run::DryRun;
 pub use listing::ListBatches;
 // Every model of the area (a new one needs no edit here).
-pub use models::*;
+pub use crate::models::batches::*;
 pub use preview::{Preview, RecipientPreview};
 pub use send::SendBatch;
 pub use update::UpdateBatch;

@@ -6,11 +6,10 @@
 //! change ([`UpdateGroup`]) a group; the handler [`Groups`] and the listing
 //! [`ListGroups`] are here.
 
-mod models;
 mod write;
 
 // Every model of the area (a new one needs no edit here).
-pub use models::*;
+pub use crate::models::groups::*;
 pub use write::{GroupRequest, UpdateGroup};
 
 use crate::{

@@ -436,12 +436,16 @@ impl PublicPaths {
     }
 
     /// The canonical public module of the item `name` defined in `module`:
-    /// its own module when that is public, else the shortest re-export.
+    /// its own module when that is public, else the most specific module
+    /// that re-exports it (`xms::pagination` rather than `xms`), so that
+    /// where the definition lives does not matter.
     fn defined(&self, module: &[String], name: &str) -> Option<Vec<String>> {
         if self.open(module) {
             return Some(module.to_vec());
         }
-        self.all(module, name).into_iter().next()
+        let all = self.all(module, name);
+        let deepest = all.iter().map(Vec::len).max()?;
+        all.into_iter().find(|p| p.len() == deepest)
     }
 
     /// The canonical public module of the type `path` (`Client`,

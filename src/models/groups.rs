@@ -121,7 +121,7 @@ impl AutoUpdate {
         Ok(())
     }
 
-    pub(super) fn to_raw(&self) -> Result<rt::GroupAutoUpdateRequest> {
+    pub(crate) fn to_raw(&self) -> Result<rt::GroupAutoUpdateRequest> {
         self.check()?;
         let words = |w: &Option<Keywords>| {
             w.as_ref().map(|w| rt::KeywordPairRequest {
