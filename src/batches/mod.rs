@@ -9,6 +9,7 @@
 mod bulk;
 mod dry_run;
 mod listing;
+mod options;
 mod preview;
 mod send;
 mod update;
@@ -118,26 +119,50 @@ pub(crate) fn expect_kind<K: BatchKind>(
     })
 }
 
-/// A kind: its output type, its wire type and the variant of [`Batch`] it
-/// reads.
-macro_rules! batch_kind {
-    ($kind:ident => $output:ident, $variant:ident) => {
-        impl BatchKind for $kind {
-            type Output = $output;
-            const TYPE: BatchType = BatchType::$variant;
-            fn expect(batch: Batch) -> std::result::Result<$output, Box<Batch>> {
-                match batch {
-                    Batch::$variant(b) => Ok(b),
-                    other => Err(Box::new(other)),
-                }
-            }
+impl BatchKind for Text {
+    type Output = TextBatch;
+    const TYPE: BatchType = BatchType::Text;
+    fn expect(batch: Batch) -> std::result::Result<TextBatch, Box<Batch>> {
+        match batch {
+            Batch::Text(b) => Ok(b),
+            other => Err(Box::new(other)),
         }
-    };
+    }
 }
 
-batch_kind!(Text => TextBatch, Text);
-batch_kind!(Binary => BinaryBatch, Binary);
-batch_kind!(Media => MediaBatch, Media);
+impl BatchKind for Binary {
+    type Output = BinaryBatch;
+    const TYPE: BatchType = BatchType::Binary;
+    fn expect(batch: Batch) -> std::result::Result<BinaryBatch, Box<Batch>> {
+        match batch {
+            Batch::Binary(b) => Ok(b),
+            other => Err(Box::new(other)),
+        }
+    }
+}
+
+impl BatchKind for Media {
+    type Output = MediaBatch;
+    const TYPE: BatchType = BatchType::Media;
+    fn expect(batch: Batch) -> std::result::Result<MediaBatch, Box<Batch>> {
+        match batch {
+            Batch::Media(b) => Ok(b),
+            other => Err(Box::new(other)),
+        }
+    }
+}
+
+/// The SMS kinds, [`Text`] and [`Binary`]: their builders also set how the
+/// message is shown and split, and the sender's numbering.
+pub trait SmsKind: BatchKind {}
+impl SmsKind for Text {}
+impl SmsKind for Binary {}
+
+/// The kinds with `${key}` placeholders, [`Text`] and [`Media`]: their
+/// builders also take parameters.
+pub trait TemplateKind: BatchKind {}
+impl TemplateKind for Text {}
+impl TemplateKind for Media {}
 
 /// The batch operations; see [`Client::batches`].
 #[derive(Clone, Debug)]

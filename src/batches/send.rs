@@ -6,85 +6,39 @@ use std::marker::PhantomData;
 use chrono::{DateTime, Utc};
 
 use super::{
-    BatchKind, Binary, DryRun, Media, MediaBody, Text, expect_kind,
+    BatchKind, DryRun, Media, MediaBody, SmsKind, TemplateKind, expect_kind,
+    options::{BatchOptions, SmsOptions},
     preview::{self, Preview, RecipientPreview},
 };
 use crate::{
     Client, Result,
     client::AnyClient,
-    convert::{parameters_to_raw, times},
+    convert::parameters_to_raw,
     model::{BatchId, DeliveryReportType, Parameters},
     raw::types as rt,
     validate,
 };
 
-/// The rules a send and an update share, over the fields they set.
-pub(super) struct Checks<'a> {
-    pub(super) sender: Option<&'a str>,
-    pub(super) body: Option<&'a Body>,
-    pub(super) parameters: Option<&'a Parameters>,
-    pub(super) send_at: Option<DateTime<Utc>>,
-    pub(super) expire_at: Option<DateTime<Utc>>,
-    pub(super) callback_url: Option<&'a str>,
-    pub(super) client_reference: Option<&'a str>,
-    pub(super) max_parts: Option<u32>,
-    pub(super) from_ton: Option<u8>,
-    pub(super) from_npi: Option<u8>,
-}
-
-impl Checks<'_> {
-    pub(super) fn run(self) -> Result<()> {
-        if let Some(sender) = self.sender {
-            validate::non_empty("sender", sender)?;
-        }
-        match self.body {
-            Some(Body::Text(text)) => {
-                validate::max_chars("body", text, validate::MAX_TEXT_BODY_CHARS)?
-            }
-            Some(Body::Binary { body, udh }) => validate::binary(body, udh)?,
-            Some(Body::Media(media)) => {
-                validate::non_empty("body.url", &media.url)?;
-                validate::url("body.url", &media.url)?;
-            }
-            None => {}
-        }
-        if let Some(parameters) = self.parameters {
-            validate::parameters(parameters)?;
-        }
-        validate::schedule(self.send_at, self.expire_at)?;
-        if let Some(url) = self.callback_url {
-            validate::url("callback_url", url)?;
-        }
-        if let Some(reference) = self.client_reference {
-            validate::max_chars(
-                "client_reference",
-                reference,
-                validate::MAX_CLIENT_REFERENCE_CHARS,
-            )?;
-        }
-        if let Some(parts) = self.max_parts {
-            validate::range(
-                "max_number_of_message_parts",
-                parts.into(),
-                validate::MIN_MESSAGE_PARTS.into(),
-                i32::MAX.into(),
-            )?;
-        }
-        if let Some(ton) = self.from_ton {
-            validate::range("from_ton", ton.into(), 0, validate::MAX_FROM_TON.into())?;
-        }
-        if let Some(npi) = self.from_npi {
-            validate::range("from_npi", npi.into(), 0, validate::MAX_FROM_NPI.into())?;
-        }
-        Ok(())
-    }
-}
-
+/// The body of a batch: text, binary, or media.
 #[derive(Clone, Debug)]
 pub(super) enum Body {
     Text(String),
     Binary { body: String, udh: String },
     Media(MediaBody),
+}
+
+impl Body {
+    /// The rules of a body, for a send and an update alike.
+    pub(super) fn check(&self) -> Result<()> {
+        match self {
+            Body::Text(text) => validate::max_chars("body", text, validate::MAX_TEXT_BODY_CHARS),
+            Body::Binary { body, udh } => validate::binary(body, udh),
+            Body::Media(media) => {
+                validate::non_empty("body.url", &media.url)?;
+                validate::url("body.url", &media.url)
+            }
+        }
+    }
 }
 
 /// A batch being built, to [send](SendBatch::send), [dry run](SendBatch::dry_run)
@@ -107,19 +61,9 @@ pub struct SendBatch<K, H = Client> {
     recipients: Vec<String>,
     body: Body,
     parameters: Parameters,
-    delivery_report: Option<DeliveryReportType>,
-    send_at: Option<DateTime<Utc>>,
-    expire_at: Option<DateTime<Utc>>,
-    callback_url: Option<String>,
-    client_reference: Option<String>,
-    feedback_enabled: Option<bool>,
-    flash_message: Option<bool>,
-    truncate_concat: Option<bool>,
-    max_number_of_message_parts: Option<u32>,
-    from_ton: Option<u8>,
-    from_npi: Option<u8>,
+    options: BatchOptions,
+    sms: SmsOptions,
     strict_validation: Option<bool>,
-    tags: Vec<String>,
 }
 
 /// What a bulk send needs of its template.
@@ -138,26 +82,27 @@ impl<K, H> SendBatch<K, H> {
 
     /// The same batch with another handle.
     pub(super) fn with_handle<H2>(self, handle: H2) -> SendBatch<K, H2> {
+        let SendBatch {
+            handle: _,
+            kind,
+            sender,
+            recipients,
+            body,
+            parameters,
+            options,
+            sms,
+            strict_validation,
+        } = self;
         SendBatch {
             handle,
-            kind: PhantomData,
-            sender: self.sender,
-            recipients: self.recipients,
-            body: self.body,
-            parameters: self.parameters,
-            delivery_report: self.delivery_report,
-            send_at: self.send_at,
-            expire_at: self.expire_at,
-            callback_url: self.callback_url,
-            client_reference: self.client_reference,
-            feedback_enabled: self.feedback_enabled,
-            flash_message: self.flash_message,
-            truncate_concat: self.truncate_concat,
-            max_number_of_message_parts: self.max_number_of_message_parts,
-            from_ton: self.from_ton,
-            from_npi: self.from_npi,
-            strict_validation: self.strict_validation,
-            tags: self.tags,
+            kind,
+            sender,
+            recipients,
+            body,
+            parameters,
+            options,
+            sms,
+            strict_validation,
         }
     }
 
@@ -177,7 +122,9 @@ impl<K, H> SendBatch<K, H> {
         K: Clone,
         H: Clone,
     {
-        SendBatch { recipients, parameters, client_reference: Some(reference), ..self.clone() }
+        let mut chunk = SendBatch { recipients, parameters, ..self.clone() };
+        chunk.options.client_reference = Some(reference);
+        chunk
     }
 }
 
@@ -195,19 +142,9 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
             recipients: recipients.into_iter().map(Into::into).collect(),
             body,
             parameters: Parameters::new(),
-            delivery_report: None,
-            send_at: None,
-            expire_at: None,
-            callback_url: None,
-            client_reference: None,
-            feedback_enabled: None,
-            flash_message: None,
-            truncate_concat: None,
-            max_number_of_message_parts: None,
-            from_ton: None,
-            from_npi: None,
+            options: BatchOptions::default(),
+            sms: SmsOptions::default(),
             strict_validation: None,
-            tags: Vec::new(),
         }
     }
 
@@ -236,27 +173,27 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
 
     /// Which delivery report callbacks to get (none when not set).
     pub fn delivery_report(mut self, kind: DeliveryReportType) -> Self {
-        self.delivery_report = Some(kind);
+        self.options.delivery_report = Some(kind);
         self
     }
 
     /// Send at this time instead of now.
     pub fn send_at(mut self, at: DateTime<Utc>) -> Self {
-        self.send_at = Some(at);
+        self.options.send_at = Some(at);
         self
     }
 
     /// Give up delivering at this time: after `send_at`, at most 3 days
     /// later (the default).
     pub fn expire_at(mut self, at: DateTime<Utc>) -> Self {
-        self.expire_at = Some(at);
+        self.options.expire_at = Some(at);
         self
     }
 
     /// Send this batch's delivery report callbacks here instead of to the
     /// service plan's callback URL.
     pub fn callback_url(mut self, url: impl Into<String>) -> Self {
-        self.callback_url = Some(url.into());
+        self.options.callback_url = Some(url.into());
         self
     }
 
@@ -264,14 +201,14 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
     /// reports and callbacks. Also the way to find a batch again after a send
     /// whose answer was lost.
     pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
-        self.client_reference = Some(reference.into());
+        self.options.client_reference = Some(reference.into());
         self
     }
 
     /// Whether you will report delivery with
     /// [`Batches::delivery_feedback`](super::Batches::delivery_feedback).
     pub fn feedback_enabled(mut self, enabled: bool) -> Self {
-        self.feedback_enabled = Some(enabled);
+        self.options.feedback_enabled = Some(enabled);
         self
     }
 
@@ -279,7 +216,7 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
     /// took them here; the batch's tags can also be changed later with
     /// [`Batches::tags`](super::Batches::tags)).
     pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.tags.extend(tags.into_iter().map(Into::into));
+        self.options.tags.extend(tags.into_iter().map(Into::into));
         self
     }
 
@@ -299,7 +236,7 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
     /// expanded.)
     pub fn preview(&self) -> Result<Preview> {
         self.check()?;
-        let truncate = self.truncate_concat == Some(true);
+        let truncate = self.sms.truncates();
         let recipients: Vec<RecipientPreview> = self
             .recipients
             .iter()
@@ -311,7 +248,7 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
 
     /// How many message parts the batch takes (group ids count as one).
     pub(super) fn parts(&self) -> u64 {
-        let truncate = self.truncate_concat == Some(true);
+        let truncate = self.sms.truncates();
         preview::total_parts(self.text(), &self.parameters, &self.recipients, truncate)
     }
 
@@ -325,19 +262,13 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
         if let Some(text) = self.text() {
             preview::check_placeholders(text, &self.parameters, &self.recipients)?;
         }
-        Checks {
-            sender: self.sender.as_deref(),
-            body: Some(&self.body),
-            parameters: Some(&self.parameters),
-            send_at: self.send_at,
-            expire_at: self.expire_at,
-            callback_url: self.callback_url.as_deref(),
-            client_reference: self.client_reference.as_deref(),
-            max_parts: self.max_number_of_message_parts,
-            from_ton: self.from_ton,
-            from_npi: self.from_npi,
+        if let Some(sender) = &self.sender {
+            validate::non_empty("sender", sender)?;
         }
-        .run()
+        self.body.check()?;
+        validate::parameters(&self.parameters)?;
+        self.options.check()?;
+        self.sms.check()
     }
 
     /// The checked request, built by moving the builder's values.
@@ -345,29 +276,18 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
         self.check()?;
         let SendBatch {
             handle,
-            kind: _,
             sender,
             recipients,
             body,
             parameters,
-            delivery_report,
-            send_at,
-            expire_at,
-            callback_url,
-            client_reference,
-            feedback_enabled,
-            flash_message,
-            truncate_concat,
-            max_number_of_message_parts,
-            from_ton,
-            from_npi,
+            options,
+            sms,
             strict_validation,
-            tags,
+            ..
         } = self;
         let parameters = (!parameters.is_empty()).then(|| parameters_to_raw(parameters));
-        let parts = max_number_of_message_parts.and_then(std::num::NonZeroU32::new);
-        let (from_ton, from_npi) = (from_ton.map(i32::from), from_npi.map(i32::from));
-        let (send_at, expire_at) = (times(send_at), times(expire_at));
+        let (send_at, expire_at) = options.times();
+        let sms = sms.into_raw();
         let request = match body {
             Body::Text(text) => rt::TextBatchRequest {
                 type_: Some(rt::TextBatchType::MtText),
@@ -375,18 +295,18 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
                 from: sender,
                 body: text,
                 parameters,
-                delivery_report,
+                delivery_report: options.delivery_report,
                 send_at,
                 expire_at,
-                callback_url,
-                client_reference,
-                feedback_enabled,
-                flash_message,
-                truncate_concat,
-                max_number_of_message_parts: parts,
-                from_ton,
-                from_npi,
-                tags,
+                callback_url: options.callback_url,
+                client_reference: options.client_reference,
+                feedback_enabled: options.feedback_enabled,
+                flash_message: sms.flash_message,
+                truncate_concat: sms.truncate_concat,
+                max_number_of_message_parts: sms.max_parts,
+                from_ton: sms.from_ton,
+                from_npi: sms.from_npi,
+                tags: options.tags,
             }
             .into(),
             Body::Binary { body, udh } => rt::BinaryBatchRequest {
@@ -395,18 +315,18 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
                 from: sender,
                 body,
                 udh,
-                delivery_report,
+                delivery_report: options.delivery_report,
                 send_at,
                 expire_at,
-                callback_url,
-                client_reference,
-                feedback_enabled,
-                flash_message,
-                truncate_concat,
-                max_number_of_message_parts: parts,
-                from_ton,
-                from_npi,
-                tags,
+                callback_url: options.callback_url,
+                client_reference: options.client_reference,
+                feedback_enabled: options.feedback_enabled,
+                flash_message: sms.flash_message,
+                truncate_concat: sms.truncate_concat,
+                max_number_of_message_parts: sms.max_parts,
+                from_ton: sms.from_ton,
+                from_npi: sms.from_npi,
+                tags: options.tags,
             }
             .into(),
             Body::Media(media) => rt::MediaBatchRequest {
@@ -415,14 +335,14 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
                 from: sender,
                 body: media,
                 parameters,
-                delivery_report,
+                delivery_report: options.delivery_report,
                 send_at,
                 expire_at,
-                callback_url,
-                client_reference,
-                feedback_enabled,
+                callback_url: options.callback_url,
+                client_reference: options.client_reference,
+                feedback_enabled: options.feedback_enabled,
                 strict_validation,
-                tags,
+                tags: options.tags,
             }
             .into(),
         };
@@ -441,108 +361,90 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
     }
 }
 
-/// Settings of text and media batches.
-macro_rules! parameter_methods {
-    ($kind:ty) => {
-        impl<H: AnyClient> SendBatch<$kind, H> {
-            /// Give the `${key}` placeholder a value per recipient, and a
-            /// default for the recipients not listed.
-            ///
-            /// ```no_run
-            /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
-            /// client.batches()
-            ///     .text("12345", ["+46701234567", "+46707654321"], "Hi ${name}!")
-            ///     .parameter("name", [("+46701234567", "Mary")], "valued customer")
-            ///     .send()
-            ///     .await?;
-            /// # Ok(()) }
-            /// ```
-            pub fn parameter<I, R, V>(
-                self,
-                key: impl Into<String>,
-                values: I,
-                default: impl Into<String>,
-            ) -> Self
-            where
-                I: IntoIterator<Item = (R, V)>,
-                R: Into<String>,
-                V: Into<String>,
-            {
-                let key = key.into();
-                let mut this = self.parameter_without_default(key.clone(), values);
-                this.parameters.entry(key).or_default().insert("default".into(), default.into());
-                this
-            }
+/// Settings of the kinds with placeholders (text and media).
+impl<K: TemplateKind, H: AnyClient> SendBatch<K, H> {
+    /// Give the `${key}` placeholder a value per recipient, and a
+    /// default for the recipients not listed.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {
+    /// client.batches()
+    ///     .text("12345", ["+46701234567", "+46707654321"], "Hi ${name}!")
+    ///     .parameter("name", [("+46701234567", "Mary")], "valued customer")
+    ///     .send()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn parameter<I, R, V>(
+        self,
+        key: impl Into<String>,
+        values: I,
+        default: impl Into<String>,
+    ) -> Self
+    where
+        I: IntoIterator<Item = (R, V)>,
+        R: Into<String>,
+        V: Into<String>,
+    {
+        let key = key.into();
+        let mut this = self.parameter_without_default(key.clone(), values);
+        this.parameters.entry(key).or_default().insert("default".into(), default.into());
+        this
+    }
 
-            /// Give the `${key}` placeholder a value per recipient, without a
-            /// default: the message fails (code 405) for a recipient not listed.
-            pub fn parameter_without_default<I, R, V>(
-                mut self,
-                key: impl Into<String>,
-                values: I,
-            ) -> Self
-            where
-                I: IntoIterator<Item = (R, V)>,
-                R: Into<String>,
-                V: Into<String>,
-            {
-                let entry = self.parameters.entry(key.into()).or_default();
-                entry.extend(values.into_iter().map(|(r, v)| (r.into(), v.into())));
-                self
-            }
+    /// Give the `${key}` placeholder a value per recipient, without a
+    /// default: the message fails (code 405) for a recipient not listed.
+    pub fn parameter_without_default<I, R, V>(mut self, key: impl Into<String>, values: I) -> Self
+    where
+        I: IntoIterator<Item = (R, V)>,
+        R: Into<String>,
+        V: Into<String>,
+    {
+        let entry = self.parameters.entry(key.into()).or_default();
+        entry.extend(values.into_iter().map(|(r, v)| (r.into(), v.into())));
+        self
+    }
 
-            /// Set all parameters at once, replacing any set before.
-            pub fn parameters(mut self, parameters: Parameters) -> Self {
-                self.parameters = parameters;
-                self
-            }
-        }
-    };
+    /// Set all parameters at once, replacing any set before.
+    pub fn parameters(mut self, parameters: Parameters) -> Self {
+        self.parameters = parameters;
+        self
+    }
 }
 
-parameter_methods!(Text);
-parameter_methods!(Media);
+/// Settings of SMS kinds (text and binary).
+impl<K: SmsKind, H: AnyClient> SendBatch<K, H> {
+    /// Show the message at once without storing it on the phone.
+    pub fn flash_message(mut self, flash: bool) -> Self {
+        self.sms.flash_message = Some(flash);
+        self
+    }
 
-/// Settings of SMS (text and binary) batches.
-macro_rules! sms_methods {
-    ($kind:ty) => {
-        impl<H: AnyClient> SendBatch<$kind, H> {
-            /// Show the message at once without storing it on the phone.
-            pub fn flash_message(mut self, flash: bool) -> Self {
-                self.flash_message = Some(flash);
-                self
-            }
+    /// Cut the message to one part instead of splitting it.
+    pub fn truncate_concat(mut self, truncate: bool) -> Self {
+        self.sms.truncate_concat = Some(truncate);
+        self
+    }
 
-            /// Cut the message to one part instead of splitting it.
-            pub fn truncate_concat(mut self, truncate: bool) -> Self {
-                self.truncate_concat = Some(truncate);
-                self
-            }
+    /// Do not send a message that needs more parts than this (it
+    /// fails with code 411).
+    pub fn max_number_of_message_parts(mut self, parts: u32) -> Self {
+        self.sms.max_parts = Some(parts);
+        self
+    }
 
-            /// Do not send a message that needs more parts than this (it
-            /// fails with code 411).
-            pub fn max_number_of_message_parts(mut self, parts: u32) -> Self {
-                self.max_number_of_message_parts = Some(parts);
-                self
-            }
+    /// The sender's type of number (0 to 6), overriding XMS's guess.
+    pub fn from_ton(mut self, ton: u8) -> Self {
+        self.sms.from_ton = Some(ton);
+        self
+    }
 
-            /// The sender's type of number (0 to 6), overriding XMS's guess.
-            pub fn from_ton(mut self, ton: u8) -> Self {
-                self.from_ton = Some(ton);
-                self
-            }
-
-            /// The sender's numbering plan (0 to 18), overriding XMS's guess.
-            pub fn from_npi(mut self, npi: u8) -> Self {
-                self.from_npi = Some(npi);
-                self
-            }
-        }
-    };
+    /// The sender's numbering plan (0 to 18), overriding XMS's guess.
+    pub fn from_npi(mut self, npi: u8) -> Self {
+        self.sms.from_npi = Some(npi);
+        self
+    }
 }
-
-sms_methods!(Text);
-sms_methods!(Binary);
 
 impl<H: AnyClient> SendBatch<Media, H> {
     /// The text shown with the media.
@@ -597,7 +499,7 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
     /// Send; after a failure that may have been processed, look the batch
     /// up by its client reference and send again only if it is not there.
     pub(super) async fn send_or_find_inner(self) -> Result<K::Output> {
-        let Some(reference) = self.client_reference.clone() else {
+        let Some(reference) = self.options.client_reference.clone() else {
             return Err(crate::Error::invalid(
                 "client_reference",
                 "is needed to find the batch after a send that may have been processed",

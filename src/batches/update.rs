@@ -5,15 +5,16 @@ use std::marker::PhantomData;
 use chrono::{DateTime, Utc};
 
 use super::{
-    BatchKind, Binary, Media, MediaBody, Text, expect_kind,
-    send::{Body, Checks},
+    BatchKind, Binary, Media, MediaBody, SmsKind, TemplateKind, Text, expect_kind,
+    options::{ChangeOptions, RawChange, RawSms, SmsOptions},
+    send::Body,
 };
 use crate::{
     Client, Result,
     client::AnyClient,
     convert::{Field, parameters_to_raw},
     model::{BatchId, DeliveryReportType, Parameters},
-    raw::{self, types as rt},
+    raw::types as rt,
     validate,
 };
 
@@ -48,17 +49,8 @@ pub struct UpdateBatch<K, H = Client> {
     sender: Option<String>,
     body: Option<Body>,
     parameters: Field<Parameters>,
-    delivery_report: Field<DeliveryReportType>,
-    send_at: Field<DateTime<Utc>>,
-    expire_at: Field<DateTime<Utc>>,
-    callback_url: Field<String>,
-    client_reference: Option<String>,
-    feedback_enabled: Option<bool>,
-    flash_message: Option<bool>,
-    truncate_concat: Option<bool>,
-    max_number_of_message_parts: Option<u32>,
-    from_ton: Option<u8>,
-    from_npi: Option<u8>,
+    options: ChangeOptions,
+    sms: SmsOptions,
     strict_validation: Option<bool>,
 }
 
@@ -73,17 +65,8 @@ impl<K: BatchKind, H: AnyClient> UpdateBatch<K, H> {
             sender: None,
             body: None,
             parameters: Field::Keep,
-            delivery_report: Field::Keep,
-            send_at: Field::Keep,
-            expire_at: Field::Keep,
-            callback_url: Field::Keep,
-            client_reference: None,
-            feedback_enabled: None,
-            flash_message: None,
-            truncate_concat: None,
-            max_number_of_message_parts: None,
-            from_ton: None,
-            from_npi: None,
+            options: ChangeOptions::default(),
+            sms: SmsOptions::default(),
             strict_validation: None,
         }
     }
@@ -116,61 +99,61 @@ impl<K: BatchKind, H: AnyClient> UpdateBatch<K, H> {
 
     /// Change the delivery report callbacks.
     pub fn delivery_report(mut self, kind: DeliveryReportType) -> Self {
-        self.delivery_report = Field::Set(kind);
+        self.options.delivery_report = Field::Set(kind);
         self
     }
 
     /// Put the delivery report callbacks back to the default (none).
     pub fn reset_delivery_report(mut self) -> Self {
-        self.delivery_report = Field::Reset;
+        self.options.delivery_report = Field::Reset;
         self
     }
 
     /// Change when the batch is sent.
     pub fn send_at(mut self, at: DateTime<Utc>) -> Self {
-        self.send_at = Field::Set(at);
+        self.options.send_at = Field::Set(at);
         self
     }
 
     /// Remove the scheduled time: send now.
     pub fn reset_send_at(mut self) -> Self {
-        self.send_at = Field::Reset;
+        self.options.send_at = Field::Reset;
         self
     }
 
     /// Change when delivery attempts stop.
     pub fn expire_at(mut self, at: DateTime<Utc>) -> Self {
-        self.expire_at = Field::Set(at);
+        self.options.expire_at = Field::Set(at);
         self
     }
 
     /// Put the expiry back to the default (3 days after sending).
     pub fn reset_expire_at(mut self) -> Self {
-        self.expire_at = Field::Reset;
+        self.options.expire_at = Field::Reset;
         self
     }
 
     /// Change the batch's callback URL.
     pub fn callback_url(mut self, url: impl Into<String>) -> Self {
-        self.callback_url = Field::Set(url.into());
+        self.options.callback_url = Field::Set(url.into());
         self
     }
 
     /// Use the service plan's callback URL again.
     pub fn reset_callback_url(mut self) -> Self {
-        self.callback_url = Field::Reset;
+        self.options.callback_url = Field::Reset;
         self
     }
 
     /// Change the client reference.
     pub fn client_reference(mut self, reference: impl Into<String>) -> Self {
-        self.client_reference = Some(reference.into());
+        self.options.client_reference = Some(reference.into());
         self
     }
 
     /// Change whether delivery feedback is expected.
     pub fn feedback_enabled(mut self, enabled: bool) -> Self {
-        self.feedback_enabled = Some(enabled);
+        self.options.feedback_enabled = Some(enabled);
         self
     }
 
@@ -178,19 +161,17 @@ impl<K: BatchKind, H: AnyClient> UpdateBatch<K, H> {
         validate::id("batch_id", self.id.as_str())?;
         validate::list("add_recipients", &self.to_add, 0, validate::MAX_UPDATE_RECIPIENTS)?;
         validate::list("remove_recipients", &self.to_remove, 0, validate::MAX_UPDATE_RECIPIENTS)?;
-        Checks {
-            sender: self.sender.as_deref(),
-            body: self.body.as_ref(),
-            parameters: self.parameters.get(),
-            send_at: self.send_at.get().copied(),
-            expire_at: self.expire_at.get().copied(),
-            callback_url: self.callback_url.get().map(String::as_str),
-            client_reference: self.client_reference.as_deref(),
-            max_parts: self.max_number_of_message_parts,
-            from_ton: self.from_ton,
-            from_npi: self.from_npi,
+        if let Some(sender) = &self.sender {
+            validate::non_empty("sender", sender)?;
         }
-        .run()
+        if let Some(body) = &self.body {
+            body.check()?;
+        }
+        if let Some(parameters) = self.parameters.get() {
+            validate::parameters(parameters)?;
+        }
+        self.options.check()?;
+        self.sms.check()
     }
 
     fn into_raw(self) -> Result<rt::UpdateBatchRequest> {
@@ -201,19 +182,8 @@ impl<K: BatchKind, H: AnyClient> UpdateBatch<K, H> {
             sender: self.sender,
             body: self.body,
             parameters: self.parameters.map(parameters_to_raw, rt::ResettableParameters),
-            delivery_report: self.delivery_report.map(|d| d, rt::ResettableDeliveryReportType),
-            send_at: self.send_at.map(raw::Timestamp::from, rt::ResettableDateTime),
-            expire_at: self.expire_at.map(raw::Timestamp::from, rt::ResettableDateTime),
-            callback_url: self.callback_url.map(|u| u, rt::ResettableUrl),
-            client_reference: self.client_reference,
-            feedback_enabled: self.feedback_enabled,
-            flash_message: self.flash_message,
-            truncate_concat: self.truncate_concat,
-            max_number_of_message_parts: self
-                .max_number_of_message_parts
-                .and_then(std::num::NonZeroU32::new),
-            from_ton: self.from_ton.map(i32::from),
-            from_npi: self.from_npi.map(i32::from),
+            change: self.options.into_raw(),
+            sms: self.sms.into_raw(),
             strict_validation: self.strict_validation,
         })
     }
@@ -223,27 +193,19 @@ impl<K: BatchKind, H: AnyClient> UpdateBatch<K, H> {
 /// kind builds its own request (`BatchKind::update_request`): a kind added
 /// later must write its own, it cannot fall into another kind's.
 pub struct Parts {
-    pub(super) to_add: Vec<String>,
-    pub(super) to_remove: Vec<String>,
-    pub(super) sender: Option<String>,
-    pub(super) body: Option<Body>,
-    pub(super) parameters: Option<rt::ResettableParameters>,
-    pub(super) delivery_report: Option<rt::ResettableDeliveryReportType>,
-    pub(super) send_at: Option<rt::ResettableDateTime>,
-    pub(super) expire_at: Option<rt::ResettableDateTime>,
-    pub(super) callback_url: Option<rt::ResettableUrl>,
-    pub(super) client_reference: Option<String>,
-    pub(super) feedback_enabled: Option<bool>,
-    pub(super) flash_message: Option<bool>,
-    pub(super) truncate_concat: Option<bool>,
-    pub(super) max_number_of_message_parts: Option<std::num::NonZeroU32>,
-    pub(super) from_ton: Option<i32>,
-    pub(super) from_npi: Option<i32>,
-    pub(super) strict_validation: Option<bool>,
+    to_add: Vec<String>,
+    to_remove: Vec<String>,
+    sender: Option<String>,
+    body: Option<Body>,
+    parameters: Option<rt::ResettableParameters>,
+    change: RawChange,
+    sms: RawSms,
+    strict_validation: Option<bool>,
 }
 
 impl Parts {
     pub(super) fn text(self) -> Result<rt::UpdateBatchRequest> {
+        let (change, sms) = (self.change, self.sms);
         Ok(rt::UpdateTextBatch {
             type_: rt::TextBatchType::MtText,
             to_add: self.to_add,
@@ -254,22 +216,23 @@ impl Parts {
                 _ => None,
             },
             parameters: self.parameters,
-            delivery_report: self.delivery_report,
-            send_at: self.send_at,
-            expire_at: self.expire_at,
-            callback_url: self.callback_url,
-            client_reference: self.client_reference,
-            feedback_enabled: self.feedback_enabled,
-            flash_message: self.flash_message,
-            truncate_concat: self.truncate_concat,
-            max_number_of_message_parts: self.max_number_of_message_parts,
-            from_ton: self.from_ton,
-            from_npi: self.from_npi,
+            delivery_report: change.delivery_report,
+            send_at: change.send_at,
+            expire_at: change.expire_at,
+            callback_url: change.callback_url,
+            client_reference: change.client_reference,
+            feedback_enabled: change.feedback_enabled,
+            flash_message: sms.flash_message,
+            truncate_concat: sms.truncate_concat,
+            max_number_of_message_parts: sms.max_parts,
+            from_ton: sms.from_ton,
+            from_npi: sms.from_npi,
         }
         .into())
     }
 
     pub(super) fn binary(self) -> Result<rt::UpdateBatchRequest> {
+        let (change, sms) = (self.change, self.sms);
         let (body, udh) = match self.body {
             Some(Body::Binary { body, udh }) => (Some(body), Some(udh)),
             _ => (None, None),
@@ -281,19 +244,20 @@ impl Parts {
             from: self.sender,
             body,
             udh,
-            delivery_report: self.delivery_report,
-            send_at: self.send_at,
-            expire_at: self.expire_at,
-            callback_url: self.callback_url,
-            client_reference: self.client_reference,
-            feedback_enabled: self.feedback_enabled,
-            from_ton: self.from_ton,
-            from_npi: self.from_npi,
+            delivery_report: change.delivery_report,
+            send_at: change.send_at,
+            expire_at: change.expire_at,
+            callback_url: change.callback_url,
+            client_reference: change.client_reference,
+            feedback_enabled: change.feedback_enabled,
+            from_ton: sms.from_ton,
+            from_npi: sms.from_npi,
         }
         .into())
     }
 
     pub(super) fn media(self) -> Result<rt::UpdateBatchRequest> {
+        let change = self.change;
         Ok(rt::UpdateMediaBatch {
             type_: rt::MediaBatchType::MtMedia,
             to_add: self.to_add,
@@ -304,15 +268,45 @@ impl Parts {
                 _ => None,
             },
             parameters: self.parameters,
-            delivery_report: self.delivery_report,
-            send_at: self.send_at,
-            expire_at: self.expire_at,
-            callback_url: self.callback_url,
-            client_reference: self.client_reference,
-            feedback_enabled: self.feedback_enabled,
+            delivery_report: change.delivery_report,
+            send_at: change.send_at,
+            expire_at: change.expire_at,
+            callback_url: change.callback_url,
+            client_reference: change.client_reference,
+            feedback_enabled: change.feedback_enabled,
             strict_validation: self.strict_validation,
         }
         .into())
+    }
+}
+
+/// Changes of the kinds with placeholders (text and media).
+impl<K: TemplateKind, H: AnyClient> UpdateBatch<K, H> {
+    /// Replace the parameters.
+    pub fn parameters(mut self, parameters: Parameters) -> Self {
+        self.parameters = Field::Set(parameters);
+        self
+    }
+
+    /// Remove all parameters.
+    pub fn reset_parameters(mut self) -> Self {
+        self.parameters = Field::Reset;
+        self
+    }
+}
+
+/// Changes of SMS kinds (text and binary).
+impl<K: SmsKind, H: AnyClient> UpdateBatch<K, H> {
+    /// Change the sender's type of number (0 to 6).
+    pub fn from_ton(mut self, ton: u8) -> Self {
+        self.sms.from_ton = Some(ton);
+        self
+    }
+
+    /// Change the sender's numbering plan (0 to 18).
+    pub fn from_npi(mut self, npi: u8) -> Self {
+        self.sms.from_npi = Some(npi);
+        self
     }
 }
 
@@ -323,45 +317,21 @@ impl<H: AnyClient> UpdateBatch<Text, H> {
         self
     }
 
-    /// Replace the parameters.
-    pub fn parameters(mut self, parameters: Parameters) -> Self {
-        self.parameters = Field::Set(parameters);
-        self
-    }
-
-    /// Remove all parameters.
-    pub fn reset_parameters(mut self) -> Self {
-        self.parameters = Field::Reset;
-        self
-    }
-
     /// Change whether it is a flash message.
     pub fn flash_message(mut self, flash: bool) -> Self {
-        self.flash_message = Some(flash);
+        self.sms.flash_message = Some(flash);
         self
     }
 
     /// Change whether long text is cut to one part.
     pub fn truncate_concat(mut self, truncate: bool) -> Self {
-        self.truncate_concat = Some(truncate);
+        self.sms.truncate_concat = Some(truncate);
         self
     }
 
     /// Change the most parts a message may take.
     pub fn max_number_of_message_parts(mut self, parts: u32) -> Self {
-        self.max_number_of_message_parts = Some(parts);
-        self
-    }
-
-    /// Change the sender's type of number (0 to 6).
-    pub fn from_ton(mut self, ton: u8) -> Self {
-        self.from_ton = Some(ton);
-        self
-    }
-
-    /// Change the sender's numbering plan (0 to 18).
-    pub fn from_npi(mut self, npi: u8) -> Self {
-        self.from_npi = Some(npi);
+        self.sms.max_parts = Some(parts);
         self
     }
 }
@@ -372,36 +342,12 @@ impl<H: AnyClient> UpdateBatch<Binary, H> {
         self.body = Some(Body::Binary { body: body_base64.into(), udh: udh_hex.into() });
         self
     }
-
-    /// Change the sender's type of number (0 to 6).
-    pub fn from_ton(mut self, ton: u8) -> Self {
-        self.from_ton = Some(ton);
-        self
-    }
-
-    /// Change the sender's numbering plan (0 to 18).
-    pub fn from_npi(mut self, npi: u8) -> Self {
-        self.from_npi = Some(npi);
-        self
-    }
 }
 
 impl<H: AnyClient> UpdateBatch<Media, H> {
     /// Change the media and its text.
     pub fn body(mut self, body: MediaBody) -> Self {
         self.body = Some(Body::Media(body));
-        self
-    }
-
-    /// Replace the parameters.
-    pub fn parameters(mut self, parameters: Parameters) -> Self {
-        self.parameters = Field::Set(parameters);
-        self
-    }
-
-    /// Remove all parameters.
-    pub fn reset_parameters(mut self) -> Self {
-        self.parameters = Field::Reset;
         self
     }
 
