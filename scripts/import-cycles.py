@@ -3,7 +3,9 @@
 
 Each file is a module (src/a/b.rs and src/a/b/mod.rs are crate::a::b).
 An edge A -> B is a path in A's text that names B: `crate::b::...`,
-`super::...`, `self::...` and child modules. The paths in a
+`super::...`, `self::...`, or a child module's name (`body::...`); a
+parent's re-export of its child's items (`pub use body::X`) is the child's
+face, not a use, and is no edge. The paths in a
 `macro_rules!` body are dependencies of the files that invoke the macro,
 where it expands, not of the file that defines it. The generated client, which
 src/raw.rs includes from $OUT_DIR, is not read: the models it names
@@ -12,8 +14,11 @@ accepts.
 
     scripts/import-cycles.py [SRC_DIR]
 
-Prints the edges between files, then each cycle (strongly connected
-component of more than one file); exits 1 when there is a cycle.
+Prints each cycle (strongly connected component of more than one file),
+telling apart a cycle between the files of one directory module (its
+mod.rs and the files it is split into, which refer to each other as the
+parts of one module do) from a cycle between modules; exits 1 when there
+is a cycle between modules.
 """
 
 import os
@@ -58,6 +63,14 @@ def targets(module, text, known):
             if tuple(parts[:n]) in known:
                 found.add(tuple(parts[:n]))
                 break
+    # Child modules named by a relative path (`body::X`), outside `pub use`.
+    children = {m[-1] for m in known if len(m) == len(module) + 1 and m[:len(module)] == module}
+    for line in text.split("\n"):
+        if re.match(r"\s*pub(\([^)]*\))?\s+use\b", line) or re.match(r"\s*(pub\s+)?mod\s", line):
+            continue
+        for child in children:
+            if re.search(r"(?<![\w:])" + child + r"::", line):
+                found.add(module + (child,))
     # `use` groups: `use crate::{a, b::c}`.
     for match in re.finditer(r"use\s+crate::\{([^;]*)\};", text, re.S):
         for item in re.findall(r"(\w+)(?:::\w+)*", match.group(1)):
@@ -142,11 +155,21 @@ def main():
     edges = sum(len(v) for v in graph.values())
     found = cycles(graph)
     print(f"{len(known)} files, {edges} edges between them")
+
+    def one_module(component):
+        # A directory module and the files it is split into.
+        shortest = min(component, key=len)
+        return all(m[: len(shortest)] == shortest for m in component) and all(
+            len(m) <= len(shortest) + 1 for m in component
+        )
+
+    between = [c for c in found if not one_module(c)]
     for component in found:
-        print("cycle: " + ", ".join(name(m) for m in component))
-    if not found:
-        print("no cycle")
-    return 1 if found else 0
+        kind = "within one module" if one_module(component) else "between modules"
+        print(f"cycle ({kind}): " + ", ".join(name(m) for m in component))
+    if not between:
+        print("no cycle between modules")
+    return 1 if between else 0
 
 
 if __name__ == "__main__":

@@ -2,18 +2,14 @@
 //! implementation the generator requires (`HooksMode::Expected`).
 //!
 //! For each request the hook removes the `api-version` header progenitor
-//! adds (XMS defines none), asks for JSON, sets the user agent and the bearer
-//! token, and
-//! retries when the [`RetryPolicy`] allows. It also notes the status and
-//! headers of the answer for the call that is waiting for it, so an error
-//! body the generated code cannot read still comes back with its status.
+//! adds (XMS defines none), asks for JSON, sets the user agent and the
+//! bearer token, waits for the client's rate limit, and retries when the
+//! [`RetryPolicy`] (`retry.rs`) allows. It reads the whole body
+//! (`body.rs`), and notes what it learns for the waiting call
+//! (`crate::call`), so a body the generated code cannot read still comes
+//! back with its status.
 
-use std::{
-    fmt,
-    hash::{BuildHasher, Hasher},
-    sync::Arc,
-    time::Duration,
-};
+use std::{fmt, sync::Arc, time::Duration};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{
@@ -21,97 +17,19 @@ use reqwest::{
     header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT, WWW_AUTHENTICATE},
 };
 
+mod body;
+mod retry;
+
+pub use retry::RetryPolicy;
+
 use crate::{
-    BoxError,
     auth::{Auth, bearer_header},
     call::{CALL, record, with_call},
-    error::{ResponseInfo, Secrets},
+    error::Secrets,
     limit::Limiter,
     raw,
 };
-
-/// When a request is sent again after a failure.
-///
-/// - 429 is retried for every operation: the server refused it unprocessed.
-///   A `Retry-After` longer than `max_backoff` is not waited for; the caller
-///   gets [`crate::Error::RateLimited`] with the wait.
-/// - 500, 502, 503, 504, timeouts and failed connections are retried only
-///   for operations that can safely run twice (GET, PUT, DELETE and dry
-///   runs). Sending a batch, updating one and the other POSTs are never
-///   retried on these: the first attempt may have been processed. Use
-///   `client_reference` to find out.
-///
-/// ```
-/// use std::time::Duration;
-/// let policy = xms::RetryPolicy::default()
-///     .max_retries(4)
-///     .initial_backoff(Duration::from_millis(100));
-/// let never = xms::RetryPolicy::none();
-/// # let _ = (policy, never);
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RetryPolicy {
-    max_retries: u32,
-    initial_backoff: Duration,
-    pub(crate) max_backoff: Duration,
-}
-
-impl Default for RetryPolicy {
-    /// Two retries, starting at 200 ms and doubling, at most 5 s apart.
-    fn default() -> Self {
-        RetryPolicy {
-            max_retries: 2,
-            initial_backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(5),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// Never retry.
-    pub fn none() -> Self {
-        RetryPolicy { max_retries: 0, ..Self::default() }
-    }
-
-    /// How many times a request may be sent again (0 disables retries).
-    pub fn max_retries(mut self, retries: u32) -> Self {
-        self.max_retries = retries;
-        self
-    }
-
-    /// The wait before the first retry; it doubles with each retry, with
-    /// jitter.
-    pub fn initial_backoff(mut self, wait: Duration) -> Self {
-        self.initial_backoff = wait;
-        self
-    }
-
-    /// The longest wait between two attempts, also the longest
-    /// `Retry-After` that is waited for: a 429 asking for more ends the
-    /// call with [`crate::Error::RateLimited`] at once, and holds the
-    /// client's other requests back for this long, not for what the
-    /// server asked. At most 24 h ([`crate::ClientBuilder::build`]
-    /// refuses more).
-    pub fn max_backoff(mut self, wait: Duration) -> Self {
-        self.max_backoff = wait;
-        self
-    }
-
-    /// Refuse backoffs beyond what the SDK waits at most.
-    pub(crate) fn check(&self) -> crate::Result<()> {
-        crate::time::check("retry.initial_backoff", self.initial_backoff, Duration::ZERO)?;
-        crate::time::check("retry.max_backoff", self.max_backoff, Duration::ZERO)
-    }
-
-    fn backoff(&self, retry: u32) -> Duration {
-        let full = self.initial_backoff.saturating_mul(1 << retry.min(16)).min(self.max_backoff);
-        // Equal jitter: half fixed, half random, so clients that failed
-        // together do not retry together.
-        let half = full / 2;
-        let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
-        half + half.mul_f64((random % 1000) as f64 / 1000.0)
-    }
-}
+use body::{Buffered, waited_out};
 
 /// The state every [`raw::Client`] carries: credentials, user agent, retry
 /// policy and the answer size limit. Cheap to clone; its `Debug` output
@@ -421,154 +339,6 @@ impl Transport {
             }
         }
     }
-
-    /// Read the whole body, up to the limit, so that every later step works
-    /// on bytes in memory and a body that breaks off is seen here, where it
-    /// can be retried.
-    #[allow(clippy::manual_async_fn)] // the response is kept once, as in `execute`
-    fn buffer<'a>(
-        &'a self,
-        mut response: reqwest::Response,
-        sent_to: Option<&'a reqwest::Url>,
-    ) -> impl Future<Output = Result<reqwest::Response, Buffered>> + Send + 'a {
-        async move {
-            let status = response.status();
-            let limit = self.inner.max_response_bytes;
-            let refuse = |error: crate::Error, status: StatusCode, headers: HeaderMap| {
-                let mut stub =
-                    http::Response::new(reqwest::Body::wrap(FailedBody(Some(error.to_string()))));
-                *stub.status_mut() = status;
-                *stub.headers_mut() = headers;
-                Buffered::Refused(error, reqwest::Response::from(stub))
-            };
-            // The caller's own HTTP client may follow redirects; the SDK's never
-            // does. Either way, an answer from elsewhere is not XMS's.
-            if sent_to.is_some_and(|url| url != response.url()) {
-                let location = response.url().to_string();
-                let headers = response.headers().clone();
-                let info =
-                    ResponseInfo::new(status.as_u16(), headers.clone(), b"", &self.secrets());
-                let error = crate::Error::Redirected { location: Some(location), response: info };
-                return Err(refuse(error, status, headers));
-            }
-            let too_large = |prefix: &[u8], headers: &HeaderMap| crate::Error::ResponseTooLarge {
-                limit,
-                response: ResponseInfo::new(
-                    status.as_u16(),
-                    headers.clone(),
-                    prefix,
-                    &self.secrets(),
-                ),
-            };
-            if response.content_length().is_some_and(|n| n > limit) {
-                let headers = std::mem::take(response.headers_mut());
-                return Err(refuse(too_large(b"", &headers), status, headers));
-            }
-            let version = response.version();
-            let url = response.url().clone();
-            let headers = std::mem::take(response.headers_mut());
-            // A body of one chunk (the usual case) is handed on as it came; one
-            // of several is joined.
-            let mut first: Option<bytes::Bytes> = None;
-            let mut joined: Vec<u8> = Vec::new();
-            let mut size = 0u64;
-            loop {
-                match response.chunk().await {
-                    Ok(Some(chunk)) => {
-                        size += chunk.len() as u64;
-                        if size > limit {
-                            let start = first.as_deref().unwrap_or(&joined);
-                            let prefix: Vec<u8> = start
-                                .iter()
-                                .chain(chunk.iter())
-                                .take(crate::error::ERROR_BODY_LIMIT)
-                                .copied()
-                                .collect();
-                            let error = too_large(&prefix, &headers);
-                            return Err(refuse(error, status, headers));
-                        }
-                        match first.take() {
-                            None if joined.is_empty() => first = Some(chunk),
-                            Some(only) => joined = [only, chunk].concat(),
-                            None => joined.extend_from_slice(&chunk),
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => return Err(Buffered::Failed(e)),
-                }
-            }
-            let body = match first {
-                Some(only) => reqwest::Body::from(only),
-                None => reqwest::Body::from(joined),
-            };
-            // The answer's URL goes along as it is, so that reqwest need not
-            // parse a placeholder for the rebuilt response. (Setting an
-            // extension cannot fail.)
-            use reqwest::ResponseBuilderExt as _;
-            let (mut parts, ()) = http::Response::builder()
-                .url(url)
-                .body(())
-                .unwrap_or_else(|_| http::Response::new(()))
-                .into_parts();
-            parts.status = status;
-            parts.version = version;
-            parts.headers = headers;
-            Ok(reqwest::Response::from(http::Response::from_parts(parts, body)))
-        }
-    }
-}
-
-/// What the hook hands on when an attempt's time ran out in the limiter,
-/// before its request was written: the call's state says so (a timeout,
-/// nothing sent), and a `raw` caller gets a 408 whose body fails to read.
-fn waited_out(timeout: Duration) -> reqwest::Response {
-    let error = crate::Error::Timeout {
-        source: format!(
-            "the attempt's timeout of {timeout:?} ran out while it waited for the client's \
-             rate limit"
-        )
-        .into(),
-        idempotent: false,
-        request_sent: false,
-    };
-    let message = error.to_string();
-    with_call(|c| {
-        let sent = c.sent;
-        c.failure = Some(match error {
-            crate::Error::Timeout { source, idempotent, .. } => {
-                crate::Error::Timeout { source, idempotent, request_sent: sent }
-            }
-            other => other,
-        })
-    });
-    let mut stub = http::Response::new(reqwest::Body::wrap(FailedBody(Some(message))));
-    *stub.status_mut() = StatusCode::REQUEST_TIMEOUT;
-    reqwest::Response::from(stub)
-}
-
-/// Why an answer's body was not handed on.
-enum Buffered {
-    /// Reading it failed (timeout, reset).
-    Failed(reqwest::Error),
-    /// The SDK refuses it; the response carries a body that fails to read,
-    /// for callers of `raw` outside an SDK call.
-    Refused(crate::Error, reqwest::Response),
-}
-
-/// A body whose first read fails with a message: what a `raw` caller gets
-/// for an answer the SDK refused.
-struct FailedBody(Option<String>);
-
-impl http_body::Body for FailedBody {
-    type Data = bytes::Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        std::task::Poll::Ready(self.0.take().map(|m| Err(m.into())))
-    }
 }
 
 /// A copy of a request whose body is in memory, for a second attempt;
@@ -631,21 +401,6 @@ impl ClientHooks<Transport> for raw::Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_within_bounds() {
-        let policy = RetryPolicy::default();
-        for retry in 0..10 {
-            let full =
-                Duration::from_millis(200).saturating_mul(1 << retry).min(Duration::from_secs(5));
-            let wait = policy.backoff(retry);
-            assert!(
-                wait >= full / 2 && wait <= full,
-                "retry {retry}: {wait:?} outside {:?}..={full:?}",
-                full / 2
-            );
-        }
-    }
 
     #[test]
     fn debug_hides_the_token() {
