@@ -22,8 +22,7 @@ use xms::{
 };
 use xms_simulator::{Fault, Simulator};
 
-#[path = "common/spec.rs"]
-mod spec;
+use xms_test_support as spec;
 
 use spec::Checked;
 

@@ -10,8 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 use xms_simulator::Simulator;
 
-#[path = "common/spec.rs"]
-mod spec;
+use xms_test_support as spec;
 
 use spec::{METHODS, Schemas, spec, spec_operations};
 

@@ -1,7 +1,6 @@
-//! The simulator's answers checked against the spec's response schemas:
-//! shared by the tests that drive the simulator.
-
-#![allow(dead_code)]
+//! What the workspace's tests share: the simulator's answers checked
+//! against the spec's response schemas (`openapi/xms.json`), for the tests
+//! of the SDK and of the simulator that drive the simulator.
 
 use std::collections::BTreeMap;
 
