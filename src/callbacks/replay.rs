@@ -6,7 +6,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-/// Where a [`Verifier`] remembers the nonces of the callbacks it accepted,
+/// Where a [`Verifier`](super::Verifier) remembers the nonces of the callbacks it accepted,
 /// to refuse a second callback with the same one.
 ///
 /// Implement it over a store the instances of a service share, so that a
@@ -42,7 +42,7 @@ impl<T: ReplayCache + ?Sized> ReplayCache for Arc<T> {
     }
 }
 
-/// How many nonces [`Verifier::reject_replays`] remembers at most.
+/// How many nonces [`Verifier::reject_replays`](super::Verifier::reject_replays) remembers at most.
 pub const DEFAULT_REPLAY_CAPACITY: usize = 100_000;
 
 /// The default [`ReplayCache`]: in memory, bounded, with a cost per

@@ -6,10 +6,10 @@ use reqwest::header::{HeaderMap, LOCATION};
 
 use super::redact::Secrets;
 
-/// The most bytes of an answer's body an [`Error`] keeps.
+/// The most bytes of an answer's body an [`Error`](super::Error) keeps.
 pub const ERROR_BODY_LIMIT: usize = 4096;
 
-/// What an [`Error`] keeps of the answer that caused it: the status, the
+/// What an [`Error`](super::Error) keeps of the answer that caused it: the status, the
 /// headers (with the request id a support ticket needs) and the first
 /// [`ERROR_BODY_LIMIT`] bytes of the body.
 ///

@@ -14,7 +14,7 @@ use crate::{
 };
 
 /// A batch, of whichever type. Returned where the caller cannot know the
-/// type in advance, such as [`Batches::get`](super::Batches::get).
+/// type in advance, such as [`Batches::get`](crate::batches::Batches::get).
 ///
 /// ```no_run
 /// # async fn demo(client: xms::Client) -> Result<(), xms::Error> {

@@ -50,6 +50,12 @@ pub struct Schemas {
     components: Value,
 }
 
+impl Default for Schemas {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Schemas {
     pub fn new() -> Schemas {
         let spec = spec();
