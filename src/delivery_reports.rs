@@ -16,12 +16,12 @@ use crate::{
 /// The delivery report operations; see [`Client::delivery_reports`].
 #[derive(Clone, Debug)]
 pub struct DeliveryReports<H = Client> {
-    handle: H,
+    client: H,
 }
 
 impl<H: AnyClient> DeliveryReports<H> {
-    pub(crate) fn new(handle: H) -> Self {
-        DeliveryReports { handle }
+    pub(crate) fn new(client: H) -> Self {
+        DeliveryReports { client }
     }
 
     /// The delivery report of the batch `id`: a summary unless
@@ -42,7 +42,7 @@ impl<H: AnyClient> DeliveryReports<H> {
     /// ```
     pub fn for_batch(&self, id: impl Into<BatchId>) -> BatchReportRequest<H> {
         BatchReportRequest {
-            handle: self.handle.clone(),
+            client: self.client.clone(),
             id: id.into(),
             full: false,
             statuses: Vec::new(),
@@ -69,7 +69,7 @@ impl<H: AnyClient> DeliveryReports<H> {
         recipient: impl Into<String>,
     ) -> RecipientReportRequest<H> {
         RecipientReportRequest {
-            handle: self.handle.clone(),
+            client: self.client.clone(),
             id: id.into(),
             recipient: recipient.into(),
         }
@@ -93,7 +93,7 @@ impl<H: AnyClient> DeliveryReports<H> {
     /// ```
     pub fn list(&self) -> ListDeliveryReports<H> {
         ListDeliveryReports {
-            handle: self.handle.clone(),
+            client: self.client.clone(),
             query: ListQuery::default(),
             statuses: Vec::new(),
             codes: Vec::new(),
@@ -106,7 +106,7 @@ impl<H: AnyClient> DeliveryReports<H> {
 #[derive(Clone, Debug)]
 #[must_use = "a report is only fetched by .send()"]
 pub struct RecipientReportRequest<H = Client> {
-    handle: H,
+    client: H,
     id: BatchId,
     recipient: String,
 }
@@ -116,7 +116,7 @@ impl<H: AnyClient> RecipientReportRequest<H> {
         validate::id("batch_id", self.id.as_str())?;
         validate::id("recipient", &self.recipient)?;
         let (id, recipient) = (&self.id, &self.recipient);
-        self.handle
+        self.client
             .client()
             .call(|raw, plan| raw.get_recipient_delivery_report(plan, id.as_str(), recipient))
             .await
@@ -145,7 +145,7 @@ crate::macros::finals! {
 #[derive(Clone, Debug)]
 #[must_use = "a report is only fetched by .send()"]
 pub struct BatchReportRequest<H = Client> {
-    handle: H,
+    client: H,
     id: BatchId,
     full: bool,
     statuses: Vec<DeliveryStatus>,
@@ -192,7 +192,7 @@ impl<H: AnyClient> BatchReportRequest<H> {
         let codes = code_filter(&self.codes);
         let kind = if self.full { rt::BatchReportKind::Full } else { rt::BatchReportKind::Summary };
         let (id, reference) = (self.id.as_str(), self.client_reference.as_deref());
-        self.handle
+        self.client
             .client()
             .call(|raw, plan| {
                 let (codes, statuses) = (codes.as_deref(), statuses.as_deref());
@@ -233,7 +233,7 @@ fn code_filter(codes: &[DeliveryCode]) -> Option<String> {
 #[derive(Clone, Debug)]
 #[must_use = "nothing is fetched until a page is asked for"]
 pub struct ListDeliveryReports<H = Client> {
-    handle: H,
+    client: H,
     query: ListQuery,
     statuses: Vec<DeliveryStatus>,
     codes: Vec<DeliveryCode>,
@@ -259,7 +259,7 @@ impl<H: AnyClient> ListDeliveryReports<H> {
         let q = self.query.raw(page);
         let (start, end) = (q.start_date.as_ref(), q.end_date.as_ref());
         let (codes, statuses) = (codes.as_deref(), statuses.as_deref());
-        self.handle
+        self.client
             .client()
             .call(|raw, plan| {
                 raw.list_delivery_reports(

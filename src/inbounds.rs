@@ -15,12 +15,12 @@ use crate::{
 /// The inbound message operations; see [`Client::inbounds`].
 #[derive(Clone, Debug)]
 pub struct Inbounds<H = Client> {
-    handle: H,
+    client: H,
 }
 
 impl<H: AnyClient> Inbounds<H> {
-    pub(crate) fn new(handle: H) -> Self {
-        Inbounds { handle }
+    pub(crate) fn new(client: H) -> Self {
+        Inbounds { client }
     }
 
     /// The messages received (XMS's default: in the last 24 hours), newest
@@ -36,7 +36,7 @@ impl<H: AnyClient> Inbounds<H> {
     /// ```
     pub fn list(&self) -> ListInbounds<H> {
         ListInbounds {
-            handle: self.handle.clone(),
+            client: self.client.clone(),
             query: ListQuery::default(),
             recipients: Vec::new(),
         }
@@ -48,7 +48,7 @@ impl<H: AnyClient> Inbounds<H> {
 #[derive(Clone, Debug)]
 #[must_use = "nothing is fetched until a page is asked for"]
 pub struct ListInbounds<H = Client> {
-    handle: H,
+    client: H,
     query: ListQuery,
     recipients: Vec<String>,
 }
@@ -66,7 +66,7 @@ impl<H: AnyClient> ListInbounds<H> {
         let recipients = validate::comma_list("recipients", &self.recipients)?;
         let q = self.query.raw(page);
         let (start, end, to) = (q.start_date.as_ref(), q.end_date.as_ref(), recipients.as_deref());
-        self.handle
+        self.client
             .client()
             .call(|raw, plan| {
                 raw.list_inbounds(
@@ -88,8 +88,8 @@ listing!(ListInbounds, Inbound, dated("messages received", "messages answering b
 impl<H: AnyClient> Inbounds<H> {
     async fn get_inner(&self, id: impl Into<InboundId>) -> Result<Inbound> {
         let id = validate::checked("inbound_id", id.into())?;
-        let client = self.handle.client();
-        client.call(|r, p| r.get_inbound(p, id.as_str())).await
+        let client = self.client.client();
+        client.call(|raw, plan| raw.get_inbound(plan, id.as_str())).await
     }
 }
 

@@ -94,7 +94,7 @@ impl Clock for Monotonic {
     }
 }
 
-type Bucket = RateLimiter<
+type Gcra = RateLimiter<
     governor::state::NotKeyed,
     governor::state::InMemoryState,
     Monotonic,
@@ -102,13 +102,13 @@ type Bucket = RateLimiter<
 >;
 
 /// A bucket, its clock and its size.
-struct Sized {
-    bucket: Bucket,
+struct Bucket {
+    bucket: Gcra,
     clock: Monotonic,
     burst: NonZeroU32,
 }
 
-impl Sized {
+impl Bucket {
     /// Take `n` now if the bucket has room for them; when it says `false`,
     /// nothing was taken.
     fn try_take(&self, n: NonZeroU32) -> bool {
@@ -116,7 +116,7 @@ impl Sized {
     }
 }
 
-fn bucket(rate: Option<f64>) -> Option<Sized> {
+fn bucket(rate: Option<f64>) -> Option<Bucket> {
     let rate = rate?;
     let burst =
         NonZeroU32::new(rate.ceil().min(f64::from(u32::MAX)) as u32).unwrap_or(NonZeroU32::MIN);
@@ -125,14 +125,14 @@ fn bucket(rate: Option<f64>) -> Option<Sized> {
     let period = Duration::try_from_secs_f64(1.0 / rate).ok()?;
     let quota = Quota::with_period(period)?.allow_burst(burst);
     let clock = Monotonic(std::time::Instant::now());
-    Some(Sized { bucket: RateLimiter::direct_with_clock(quota, clock.clone()), clock, burst })
+    Some(Bucket { bucket: RateLimiter::direct_with_clock(quota, clock.clone()), clock, burst })
 }
 
 /// The running limits of a client or a bulk send, and a pause that a 429's
 /// `Retry-After` sets for every request, not just the refused one.
 pub(crate) struct Limiter {
-    requests: Option<Sized>,
-    messages: Option<Sized>,
+    requests: Option<Bucket>,
+    messages: Option<Bucket>,
     paused_until: Mutex<Option<tokio::time::Instant>>,
 }
 
@@ -225,7 +225,7 @@ impl Limiter {
 }
 
 /// Take `parts` from a bucket, at most its burst at a time.
-async fn take_parts(limit: &Sized, parts: u64) {
+async fn take_parts(limit: &Bucket, parts: u64) {
     let mut left = parts;
     while left > 0 {
         let n = left.min(u64::from(limit.burst.get())) as u32;
@@ -235,7 +235,7 @@ async fn take_parts(limit: &Sized, parts: u64) {
 }
 
 /// Take `n` (at most the burst) from a bucket, waiting as long as it says.
-async fn take(limit: &Sized, n: NonZeroU32, what: &'static str) {
+async fn take(limit: &Bucket, n: NonZeroU32, what: &'static str) {
     loop {
         match limit.bucket.check_n(n) {
             Ok(Ok(())) => return,

@@ -30,17 +30,17 @@ enum Owner {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Tags<H = Client> {
-    handle: H,
+    client: H,
     owner: Owner,
 }
 
 impl<H: AnyClient> Tags<H> {
-    pub(crate) fn batch(handle: H, id: BatchId) -> Self {
-        Tags { handle, owner: Owner::Batch(id) }
+    pub(crate) fn batch(client: H, id: BatchId) -> Self {
+        Tags { client, owner: Owner::Batch(id) }
     }
 
-    pub(crate) fn group(handle: H, id: GroupId) -> Self {
-        Tags { handle, owner: Owner::Group(id) }
+    pub(crate) fn group(client: H, id: GroupId) -> Self {
+        Tags { client, owner: Owner::Group(id) }
     }
 
     fn check(&self) -> Result<()> {
@@ -68,25 +68,25 @@ impl<H: AnyClient> Tags<H> {
     /// The one place that picks the operation for the owner and the change.
     async fn run(&self, change: Change) -> Result<Vec<String>> {
         self.check()?;
-        let client = self.handle.client();
+        let client = self.client.client();
         let tags = match (&self.owner, change) {
             (Owner::Batch(id), Change::Get) => {
-                client.call(|r, p| r.get_batch_tags(p, id.as_str())).await
+                client.call(|raw, plan| raw.get_batch_tags(plan, id.as_str())).await
             }
             (Owner::Group(id), Change::Get) => {
-                client.call(|r, p| r.get_group_tags(p, id.as_str())).await
+                client.call(|raw, plan| raw.get_group_tags(plan, id.as_str())).await
             }
             (Owner::Batch(id), Change::Replace(body)) => {
-                client.call(|r, p| r.replace_batch_tags(p, id.as_str(), &body)).await
+                client.call(|raw, plan| raw.replace_batch_tags(plan, id.as_str(), &body)).await
             }
             (Owner::Group(id), Change::Replace(body)) => {
-                client.call(|r, p| r.replace_group_tags(p, id.as_str(), &body)).await
+                client.call(|raw, plan| raw.replace_group_tags(plan, id.as_str(), &body)).await
             }
             (Owner::Batch(id), Change::Update(body)) => {
-                client.call(|r, p| r.update_batch_tags(p, id.as_str(), &body)).await
+                client.call(|raw, plan| raw.update_batch_tags(plan, id.as_str(), &body)).await
             }
             (Owner::Group(id), Change::Update(body)) => {
-                client.call(|r, p| r.update_group_tags(p, id.as_str(), &body)).await
+                client.call(|raw, plan| raw.update_group_tags(plan, id.as_str(), &body)).await
             }
         };
         Ok(tags?.tags)

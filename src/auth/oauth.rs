@@ -376,14 +376,14 @@ fn read_token(body: &[u8]) -> std::result::Result<(String, Duration), Unreadable
         reason: reason.to_owned(),
         token: token.map(str::to_owned),
     };
-    let Ok(Value::Object(answer)) = serde_json::from_slice::<Value>(body) else {
+    let Ok(Value::Object(response)) = serde_json::from_slice::<Value>(body) else {
         return Err(unreadable("it answered without a readable access_token", None));
     };
-    let token = match answer.get("access_token") {
+    let token = match response.get("access_token") {
         Some(Value::String(token)) if !token.is_empty() => token.as_str(),
         _ => return Err(unreadable("it answered without a readable access_token", None)),
     };
-    match answer.get("token_type") {
+    match response.get("token_type") {
         None | Some(Value::Null) => {}
         Some(Value::String(kind)) if kind.eq_ignore_ascii_case("bearer") => {}
         Some(Value::String(_)) => {
@@ -394,7 +394,7 @@ fn read_token(body: &[u8]) -> std::result::Result<(String, Duration), Unreadable
         }
         Some(_) => return Err(unreadable("its token_type is not text", Some(token))),
     }
-    let seconds = match answer.get("expires_in") {
+    let seconds = match response.get("expires_in") {
         None | Some(Value::Null) => Some(3600.0),
         Some(Value::Number(n)) => n.as_f64(),
         Some(Value::String(text)) => text.trim().parse::<f64>().ok(),

@@ -275,11 +275,11 @@ impl<K: BatchKind, H: AnyClient> BulkSend<K, H> {
             validate::MAX_CLIENT_REFERENCE_CHARS.saturating_sub(21),
         )?;
         let limiter = self.rate_limit.filter(|l| !l.is_none()).map(|l| Arc::new(Limiter::new(&l)));
-        let client = self.template.handle().client().clone();
+        let client = self.template.client().client().clone();
         let mut template = self.template;
         Ok(Plan {
             parameters: template.take_parameters(),
-            template: template.with_handle(client),
+            template: template.with_client(client),
             recipients: self.recipients,
             chunk_size: self.chunk_size,
             concurrency: self.concurrency,
@@ -422,7 +422,7 @@ fn fresh_run_id() -> String {
 /// with the progress so far. Stops when the receiver is gone.
 async fn drive<K: BatchKind>(plan: Plan<K>, outcomes: mpsc::Sender<ChunkOutcome<K::Output>>) {
     let Plan { template, parameters, mut recipients, chunk_size, concurrency, run_id, .. } = plan;
-    let client = template.handle().clone();
+    let client = template.client().clone();
     let mut running = tokio::task::JoinSet::new();
     let mut progress = Progress { total: plan.total, ..Progress::default() };
     let (mut index, mut exhausted, mut stopping) = (0u64, false, false);

@@ -7,7 +7,7 @@ use crate::{Client, Result, client::AnyClient, raw::types as rt, validate};
 #[derive(Debug)]
 #[must_use = "a dry run is only made by .send()"]
 pub struct DryRun<H = Client> {
-    pub(super) handle: H,
+    pub(super) client: H,
     pub(super) request: Result<rt::SendBatchRequest>,
     pub(super) per_recipient: Option<bool>,
     pub(super) number_of_recipients: Option<u32>,
@@ -42,7 +42,7 @@ impl<H: AnyClient> DryRun<H> {
         }
         let n = self.number_of_recipients.map(|n| n as i32);
         let per_recipient = self.per_recipient;
-        let client = self.handle.client();
+        let client = self.client.client();
         client.call(|raw, plan| raw.dry_run_batch(plan, n, per_recipient, &request)).await
     }
 }

@@ -14,7 +14,7 @@ use crate::{
 #[derive(Clone, Debug)]
 #[must_use = "nothing is fetched until a page is asked for"]
 pub struct ListBatches<H = Client> {
-    pub(super) handle: H,
+    pub(super) client: H,
     pub(super) query: ListQuery,
     pub(super) senders: Vec<String>,
     pub(super) tags: Vec<String>,
@@ -41,7 +41,7 @@ impl<H: AnyClient> ListBatches<H> {
         let q = self.query.raw(page);
         let (start, end) = (q.start_date.as_ref(), q.end_date.as_ref());
         let (senders, tags) = (senders.as_deref(), tags.as_deref());
-        self.handle
+        self.client
             .client()
             .call(|raw, plan| {
                 raw.list_batches(

@@ -34,7 +34,7 @@ use crate::{
     raw::types as rt,
     validate,
 };
-use send::Body;
+use send::BatchBody;
 
 mod sealed {
     use super::update::Parts;
@@ -92,7 +92,7 @@ pub enum Media {}
 /// answer, with the id.
 pub(crate) fn expect_kind<K: BatchKind>(
     batch: Batch,
-    answer: crate::error::ResponseHead,
+    response: crate::error::ResponseHead,
     client: &Client,
 ) -> Result<K::Output> {
     let secrets = client.secrets();
@@ -101,14 +101,14 @@ pub(crate) fn expect_kind<K: BatchKind>(
             reason: format!(
                 "XMS accepted the request ({}) and answered with the {} batch {}, where a {} batch \
              was expected; the batch exists, so do not send it again",
-                answer.status,
+                response.status,
                 got.batch_type(),
                 got.id(),
                 K::TYPE,
             ),
             response: crate::error::ResponseInfo::new(
-                answer.status,
-                answer.headers,
+                response.status,
+                response.headers,
                 &serde_json::to_vec(&got).unwrap_or_default(),
                 &secrets,
             ),
@@ -167,12 +167,12 @@ impl TemplateKind for Media {}
 /// The batch operations; see [`Client::batches`].
 #[derive(Clone, Debug)]
 pub struct Batches<H = Client> {
-    handle: H,
+    client: H,
 }
 
 impl<H: AnyClient> Batches<H> {
-    pub(crate) fn new(handle: H) -> Self {
-        Batches { handle }
+    pub(crate) fn new(client: H) -> Self {
+        Batches { client }
     }
 
     /// A text SMS batch from `sender` to `recipients` (phone numbers or
@@ -194,7 +194,7 @@ impl<H: AnyClient> Batches<H> {
         recipients: impl IntoIterator<Item = impl Into<String>>,
         body: impl Into<String>,
     ) -> SendBatch<Text, H> {
-        SendBatch::new(self.handle.clone(), sender, recipients, Body::Text(body.into()))
+        SendBatch::new(self.client.clone(), sender, recipients, BatchBody::Text(body.into()))
     }
 
     /// A binary SMS batch, with the payload as base64 and the user data
@@ -216,8 +216,8 @@ impl<H: AnyClient> Batches<H> {
         body_base64: impl Into<String>,
         udh_hex: impl Into<String>,
     ) -> SendBatch<Binary, H> {
-        let body = Body::Binary { body: body_base64.into(), udh: udh_hex.into() };
-        SendBatch::new(self.handle.clone(), sender, recipients, body)
+        let body = BatchBody::Binary { body: body_base64.into(), udh: udh_hex.into() };
+        SendBatch::new(self.client.clone(), sender, recipients, body)
     }
 
     /// A binary SMS batch from raw bytes; the SDK encodes them.
@@ -260,7 +260,12 @@ impl<H: AnyClient> Batches<H> {
         recipients: impl IntoIterator<Item = impl Into<String>>,
         url: impl Into<String>,
     ) -> SendBatch<Media, H> {
-        SendBatch::new(self.handle.clone(), sender, recipients, Body::Media(MediaBody::new(url)))
+        SendBatch::new(
+            self.client.clone(),
+            sender,
+            recipients,
+            BatchBody::Media(MediaBody::new(url)),
+        )
     }
 
     /// Changes to the text batch `id`, which must not have been dispatched.
@@ -275,7 +280,7 @@ impl<H: AnyClient> Batches<H> {
     /// # Ok(()) }
     /// ```
     pub fn update_text(&self, id: impl Into<BatchId>) -> UpdateBatch<Text, H> {
-        UpdateBatch::new(self.handle.clone(), id.into())
+        UpdateBatch::new(self.client.clone(), id.into())
     }
 
     /// Changes to the binary batch `id`, which must not have been dispatched.
@@ -290,7 +295,7 @@ impl<H: AnyClient> Batches<H> {
     /// # Ok(()) }
     /// ```
     pub fn update_binary(&self, id: impl Into<BatchId>) -> UpdateBatch<Binary, H> {
-        UpdateBatch::new(self.handle.clone(), id.into())
+        UpdateBatch::new(self.client.clone(), id.into())
     }
 
     /// Changes to the MMS batch `id`, which must not have been dispatched.
@@ -306,7 +311,7 @@ impl<H: AnyClient> Batches<H> {
     /// # Ok(()) }
     /// ```
     pub fn update_media(&self, id: impl Into<BatchId>) -> UpdateBatch<Media, H> {
-        UpdateBatch::new(self.handle.clone(), id.into())
+        UpdateBatch::new(self.client.clone(), id.into())
     }
 
     /// The legacy CLX tags of the batch `id`.
@@ -318,7 +323,7 @@ impl<H: AnyClient> Batches<H> {
     /// # Ok(()) }
     /// ```
     pub fn tags(&self, id: impl Into<BatchId>) -> crate::tags::Tags<H> {
-        crate::tags::Tags::batch(self.handle.clone(), id.into())
+        crate::tags::Tags::batch(self.client.clone(), id.into())
     }
 
     /// The batches of the last 35 days (XMS's default: the last 24 hours),
@@ -335,7 +340,7 @@ impl<H: AnyClient> Batches<H> {
     /// ```
     pub fn list(&self) -> ListBatches<H> {
         ListBatches {
-            handle: self.handle.clone(),
+            client: self.client.clone(),
             query: ListQuery::default(),
             senders: Vec::new(),
             tags: Vec::new(),
@@ -346,14 +351,14 @@ impl<H: AnyClient> Batches<H> {
 impl<H: AnyClient> Batches<H> {
     async fn get_inner(&self, id: impl Into<BatchId>) -> Result<Batch> {
         let id = validate::checked("batch_id", id.into())?;
-        let client = self.handle.client();
-        client.call(|r, p| r.get_batch(p, id.as_str())).await
+        let client = self.client.client();
+        client.call(|raw, plan| raw.get_batch(plan, id.as_str())).await
     }
 
     async fn cancel_inner(&self, id: impl Into<BatchId>) -> Result<Batch> {
         let id = validate::checked("batch_id", id.into())?;
-        let client = self.handle.client();
-        client.call(|r, p| r.cancel_batch(p, id.as_str())).await
+        let client = self.client.client();
+        client.call(|raw, plan| raw.cancel_batch(plan, id.as_str())).await
     }
 
     async fn delivery_feedback_inner(
@@ -365,8 +370,8 @@ impl<H: AnyClient> Batches<H> {
         let recipients: Vec<String> = recipients.into_iter().map(Into::into).collect();
         validate::list("recipients", &recipients, 0, usize::MAX)?;
         let body = rt::DeliveryFeedbackRequest { recipients };
-        let client = self.handle.client();
-        client.call(|r, p| r.send_delivery_feedback(p, id.as_str(), &body)).await
+        let client = self.client.client();
+        client.call(|raw, plan| raw.send_delivery_feedback(plan, id.as_str(), &body)).await
     }
 
     async fn create_text_message_inner(

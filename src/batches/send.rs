@@ -21,19 +21,21 @@ use crate::{
 
 /// The body of a batch: text, binary, or media.
 #[derive(Clone, Debug)]
-pub(super) enum Body {
+pub(super) enum BatchBody {
     Text(String),
     Binary { body: String, udh: String },
     Media(MediaBody),
 }
 
-impl Body {
+impl BatchBody {
     /// The rules of a body, for a send and an update alike.
     pub(super) fn check(&self) -> Result<()> {
         match self {
-            Body::Text(text) => validate::max_chars("body", text, validate::MAX_TEXT_BODY_CHARS),
-            Body::Binary { body, udh } => validate::binary(body, udh),
-            Body::Media(media) => {
+            BatchBody::Text(text) => {
+                validate::max_chars("body", text, validate::MAX_TEXT_BODY_CHARS)
+            }
+            BatchBody::Binary { body, udh } => validate::binary(body, udh),
+            BatchBody::Media(media) => {
                 validate::non_empty("body.url", &media.url)?;
                 validate::url("body.url", &media.url)
             }
@@ -55,11 +57,11 @@ impl Body {
 #[derive(Clone, Debug)]
 #[must_use = "a batch is only sent by .send()"]
 pub struct SendBatch<K, H = Client> {
-    handle: H,
+    client: H,
     kind: PhantomData<fn() -> K>,
     sender: Option<String>,
     recipients: Vec<String>,
-    body: Body,
+    body: BatchBody,
     parameters: Parameters,
     options: BatchOptions,
     sms: SmsOptions,
@@ -68,8 +70,8 @@ pub struct SendBatch<K, H = Client> {
 
 /// What a bulk send needs of its template.
 impl<K, H> SendBatch<K, H> {
-    pub(super) fn handle(&self) -> &H {
-        &self.handle
+    pub(super) fn client(&self) -> &H {
+        &self.client
     }
 
     pub(super) fn recipient_list(&self) -> &[String] {
@@ -80,10 +82,10 @@ impl<K, H> SendBatch<K, H> {
         std::mem::take(&mut self.recipients)
     }
 
-    /// The same batch with another handle.
-    pub(super) fn with_handle<H2>(self, handle: H2) -> SendBatch<K, H2> {
+    /// The same batch with another client.
+    pub(super) fn with_client<H2>(self, client: H2) -> SendBatch<K, H2> {
         let SendBatch {
-            handle: _,
+            client: _,
             kind,
             sender,
             recipients,
@@ -94,7 +96,7 @@ impl<K, H> SendBatch<K, H> {
             strict_validation,
         } = self;
         SendBatch {
-            handle,
+            client,
             kind,
             sender,
             recipients,
@@ -130,13 +132,13 @@ impl<K, H> SendBatch<K, H> {
 
 impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
     pub(super) fn new(
-        handle: H,
+        client: H,
         sender: impl Into<String>,
         recipients: impl IntoIterator<Item = impl Into<String>>,
-        body: Body,
+        body: BatchBody,
     ) -> Self {
         SendBatch {
-            handle,
+            client,
             kind: PhantomData,
             sender: Some(sender.into()),
             recipients: recipients.into_iter().map(Into::into).collect(),
@@ -224,9 +226,9 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
     /// message's text.
     fn text(&self) -> Option<&str> {
         match &self.body {
-            Body::Text(text) => Some(text),
-            Body::Media(media) => media.message.as_deref(),
-            Body::Binary { .. } => None,
+            BatchBody::Text(text) => Some(text),
+            BatchBody::Media(media) => media.message.as_deref(),
+            BatchBody::Binary { .. } => None,
         }
     }
 
@@ -275,7 +277,7 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
     fn into_raw(self) -> Result<(H, rt::SendBatchRequest)> {
         self.check()?;
         let SendBatch {
-            handle,
+            client,
             sender,
             recipients,
             body,
@@ -289,7 +291,7 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
         let (send_at, expire_at) = options.times();
         let sms = sms.into_raw();
         let request = match body {
-            Body::Text(text) => rt::TextBatchRequest {
+            BatchBody::Text(text) => rt::TextBatchRequest {
                 type_: Some(rt::TextBatchType::MtText),
                 to: recipients,
                 from: sender,
@@ -309,7 +311,7 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
                 tags: options.tags,
             }
             .into(),
-            Body::Binary { body, udh } => rt::BinaryBatchRequest {
+            BatchBody::Binary { body, udh } => rt::BinaryBatchRequest {
                 type_: rt::BinaryBatchType::MtBinary,
                 to: recipients,
                 from: sender,
@@ -329,7 +331,7 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
                 tags: options.tags,
             }
             .into(),
-            Body::Media(media) => rt::MediaBatchRequest {
+            BatchBody::Media(media) => rt::MediaBatchRequest {
                 type_: rt::MediaBatchType::MtMedia,
                 to: recipients,
                 from: sender,
@@ -346,14 +348,14 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
             }
             .into(),
         };
-        Ok((handle, request))
+        Ok((client, request))
     }
 
     /// Dry run this batch instead of sending it: how many parts and which
     /// encoding each recipient's message would take.
     pub fn dry_run(self) -> DryRun<H> {
         DryRun {
-            handle: self.handle.clone(),
+            client: self.client.clone(),
             request: self.into_raw().map(|(_, request)| request),
             per_recipient: None,
             number_of_recipients: None,
@@ -449,7 +451,7 @@ impl<K: SmsKind, H: AnyClient> SendBatch<K, H> {
 impl<H: AnyClient> SendBatch<Media, H> {
     /// The text shown with the media.
     pub fn message(mut self, message: impl Into<String>) -> Self {
-        if let Body::Media(media) = &mut self.body {
+        if let BatchBody::Media(media) = &mut self.body {
             media.message = Some(message.into());
         }
         self
@@ -457,7 +459,7 @@ impl<H: AnyClient> SendBatch<Media, H> {
 
     /// The subject line.
     pub fn subject(mut self, subject: impl Into<String>) -> Self {
-        if let Body::Media(media) = &mut self.body {
+        if let BatchBody::Media(media) = &mut self.body {
             media.subject = Some(subject.into());
         }
         self
@@ -477,14 +479,14 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
     #[allow(clippy::manual_async_fn)]
     pub(super) fn send_inner(self) -> impl Future<Output = Result<K::Output>> {
         async move {
-            let counts = self.handle.client().limiter().is_some_and(|l| l.limits_messages());
+            let counts = self.client.client().limiter().is_some_and(|l| l.limits_messages());
             let parts = counts.then(|| self.parts());
-            let (handle, request) = self.into_raw()?;
-            let client = handle.client();
+            let (client, request) = self.into_raw()?;
+            let client = client.client();
             // The wait for the message rate is part of the call, so that
             // its deadline covers it (and a call cut there sent nothing).
             let limiter = client.limiter().zip(parts);
-            let (batch, answer) = client
+            let (batch, response) = client
                 .call_with_response(|raw, plan| async move {
                     if let Some((limiter, parts)) = limiter {
                         limiter.messages(parts).await;
@@ -492,7 +494,7 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
                     raw.send_batch(plan, &request).await
                 })
                 .await?;
-            expect_kind::<K>(batch, answer, client)
+            expect_kind::<K>(batch, response, client)
         }
     }
 
@@ -506,7 +508,7 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
             ));
         };
         self.check()?;
-        let client = self.handle.client().clone();
+        let client = self.client.client().clone();
         let mut attempts = 0;
         loop {
             attempts += 1;
@@ -527,12 +529,12 @@ impl<K: BatchKind, H: AnyClient> SendBatch<K, H> {
     async fn replace_inner(self, id: impl Into<BatchId>) -> Result<K::Output> {
         let id = id.into();
         validate::id("batch_id", id.as_str())?;
-        let (handle, request) = self.into_raw()?;
-        let client = handle.client();
-        let (batch, answer) = client
+        let (client, request) = self.into_raw()?;
+        let client = client.client();
+        let (batch, response) = client
             .call_with_response(|raw, plan| raw.replace_batch(plan, id.as_str(), &request))
             .await?;
-        expect_kind::<K>(batch, answer, client)
+        expect_kind::<K>(batch, response, client)
     }
 }
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::{
     BatchKind, Binary, Media, MediaBody, SmsKind, TemplateKind, Text, expect_kind,
     options::{ChangeOptions, RawChange, RawSms, SmsOptions},
-    send::Body,
+    send::BatchBody,
 };
 use crate::{
     Client, Result,
@@ -41,13 +41,13 @@ use crate::{
 #[derive(Clone, Debug)]
 #[must_use = "an update is only sent by .send()"]
 pub struct UpdateBatch<K, H = Client> {
-    handle: H,
+    client: H,
     kind: PhantomData<fn() -> K>,
     id: BatchId,
     to_add: Vec<String>,
     to_remove: Vec<String>,
     sender: Option<String>,
-    body: Option<Body>,
+    body: Option<BatchBody>,
     parameters: Field<Parameters>,
     options: ChangeOptions,
     sms: SmsOptions,
@@ -55,9 +55,9 @@ pub struct UpdateBatch<K, H = Client> {
 }
 
 impl<K: BatchKind, H: AnyClient> UpdateBatch<K, H> {
-    pub(super) fn new(handle: H, id: BatchId) -> Self {
+    pub(super) fn new(client: H, id: BatchId) -> Self {
         UpdateBatch {
-            handle,
+            client,
             kind: PhantomData,
             id,
             to_add: Vec::new(),
@@ -196,7 +196,7 @@ pub struct Parts {
     to_add: Vec<String>,
     to_remove: Vec<String>,
     sender: Option<String>,
-    body: Option<Body>,
+    body: Option<BatchBody>,
     parameters: Option<rt::ResettableParameters>,
     change: RawChange,
     sms: RawSms,
@@ -212,7 +212,7 @@ impl Parts {
             to_remove: self.to_remove,
             from: self.sender,
             body: match self.body {
-                Some(Body::Text(text)) => Some(text),
+                Some(BatchBody::Text(text)) => Some(text),
                 _ => None,
             },
             parameters: self.parameters,
@@ -234,7 +234,7 @@ impl Parts {
     pub(super) fn binary(self) -> Result<rt::UpdateBatchRequest> {
         let (change, sms) = (self.change, self.sms);
         let (body, udh) = match self.body {
-            Some(Body::Binary { body, udh }) => (Some(body), Some(udh)),
+            Some(BatchBody::Binary { body, udh }) => (Some(body), Some(udh)),
             _ => (None, None),
         };
         Ok(rt::UpdateBinaryBatch {
@@ -264,7 +264,7 @@ impl Parts {
             to_remove: self.to_remove,
             from: self.sender,
             body: match self.body {
-                Some(Body::Media(m)) => Some(m),
+                Some(BatchBody::Media(m)) => Some(m),
                 _ => None,
             },
             parameters: self.parameters,
@@ -313,7 +313,7 @@ impl<K: SmsKind, H: AnyClient> UpdateBatch<K, H> {
 impl<H: AnyClient> UpdateBatch<Text, H> {
     /// Change the text.
     pub fn body(mut self, body: impl Into<String>) -> Self {
-        self.body = Some(Body::Text(body.into()));
+        self.body = Some(BatchBody::Text(body.into()));
         self
     }
 
@@ -339,7 +339,7 @@ impl<H: AnyClient> UpdateBatch<Text, H> {
 impl<H: AnyClient> UpdateBatch<Binary, H> {
     /// Change the payload (base64) and header (hex).
     pub fn body(mut self, body_base64: impl Into<String>, udh_hex: impl Into<String>) -> Self {
-        self.body = Some(Body::Binary { body: body_base64.into(), udh: udh_hex.into() });
+        self.body = Some(BatchBody::Binary { body: body_base64.into(), udh: udh_hex.into() });
         self
     }
 }
@@ -347,7 +347,7 @@ impl<H: AnyClient> UpdateBatch<Binary, H> {
 impl<H: AnyClient> UpdateBatch<Media, H> {
     /// Change the media and its text.
     pub fn body(mut self, body: MediaBody) -> Self {
-        self.body = Some(Body::Media(body));
+        self.body = Some(BatchBody::Media(body));
         self
     }
 
@@ -360,14 +360,14 @@ impl<H: AnyClient> UpdateBatch<Media, H> {
 
 impl<K: BatchKind, H: AnyClient> UpdateBatch<K, H> {
     async fn send_inner(self) -> Result<K::Output> {
-        let handle = self.handle.clone();
+        let client = self.client.clone();
         let id = self.id.clone();
         let request = self.into_raw()?;
-        let client = handle.client();
-        let (batch, answer) = client
+        let client = client.client();
+        let (batch, response) = client
             .call_with_response(|raw, plan| raw.update_batch(plan, id.as_str(), &request))
             .await?;
-        expect_kind::<K>(batch, answer, client)
+        expect_kind::<K>(batch, response, client)
     }
 }
 

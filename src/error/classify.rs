@@ -12,7 +12,7 @@ use super::{BoxError, Error, ResponseInfo, redact::Secrets};
 use crate::{Result, call::CallState, model::ErrorCode, raw};
 
 /// The error bodies the Sinch APIs send, read by shape.
-enum Body {
+enum ErrorBody {
     /// XMS's own: a `code` with `text` or `description`.
     Xms { code: String, text: String },
     /// Another known shape, with its short name and message.
@@ -21,10 +21,10 @@ enum Body {
     Unknown,
 }
 
-fn read_body(body: &[u8]) -> Body {
+fn read_body(body: &[u8]) -> ErrorBody {
     use serde_json::Value;
     let Ok(json) = serde_json::from_slice::<Value>(body) else {
-        return Body::Unknown;
+        return ErrorBody::Unknown;
     };
     // A string, or a number or boolean written as one (`"code": 400`).
     let text = |v: &Value, key: &str| match v.get(key)? {
@@ -36,7 +36,7 @@ fn read_body(body: &[u8]) -> Body {
     if let Some(code) = text(&json, "code")
         && let Some(explanation) = text(&json, "text").or_else(|| text(&json, "description"))
     {
-        return Body::Xms { code, text: explanation };
+        return ErrorBody::Xms { code, text: explanation };
     }
     if let Some(nested) = json.get("error").filter(|e| e.is_object()) {
         let error = text(nested, "status")
@@ -44,30 +44,30 @@ fn read_body(body: &[u8]) -> Body {
             .unwrap_or_else(|| "error".to_owned());
         let message = text(nested, "message")
             .or_else(|| nested.get("details").filter(|d| !d.is_null()).map(Value::to_string));
-        return Body::Other { error, message };
+        return ErrorBody::Other { error, message };
     }
     if let Some(error) = text(&json, "error") {
         let message = text(&json, "message")
             .filter(|m| !m.is_empty())
             .or_else(|| text(&json, "path").map(|p| format!("at {p}")));
-        return Body::Other { error, message };
+        return ErrorBody::Other { error, message };
     }
     if let Some(message) = text(&json, "message").or_else(|| text(&json, "text")) {
-        return Body::Other {
+        return ErrorBody::Other {
             error: text(&json, "code").unwrap_or_else(|| "error".to_owned()),
             message: Some(message),
         };
     }
-    Body::Unknown
+    ErrorBody::Unknown
 }
 
 /// The message of an error body of any known shape, secrets redacted.
 pub(crate) fn body_message(body: &[u8], secrets: &Secrets) -> Option<String> {
     match read_body(body) {
-        Body::Xms { text, .. } => Some(secrets.scrub_str(&text)),
-        Body::Other { message: Some(message), .. } => Some(secrets.scrub_str(&message)),
-        Body::Other { error, .. } => Some(secrets.scrub_str(&error)),
-        Body::Unknown => None,
+        ErrorBody::Xms { text, .. } => Some(secrets.scrub_str(&text)),
+        ErrorBody::Other { message: Some(message), .. } => Some(secrets.scrub_str(&message)),
+        ErrorBody::Other { error, .. } => Some(secrets.scrub_str(&error)),
+        ErrorBody::Unknown => None,
     }
 }
 
@@ -103,24 +103,24 @@ pub(crate) fn from_response(
         401 | 403 => match read_body(body) {
             // 403 with an XMS code is a refusal of the request, not of the
             // credentials (`unknown_group`, `missing_callback_url`).
-            Body::Xms { code, text } if status == 403 => {
+            ErrorBody::Xms { code, text } if status == 403 => {
                 Error::Api { code: ErrorCode::from(code), text: scrub(text), response }
             }
-            Body::Xms { text: message, .. }
-            | Body::Other { message: Some(message), .. }
-            | Body::Other { error: message, .. } => {
+            ErrorBody::Xms { text: message, .. }
+            | ErrorBody::Other { message: Some(message), .. }
+            | ErrorBody::Other { error: message, .. } => {
                 Error::Unauthorized { message: Some(scrub(message)), response }
             }
-            Body::Unknown => Error::Unauthorized { message: response.excerpt(200), response },
+            ErrorBody::Unknown => Error::Unauthorized { message: response.excerpt(200), response },
         },
         _ => match read_body(body) {
-            Body::Xms { code, text } => {
+            ErrorBody::Xms { code, text } => {
                 Error::Api { code: ErrorCode::from(code), text: scrub(text), response }
             }
-            Body::Other { error, message } => {
+            ErrorBody::Other { error, message } => {
                 Error::Rejected { error: scrub(error), message: message.map(scrub), response }
             }
-            Body::Unknown => Error::UnexpectedResponse {
+            ErrorBody::Unknown => Error::UnexpectedResponse {
                 reason: match status {
                     400..=499 => format!(
                         "the server refused the request ({status}) with a body that is not an \
@@ -252,7 +252,7 @@ impl DocumentedError for () {
 
 async fn map_error<T: DeserializeOwned, E: DocumentedError>(
     error: progenitor_client::Error<E>,
-    response: Option<(u16, reqwest::header::HeaderMap)>,
+    recorded: Option<(u16, reqwest::header::HeaderMap)>,
     secrets: &Secrets,
     operation: Option<&str>,
 ) -> Result<(T, ResponseHead)> {
@@ -260,21 +260,21 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
     match error {
         RawError::ErrorResponse(value) => {
             let status = value.status().as_u16();
-            let headers = match response {
+            let headers = match recorded {
                 Some((_, headers)) => headers,
                 None => value.headers().clone(),
             };
             let body = value.into_inner().to_body();
             Err(crate::error::from_response(status, headers, &body, None, secrets, operation))
         }
-        RawError::UnexpectedResponse(answer) => {
-            let status = answer.status().as_u16();
-            let headers = match response {
+        RawError::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            let headers = match recorded {
                 Some((_, headers)) => headers,
-                None => answer.headers().clone(),
+                None => response.headers().clone(),
             };
             // The body is in memory already (the transport read it).
-            let body = answer.bytes().await.map_err(Error::from)?;
+            let body = response.bytes().await.map_err(Error::from)?;
             if (200..300).contains(&status) {
                 // A success with a status the spec does not list (200 for
                 // 201, say): take it if the body is what was promised.
@@ -293,7 +293,7 @@ async fn map_error<T: DeserializeOwned, E: DocumentedError>(
             }
             Err(crate::error::from_response(status, headers, &body, None, secrets, operation))
         }
-        RawError::InvalidResponsePayload(body, parse) => match response {
+        RawError::InvalidResponsePayload(body, parse) => match recorded {
             Some((status, headers)) => Err(crate::error::from_response(
                 status,
                 headers,

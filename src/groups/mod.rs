@@ -24,12 +24,12 @@ use crate::{
 /// The group operations; see [`Client::groups`].
 #[derive(Clone, Debug)]
 pub struct Groups<H = Client> {
-    handle: H,
+    client: H,
 }
 
 impl<H: AnyClient> Groups<H> {
-    pub(crate) fn new(handle: H) -> Self {
-        Groups { handle }
+    pub(crate) fn new(client: H) -> Self {
+        Groups { client }
     }
 
     /// A new group, ready for its settings and [`GroupRequest::send`].
@@ -49,7 +49,7 @@ impl<H: AnyClient> Groups<H> {
     /// ```
     pub fn create(&self) -> GroupRequest<H> {
         GroupRequest {
-            handle: self.handle.clone(),
+            client: self.client.clone(),
             replaces: None,
             name: None,
             members: Vec::new(),
@@ -72,7 +72,7 @@ impl<H: AnyClient> Groups<H> {
     /// ```
     pub fn update(&self, id: impl Into<GroupId>) -> UpdateGroup<H> {
         UpdateGroup {
-            handle: self.handle.clone(),
+            client: self.client.clone(),
             id: id.into(),
             name: Field::Keep,
             add: Vec::new(),
@@ -103,7 +103,7 @@ impl<H: AnyClient> Groups<H> {
         members: impl IntoIterator<Item = impl Into<String>>,
     ) -> GroupRequest<H> {
         GroupRequest {
-            handle: self.handle.clone(),
+            client: self.client.clone(),
             replaces: Some(id.into()),
             name: None,
             members: members.into_iter().map(Into::into).collect(),
@@ -122,7 +122,7 @@ impl<H: AnyClient> Groups<H> {
     /// # Ok(()) }
     /// ```
     pub fn tags(&self, id: impl Into<GroupId>) -> crate::tags::Tags<H> {
-        crate::tags::Tags::group(self.handle.clone(), id.into())
+        crate::tags::Tags::group(self.client.clone(), id.into())
     }
 
     /// Every group of the service plan, newest first; read one page or all
@@ -137,7 +137,7 @@ impl<H: AnyClient> Groups<H> {
     /// # Ok(()) }
     /// ```
     pub fn list(&self) -> ListGroups<H> {
-        ListGroups { handle: self.handle.clone(), query: ListQuery::default(), tags: Vec::new() }
+        ListGroups { client: self.client.clone(), query: ListQuery::default(), tags: Vec::new() }
     }
 }
 
@@ -146,7 +146,7 @@ impl<H: AnyClient> Groups<H> {
 #[derive(Clone, Debug)]
 #[must_use = "nothing is fetched until a page is asked for"]
 pub struct ListGroups<H = Client> {
-    handle: H,
+    client: H,
     query: ListQuery,
     tags: Vec<String>,
 }
@@ -163,7 +163,7 @@ impl<H: AnyClient> ListGroups<H> {
         let tags = validate::comma_list("tags", &self.tags)?;
         let q = self.query.raw(page);
         let tags = tags.as_deref();
-        self.handle
+        self.client
             .client()
             .call(|raw, plan| raw.list_groups(plan, Some(q.page), q.page_size, tags))
             .await
@@ -175,20 +175,20 @@ listing!(ListGroups, Group);
 impl<H: AnyClient> Groups<H> {
     async fn get_inner(&self, id: impl Into<GroupId>) -> Result<Group> {
         let id = validate::checked("group_id", id.into())?;
-        let client = self.handle.client();
-        client.call(|r, p| r.get_group(p, id.as_str())).await
+        let client = self.client.client();
+        client.call(|raw, plan| raw.get_group(plan, id.as_str())).await
     }
 
     async fn delete_inner(&self, id: impl Into<GroupId>) -> Result<()> {
         let id = validate::checked("group_id", id.into())?;
-        let client = self.handle.client();
-        client.call(|r, p| r.delete_group(p, id.as_str())).await
+        let client = self.client.client();
+        client.call(|raw, plan| raw.delete_group(plan, id.as_str())).await
     }
 
     async fn members_inner(&self, id: impl Into<GroupId>) -> Result<Vec<String>> {
         let id = validate::checked("group_id", id.into())?;
-        let client = self.handle.client();
-        let members = client.call(|r, p| r.list_group_members(p, id.as_str()));
+        let client = self.client.client();
+        let members = client.call(|raw, plan| raw.list_group_members(plan, id.as_str()));
         Ok(members.await?.0)
     }
 }

@@ -29,7 +29,7 @@ use crate::{
 #[derive(Clone, Debug)]
 #[must_use = "a group is only created or replaced by .send()"]
 pub struct GroupRequest<H = Client> {
-    pub(super) handle: H,
+    pub(super) client: H,
     /// The group to replace; none to create one.
     pub(super) replaces: Option<GroupId>,
     pub(super) name: Option<String>,
@@ -79,7 +79,7 @@ impl<H: AnyClient> GroupRequest<H> {
         let child_groups = ids("child_groups", &self.child_groups, validate::MAX_CHILD_GROUPS)?;
         let auto_update = self.auto_update.as_ref().map(AutoUpdate::to_raw).transpose()?;
         let name = self.name;
-        let client = self.handle.client();
+        let client = self.client.client();
         match self.replaces {
             None => {
                 let request = rt::CreateGroupRequest {
@@ -153,7 +153,7 @@ fn ids(field: &str, ids: &[GroupId], max: usize) -> Result<Vec<String>> {
 #[derive(Clone, Debug)]
 #[must_use = "an update is only sent by .send()"]
 pub struct UpdateGroup<H = Client> {
-    pub(super) handle: H,
+    pub(super) client: H,
     pub(super) id: GroupId,
     pub(super) name: Field<String>,
     pub(super) add: Vec<String>,
@@ -264,7 +264,7 @@ impl<H: AnyClient> UpdateGroup<H> {
         let request = self.to_raw()?;
         let id = self.id.clone();
         let group = self
-            .handle
+            .client
             .client()
             .call(|raw, plan| raw.update_group(plan, id.as_str(), &request))
             .await?;

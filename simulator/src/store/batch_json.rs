@@ -16,14 +16,14 @@ pub(super) fn batch_json(b: &Batch) -> Value {
     put(&mut out, "from", f.from.clone().map(Value::from));
     out.insert("to".into(), f.to.clone().into());
     match &f.body {
-        Body::Text(t) => {
+        BatchBody::Text(t) => {
             out.insert("body".into(), t.clone().into());
         }
-        Body::Binary { body, udh } => {
+        BatchBody::Binary { body, udh } => {
             out.insert("body".into(), body.clone().into());
             out.insert("udh".into(), udh.clone().into());
         }
-        Body::Media { url, message, subject } => {
+        BatchBody::Media { url, message, subject } => {
             let mut m = Map::new();
             m.insert("url".into(), url.clone().into());
             put(&mut m, "message", message.clone().map(Value::from));
@@ -132,7 +132,7 @@ impl State {
                         limits::MAX_TEXT_BODY_CHARS
                     )));
                 }
-                Body::Text(text)
+                BatchBody::Text(text)
             }
             Kind::Binary => {
                 use base64::Engine as _;
@@ -150,14 +150,14 @@ impl State {
                         limits::MAX_BINARY_BYTES
                     )));
                 }
-                Body::Binary { body: text, udh }
+                BatchBody::Binary { body: text, udh }
             }
             Kind::Media => {
                 let media = f
                     .object("body")?
                     .ok_or_else(|| ApiError::constraint("Field 'body' is required"))?;
                 let m = Fields(media);
-                Body::Media {
+                BatchBody::Media {
                     url: m.required_string("url")?,
                     message: m.string("message")?,
                     subject: m.string("subject")?,

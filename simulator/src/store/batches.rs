@@ -24,7 +24,7 @@ impl Kind {
 }
 
 #[derive(Clone, Debug)]
-pub(super) enum Body {
+pub(super) enum BatchBody {
     Text(String),
     Binary { body: String, udh: String },
     Media { url: String, message: Option<String>, subject: Option<String> },
@@ -35,7 +35,7 @@ pub(super) struct BatchFields {
     pub(super) kind: Kind,
     pub(super) from: Option<String>,
     pub(super) to: Vec<String>,
-    pub(super) body: Body,
+    pub(super) body: BatchBody,
     pub(super) parameters: Option<Map<String, Value>>,
     pub(super) delivery_report: &'static str,
     pub(super) send_at: Option<DateTime<Utc>>,

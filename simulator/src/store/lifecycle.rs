@@ -92,9 +92,9 @@ pub(super) enum Event {
 /// The text a batch's messages are rendered from.
 pub(super) fn template(fields: &BatchFields) -> &str {
     match &fields.body {
-        Body::Text(t) => t,
-        Body::Binary { body, .. } => body,
-        Body::Media { message, .. } => message.as_deref().unwrap_or_default(),
+        BatchBody::Text(t) => t,
+        BatchBody::Binary { body, .. } => body,
+        BatchBody::Media { message, .. } => message.as_deref().unwrap_or_default(),
     }
 }
 
@@ -105,7 +105,7 @@ pub(super) fn render(fields: &BatchFields, recipient: &str, at: DateTime<Utc>) -
     let mut unmatched = false;
     // The text with its parameters filled in, when it has placeholders.
     let mut rendered = None;
-    if !matches!(fields.body, Body::Binary { .. }) && template.contains("${") {
+    if !matches!(fields.body, BatchBody::Binary { .. }) && template.contains("${") {
         let no_parameters = Map::new();
         let params = fields.parameters.as_ref().unwrap_or(&no_parameters);
         let mut rest = template;
@@ -140,7 +140,7 @@ pub(super) fn render(fields: &BatchFields, recipient: &str, at: DateTime<Utc>) -
         rendered = Some(body);
     }
     let (parts, encoding) = match fields.body {
-        Body::Text(_) => {
+        BatchBody::Text(_) => {
             let a = encoding::analyze(rendered.as_deref().unwrap_or(template));
             let parts = if fields.truncate_concat == Some(true) { 1 } else { a.parts };
             (parts, if a.charset == encoding::Charset::Gsm7 { "GSM" } else { "UNICODE" })
