@@ -4,6 +4,7 @@
 //! are [`ClientBuilder`] (`builder.rs`).
 
 mod builder;
+mod request;
 
 use std::{cell::RefCell, fmt, future::Future, pin::Pin, sync::Arc, task::Poll, time::Duration};
 

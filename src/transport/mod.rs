@@ -199,8 +199,18 @@ impl Transport {
                 }
             }
 
-            // As the spec states it; an operation it does not know is not.
-            let idempotent = crate::raw::operation(operation).is_some_and(|op| op.idempotent);
+            // As the spec states it; a request to a path the spec does
+            // not name (`Client::request`) by its method's definition.
+            let idempotent = match crate::raw::operation(operation) {
+                Some(op) => op.idempotent,
+                None => matches!(
+                    *request.method(),
+                    reqwest::Method::GET
+                        | reqwest::Method::HEAD
+                        | reqwest::Method::PUT
+                        | reqwest::Method::DELETE
+                ),
+            };
             with_call(|c| c.idempotent = idempotent);
             let policy = &self.inner.retry;
             let mut retries = 0;

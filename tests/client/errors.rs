@@ -259,3 +259,51 @@ async fn an_undocumented_success_status_is_accepted_when_the_body_is_right() {
     assert_eq!(batch.id, "b1");
     server.only_request().assert_line("POST", &path("/batches"), None);
 }
+
+#[tokio::test]
+async fn a_request_to_any_path_goes_through_the_same_transport() {
+    use reqwest::Method;
+    use serde_json::json;
+
+    use crate::support::{Scripted, Step, fast_retries};
+    // A GET that failed with a 503 is retried (by its method); the answer is
+    // the JSON, and the request carries the client's credentials.
+    let server = Scripted::start(vec![
+        Step::empty(503),
+        Step::json(200, json!({"page": 0, "count": 1})),
+        Step::empty(204),
+        Step::empty(404),
+        Step::empty(503),
+    ])
+    .await;
+    let client = server.client(fast_retries(1));
+    let page = client.request(Method::GET, "/batches", &[("page_size", "1")], None).await.unwrap();
+    assert_eq!(page["count"], 1);
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2, "the 503 was retried once");
+    seen[1].assert_line("GET", &crate::support::path("/batches"), Some("page_size=1"));
+    assert_eq!(
+        seen[1].header("authorization"),
+        Some(format!("Bearer {}", crate::support::TOKEN).as_str())
+    );
+
+    // An empty success is null; a body is sent as JSON.
+    let body = json!({"to": ["123"]});
+    let done = client.request(Method::POST, "/xms/v1/plan123/groups", &[], Some(&body)).await;
+    assert_eq!(done.unwrap(), serde_json::Value::Null);
+    assert_eq!(server.requests()[2].json(), body);
+
+    // Errors are the SDK's; a POST is not repeated after a 5xx.
+    let missing = client.request(Method::GET, "/batches/nope", &[], None).await.unwrap_err();
+    assert!(matches!(missing, Error::NotFound { .. }), "{missing:?}");
+    let failed = client.request(Method::POST, "/batches", &[], Some(&body)).await.unwrap_err();
+    assert!(failed.may_have_been_processed() && !failed.is_safe_to_repeat(), "{failed:?}");
+    assert_eq!(server.requests().len(), 5, "the POST went once");
+
+    // A path that would leave the API is refused before sending.
+    for path in ["batches", "/../x", "/batches?x=1", "/a\\b"] {
+        let refused = client.request(Method::GET, path, &[], None).await.unwrap_err();
+        assert!(matches!(refused, Error::InvalidRequest { .. }), "{path}: {refused:?}");
+    }
+    assert_eq!(server.requests().len(), 5);
+}
