@@ -90,7 +90,7 @@ pub fn render_as(src_dir: &Path, label: &str) -> Result<String, String> {
                     });
                     let Some(segments) = self_type_path(&i.self_ty) else { continue };
                     let name = segments.last().cloned().unwrap_or_default();
-                    let Some(at) = paths.resolve(module, &segments) else { continue };
+                    let Some(at) = paths.resolve(&modules, module, &segments) else { continue };
                     if private_trait {
                         continue;
                     }
@@ -451,7 +451,7 @@ impl PublicPaths {
     /// The canonical public module of the type `path` (`Client`,
     /// `raw::Client`, `crate::blocking::Client`) as `module` names it: its
     /// own item, one it imports, or else the crate's item of that name.
-    fn resolve(&self, module: &Module, path: &[String]) -> Option<Vec<String>> {
+    fn resolve(&self, modules: &[Module], module: &Module, path: &[String]) -> Option<Vec<String>> {
         let (name, prefix) = path.split_last()?;
         if !prefix.is_empty() {
             // A path: its first segment is `crate`, `self`, `super`, a child
@@ -483,6 +483,13 @@ impl PublicPaths {
             let (leaf, at) = target.split_last()?;
             if self.defined.get(leaf).is_some_and(|m| m.iter().any(|m| m == at)) {
                 return self.defined(at, leaf);
+            }
+            // A re-export (`crate::Client` for `crate::client::Client`):
+            // follow it from the module that makes it.
+            if let Some(next) = modules.iter().find(|m| m.path == at)
+                && next.path != module.path
+            {
+                return self.resolve(modules, next, std::slice::from_ref(leaf));
             }
         }
         self.of(name)
