@@ -100,9 +100,10 @@ mod tests {
 
     #[test]
     fn counts_gsm_and_ucs2() {
+        // `{` and `}` are GSM-7 extension characters: two septets each.
         let plain = cost("Hello ${name}!");
-        assert_eq!((plain.encoding, plain.parts, plain.units), ("GSM-7", 1, 14));
-        assert_eq!(plain.room_left, 146);
+        assert_eq!((plain.encoding, plain.parts, plain.units), ("GSM-7", 1, 16));
+        assert_eq!(plain.room_left, 144);
         assert_eq!(plain.placeholders, ["name"]);
         let long = cost(&"a".repeat(161));
         assert_eq!((long.parts, long.per_part, long.room_left), (2, 153, 306 - 161));
