@@ -81,6 +81,42 @@ pub fn analyze(body: &str) -> Analysis {
     Analysis { charset, units, parts }
 }
 
+/// The text of each part `body` is sent in: one part when it fits, else
+/// pieces of at most 153 septets (GSM-7) or 67 UTF-16 units (UCS-2), never
+/// splitting a character (an extension character's two septets, an emoji's
+/// two units stay in one part, as handsets keep them).
+///
+/// ```
+/// use xms_encoding::split;
+/// assert_eq!(split("Hello"), ["Hello"]);
+/// let parts = split(&"a".repeat(200));
+/// assert_eq!((parts.len(), parts[0].len(), parts[1].len()), (2, 153, 47));
+/// ```
+pub fn split(body: &str) -> Vec<String> {
+    let analysis = analyze(body);
+    if analysis.parts <= 1 {
+        return vec![body.to_string()];
+    }
+    let (room, cost): (usize, fn(char) -> usize) = match analysis.charset {
+        Charset::Gsm7 => (MULTI_PART[0], |c| gsm7_units(c).unwrap_or(1)),
+        Charset::Ucs2 => (MULTI_PART[1], char::len_utf16),
+    };
+    let mut parts = Vec::new();
+    let mut part = String::new();
+    let mut used = 0;
+    for c in body.chars() {
+        let units = cost(c);
+        if used + units > room {
+            parts.push(std::mem::take(&mut part));
+            used = 0;
+        }
+        part.push(c);
+        used += units;
+    }
+    parts.push(part);
+    parts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +153,19 @@ mod tests {
         let a = analyze(&"€".repeat(80));
         assert_eq!((a.charset, a.units, a.parts), (Charset::Gsm7, 160, 1));
         assert_eq!(analyze(&format!("{}{}", "a".repeat(159), "[")).parts, 2);
+    }
+
+    #[test]
+    fn split_keeps_characters_whole() {
+        let parts = split(&format!("{}€{}", "a".repeat(152), "b".repeat(10)));
+        // The euro (two septets) does not fit after 152 septets: it opens part two.
+        assert_eq!(parts[0], "a".repeat(152));
+        assert!(parts[1].starts_with('€'));
+        let emoji = split(&"🙂".repeat(40));
+        assert_eq!(emoji.len(), 2);
+        assert_eq!(emoji[0].chars().count(), 33);
+        assert_eq!(emoji.concat(), "🙂".repeat(40));
+        assert_eq!(split(""), [""]);
     }
 
     #[test]

@@ -55,6 +55,12 @@ impl Clock {
         self.at = self.at.checked_add_signed(by).unwrap_or(DateTime::<Utc>::MAX_UTC);
     }
 
+    /// Set the simulated time (a loaded state's).
+    pub fn set_now(&mut self, at: DateTime<Utc>) {
+        self.at = at;
+        self.since = Instant::now();
+    }
+
     pub fn set_mode(&mut self, mode: ClockMode) {
         self.rebase();
         self.mode = mode;

@@ -126,14 +126,23 @@ mod json;
 pub mod limits;
 mod store;
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
 
 pub use clock::ClockMode;
 pub use http::operations;
+pub use http::{DeskOptions, MAX_WAIT};
 use serde_json::Value;
-pub use store::{Answer, Fault, MAX_RECORDED_ANSWERS, PlanConfig};
+pub use store::{Answer, EVENT_BUFFER, Fault, MAX_RECORDED_ANSWERS, PlanConfig, Retention};
 
 use crate::http::Shared;
+
+#[cfg(feature = "cli")]
+pub mod cli;
 
 /// The service plan id a simulator has when none is given.
 pub const DEFAULT_SERVICE_PLAN_ID: &str = "sim-plan";
@@ -149,6 +158,9 @@ pub struct SimulatorBuilder {
     record: bool,
     token_lifetime: Duration,
     token_limit: Option<(u32, f64)>,
+    desk: DeskOptions,
+    state_file: Option<PathBuf>,
+    retention: Retention,
 }
 
 impl Default for SimulatorBuilder {
@@ -160,6 +172,9 @@ impl Default for SimulatorBuilder {
             record: false,
             token_lifetime: Duration::from_secs(3600),
             token_limit: None,
+            desk: DeskOptions::default(),
+            state_file: None,
+            retention: Retention::default(),
         }
     }
 }
@@ -277,6 +292,40 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Serve the developer's desk, the web UI, at `/` (the JSON it reads
+    /// under `/_sim` is always served).
+    pub fn ui(mut self, on: bool) -> Self {
+        self.desk.ui = on;
+        self
+    }
+
+    /// Require HTTP Basic credentials for the UI and the control API under
+    /// `/_sim` (needed to serve them off loopback; see
+    /// [the guard](crate#safe-by-default)).
+    pub fn control_credentials(
+        mut self,
+        user: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        self.desk.auth = Some((user.into(), password.into()));
+        self
+    }
+
+    /// Keep the state in this file: loaded at start when it exists, saved
+    /// every few seconds while something changes and when the simulator
+    /// stops.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// Drop the oldest finished batches and inbound messages beyond these
+    /// bounds (checked every second).
+    pub fn retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
     /// Start the server on a thread of its own. Panics if the address
     /// cannot be bound; see [`SimulatorBuilder::try_start`].
     pub fn start(self) -> Simulator {
@@ -297,13 +346,28 @@ impl SimulatorBuilder {
             state.start_recording();
         }
         state.token_lifetime = self.token_lifetime;
+        if let Some(path) = &self.state_file {
+            match std::fs::read(path) {
+                Ok(bytes) => state.load(&bytes).map_err(|e| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("{}: {e}", path.display()),
+                    )
+                })?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(std::io::Error::new(e.kind(), format!("{}: {e}", path.display())));
+                }
+            }
+        }
         if let Some((burst, rate)) = self.token_limit {
             state.limit_tokens(burst, rate);
         }
-        let shared = Shared::new(state);
+        let shared = Shared::new(state, self.desk.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready, started) = std::sync::mpsc::channel();
         let served = shared.clone();
+        let (keep_for, file_for) = (self.retention, self.state_file.clone());
         let thread = std::thread::Builder::new().name("xms-simulator".into()).spawn(move || {
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -329,6 +393,27 @@ impl SimulatorBuilder {
                     }
                 }
             });
+            // Retention once a second; the state file every few seconds
+            // while something changes.
+            let keeper = served.clone();
+            let (retention, state_file) = (keep_for, file_for);
+            runtime.spawn(async move {
+                let mut saved = keeper.lock().revision;
+                let mut tick = 0u64;
+                loop {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    tick += 1;
+                    keeper.lock().enforce_retention(retention);
+                    if let Some(path) = &state_file
+                        && tick % SAVE_EVERY_SECONDS == 0
+                    {
+                        let revision = keeper.lock().revision;
+                        if revision != saved && save(&keeper, path).is_ok() {
+                            saved = revision;
+                        }
+                    }
+                }
+            });
             let app = http::router(served);
             runtime.block_on(async move {
                 let _ = axum::serve(listener, app)
@@ -343,6 +428,7 @@ impl SimulatorBuilder {
             started.recv().map_err(|_| std::io::Error::other("the simulator thread stopped"))??;
         Ok(Simulator {
             url: format!("http://{addr}"),
+            state_file: self.state_file,
             plans: self.plans,
             shared,
             handle,
@@ -355,6 +441,7 @@ impl SimulatorBuilder {
 /// A running simulator; stops when dropped.
 pub struct Simulator {
     url: String,
+    state_file: Option<PathBuf>,
     plans: Vec<PlanConfig>,
     shared: Arc<Shared>,
     handle: tokio::runtime::Handle,
@@ -518,6 +605,86 @@ impl Simulator {
     pub fn reset(&self) {
         self.shared.lock().reset();
     }
+
+    /// Wait until a message to `to` (any recipient when `None`) whose text
+    /// matches `pattern` (any text when `None`) exists, at most `timeout`
+    /// (capped at ten minutes): the one-time-code case. The newest match
+    /// already sent counts.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), String> {
+    /// let sim = xms_simulator::Simulator::start();
+    /// // ... the app under test sends "Your code is 123456" to +46701234567 ...
+    /// let found = sim
+    ///     .wait_for(Some("+46701234567"), Some(r"code is (\d{6})"), std::time::Duration::from_secs(5))
+    ///     .await?;
+    /// println!("the code: {}", found.captures[0].as_deref().unwrap_or_default());
+    /// # Ok(()) }
+    /// ```
+    pub async fn wait_for(
+        &self,
+        to: Option<&str>,
+        pattern: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Found, String> {
+        let pattern = pattern.map(http::pattern).transpose()?;
+        let to = to.map(|t| json::msisdn(t).unwrap_or_else(|| t.to_string()));
+        let query = store::WaitQuery { plan: None, to, pattern, since: None };
+        let shared = self.shared.clone();
+        let found =
+            self.on_runtime(async move { http::wait(&shared, &query, timeout).await }).await;
+        match found {
+            Some(found) => Ok(Found::of(found)),
+            None => Err(format!("no matching message within {timeout:?}")),
+        }
+    }
+
+    /// Save the state to `path` now (as `--state` does on its own).
+    pub fn save_state(&self, path: impl AsRef<Path>) -> std::io::Result<()> {
+        save(&self.shared, path.as_ref())
+    }
+
+    /// Drop what `retention` allows now; how many batches and inbound
+    /// messages went.
+    pub fn enforce_retention(&self, retention: Retention) -> usize {
+        self.shared.lock().enforce_retention(retention)
+    }
+}
+
+/// A message [`Simulator::wait_for`] found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Found {
+    /// The message as the outbox has it (`to`, `from`, `body`, `status`, ...).
+    pub message: Value,
+    /// The text the pattern matched.
+    pub matched: Option<String>,
+    /// The pattern's groups, in order (`None` for one that did not take
+    /// part).
+    pub captures: Vec<Option<String>>,
+}
+
+impl Found {
+    fn of(value: Value) -> Found {
+        Found {
+            matched: value["match"].as_str().map(str::to_owned),
+            captures: value["captures"]
+                .as_array()
+                .map(|c| c.iter().map(|g| g.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default(),
+            message: value["message"].clone(),
+        }
+    }
+}
+
+/// How often (in seconds) a changing state is saved to its file.
+const SAVE_EVERY_SECONDS: u64 = 5;
+
+/// Write the state whole or not at all: a temporary file renamed over it.
+fn save(shared: &Shared, path: &Path) -> std::io::Result<()> {
+    let bytes = shared.lock().save().map_err(std::io::Error::other)?;
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, path)
 }
 
 impl Drop for Simulator {
@@ -527,6 +694,11 @@ impl Drop for Simulator {
         }
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+        if let Some(path) = &self.state_file
+            && let Err(e) = save(&self.shared, path)
+        {
+            eprintln!("xms-simulator: could not save the state to {}: {e}", path.display());
         }
     }
 }

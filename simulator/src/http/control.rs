@@ -68,6 +68,9 @@ pub async fn advance_by(shared: &Arc<Shared>, by: Duration) {
         }
         shared.settle().await;
         if step_to >= target {
+            let mut state = shared.lock();
+            let clock = clock_json(&state);
+            state.emit_global("clock", clock);
             return;
         }
     }
@@ -93,8 +96,11 @@ pub(super) async fn clock_mode(AxumState(shared): AxumState<Arc<Shared>>, body: 
                 .into_response();
         }
     };
-    shared.lock().clock.set_mode(mode);
-    ok(StatusCode::OK, clock_json(&shared.lock()))
+    let mut state = shared.lock();
+    state.clock.set_mode(mode);
+    let clock = clock_json(&state);
+    state.emit_global("clock", clock.clone());
+    ok(StatusCode::OK, clock)
 }
 
 pub(super) async fn inject(AxumState(shared): AxumState<Arc<Shared>>, body: Bytes) -> Response {

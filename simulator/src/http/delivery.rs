@@ -19,8 +19,8 @@ impl Shared {
         let attempts = due.into_iter().map(|d| {
             let shared = self.clone();
             async move {
-                let status = shared.post(&d).await;
-                shared.lock().delivered(d.id, status);
+                let attempt = shared.post(&d).await;
+                shared.lock().delivered(d.id, attempt);
             }
         });
         futures_util::future::join_all(attempts).await;
@@ -41,7 +41,8 @@ impl Shared {
         }
     }
 
-    async fn post(&self, d: &Delivery) -> Option<u16> {
+    async fn post(&self, d: &Delivery) -> Attempt {
+        let mut sent = Vec::new();
         let mut request = self
             .http
             .post(&d.url)
@@ -62,13 +63,42 @@ impl Shared {
             mac.update(format!(".{nonce}.{timestamp}").as_bytes());
             let signature =
                 base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-            request = request
-                .header("x-sinch-webhook-signature", signature)
-                .header("x-sinch-webhook-signature-nonce", nonce)
-                .header("x-sinch-webhook-signature-timestamp", timestamp)
-                .header("x-sinch-webhook-signature-algorithm", "HmacSHA256");
+            sent = vec![
+                ("x-sinch-webhook-signature".to_string(), signature),
+                ("x-sinch-webhook-signature-nonce".to_string(), nonce),
+                ("x-sinch-webhook-signature-timestamp".to_string(), timestamp),
+                ("x-sinch-webhook-signature-algorithm".to_string(), "HmacSHA256".to_string()),
+            ];
+            for (name, value) in &sent {
+                request = request.header(name.as_str(), value.as_str());
+            }
         }
-        request.send().await.ok().map(|r| r.status().as_u16())
+        match request.send().await {
+            Ok(mut response) => {
+                let status = Some(response.status().as_u16());
+                // The start of the answer, read in chunks up to the bound.
+                let mut answer = Vec::new();
+                while let Ok(Some(chunk)) = response.chunk().await {
+                    let room = crate::store::MAX_ANSWER_BYTES.saturating_sub(answer.len());
+                    answer.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if room <= chunk.len() {
+                        break;
+                    }
+                }
+                let answer = String::from_utf8_lossy(&answer).into_owned();
+                Attempt { at: None, headers: sent, status, answer }
+            }
+            Err(e) => {
+                let reason = if e.is_connect() {
+                    "could not connect"
+                } else if e.is_timeout() {
+                    "timed out"
+                } else {
+                    "failed"
+                };
+                Attempt { at: None, headers: sent, status: None, answer: reason.to_string() }
+            }
+        }
     }
 }
 

@@ -7,15 +7,17 @@
 
 mod control;
 mod delivery;
+mod desk;
 mod gate;
 mod oauth;
 mod xms;
 
 pub(crate) use control::advance_by;
+pub use desk::{DeskOptions, MAX_WAIT, pattern, wait};
 pub use xms::operations;
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, HashMap, VecDeque},
     hash::{BuildHasher, Hasher},
     sync::{Arc, Mutex},
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -38,7 +40,7 @@ use crate::{
     clock::ClockMode,
     json::Res,
     json::{self, ApiError, Fields},
-    store::{Access, Answer, Delivery, Fault, ListQuery, PlanConfig, State, TagChange},
+    store::{Access, Answer, Attempt, Delivery, Fault, ListQuery, PlanConfig, State, TagChange},
 };
 
 use control::*;
@@ -50,15 +52,16 @@ use xms::*;
 pub struct Shared {
     pub state: Mutex<State>,
     pub http: reqwest::Client,
+    pub desk: DeskOptions,
 }
 
 impl Shared {
-    pub fn new(state: State) -> Arc<Self> {
+    pub fn new(state: State, desk: DeskOptions) -> Arc<Self> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .build()
             .expect("an HTTP client");
-        Arc::new(Shared { state: Mutex::new(state), http })
+        Arc::new(Shared { state: Mutex::new(state), http, desk })
     }
 
     pub fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -75,12 +78,23 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/_sim/outbox", get(outbox))
         .route("/_sim/callbacks", get(callbacks))
         .route("/_sim/reset", post(reset))
-        .route("/_sim/faults", post(faults).delete(clear_faults))
-        .route("/_sim/service_plans", post(plans))
+        .route("/_sim/faults", post(faults).delete(clear_faults).get(desk::faults_list))
+        .route("/_sim/service_plans", post(plans).get(desk::plans_list))
         .route("/_sim/oauth/expire", post(expire_tokens))
+        .route("/_sim/messages", get(desk::messages))
+        .route("/_sim/messages/{plan}/{batch}/{index}", get(desk::message))
+        .route("/_sim/phones", get(desk::phones))
+        .route("/_sim/phones/{number}", get(desk::phone))
+        .route("/_sim/callbacks/{id}/resend", post(desk::resend))
+        .route("/_sim/events", get(desk::events))
+        .route("/_sim/wait", get(desk::wait_handler))
+        .route("/", get(desk::index))
+        .route("/_sim/ui/app.js", get(desk::app_js))
+        .route("/_sim/ui/app.css", get(desk::app_css))
         .route("/oauth2/token", post(token))
         .merge(xms_routes(shared.clone()))
         .layer(middleware::from_fn_with_state(shared.clone(), gate))
+        .layer(middleware::from_fn_with_state(shared.clone(), desk::guard))
         .with_state(shared)
 }
 

@@ -3,7 +3,7 @@
 
 use super::*;
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(super) enum Kind {
     Text,
     Binary,
@@ -23,21 +23,25 @@ impl Kind {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) enum BatchBody {
     Text(String),
     Binary { body: String, udh: String },
     Media { url: String, message: Option<String>, subject: Option<String> },
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct BatchFields {
     pub(super) kind: Kind,
     pub(super) from: Option<String>,
     pub(super) to: Vec<String>,
     pub(super) body: BatchBody,
     pub(super) parameters: Option<Map<String, Value>>,
-    pub(super) delivery_report: &'static str,
+    #[serde(
+        serialize_with = "statics::one::serialize",
+        deserialize_with = "statics::one::deserialize"
+    )]
+    pub(super) delivery_report: statics::Word,
     pub(super) send_at: Option<DateTime<Utc>>,
     pub(super) expire_at: Option<DateTime<Utc>>,
     pub(super) callback_url: Option<String>,
@@ -51,7 +55,7 @@ pub(super) struct BatchFields {
     pub(super) strict_validation: Option<bool>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct Batch {
     pub(super) id: String,
     pub(super) created_at: DateTime<Utc>,
@@ -88,7 +92,9 @@ impl State {
         let plan = self.plan(plan_id);
         let index = plan.batches.len();
         plan.batch_ids.insert(batch.id.clone(), index);
+        let details = json!({"batch_id": batch.id, "recipients": batch.fields.to.len()});
         plan.batches.push(Box::new(batch));
+        self.emit("batch_created", Some(plan_id), details);
         self.schedule_dispatch(plan_id, index);
         self.process();
         Ok(json)
@@ -150,6 +156,7 @@ impl State {
         }
         batch.modified_at = now;
         let json = batch_json(batch);
+        self.emit("batch_changed", Some(plan_id), json!({"batch_id": id}));
         self.schedule_dispatch(plan_id, index);
         self.process();
         Ok(Some(json))
@@ -237,6 +244,7 @@ impl State {
         batch.fields = fields;
         batch.modified_at = now;
         let json = batch_json(batch);
+        self.emit("batch_changed", Some(plan_id), json!({"batch_id": id}));
         self.schedule_dispatch(plan_id, index);
         self.process();
         Ok(Some(json))
@@ -260,6 +268,7 @@ impl State {
             }
         }
         let json = batch_json(batch);
+        self.emit("batch_canceled", Some(plan_id), json!({"batch_id": id}));
         for i in changed {
             self.on_change(plan_id, index, i);
         }

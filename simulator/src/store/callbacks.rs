@@ -4,9 +4,17 @@
 use super::*;
 
 /// A callback to deliver, being delivered, or delivered.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Delivery {
     pub id: u64,
+    /// The plan it is of.
+    #[serde(default)]
+    pub plan: String,
+    /// The batch and recipient it is about, when it is a delivery report.
+    #[serde(default)]
+    pub batch_id: Option<String>,
+    #[serde(default)]
+    pub recipient: Option<String>,
     pub url: String,
     pub kind: String,
     pub body: Vec<u8>,
@@ -16,8 +24,27 @@ pub struct Delivery {
     pub delivered: bool,
     pub last_status: Option<u16>,
     /// Set while a delivery attempt is on its way, so it is not sent twice.
+    #[serde(skip)]
     pub in_flight: bool,
+    /// Each attempt: when (simulated), the headers sent, the answer.
+    #[serde(default)]
+    pub log: Vec<Attempt>,
 }
+
+/// One attempt at delivering a callback.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct Attempt {
+    pub at: Option<DateTime<Utc>>,
+    /// The signature headers sent.
+    pub headers: Vec<(String, String)>,
+    /// The receiver's status; none when it could not be reached.
+    pub status: Option<u16>,
+    /// Why it could not be reached, or the start of its answer.
+    pub answer: String,
+}
+
+/// How much of a receiver's answer is kept per attempt.
+pub const MAX_ANSWER_BYTES: usize = 2048;
 
 impl State {
     pub(super) fn queue(&mut self, plan_id: &str, url: String, body: &Value) {
@@ -26,8 +53,13 @@ impl State {
         let secret = self.plans[plan_id].config.signing_secret.clone();
         let now = self.clock.now();
         self.waiting.insert((now, id));
+        let batch_id = body["batch_id"].as_str().map(str::to_owned);
+        let recipient = body["recipient"].as_str().map(str::to_owned);
         self.deliveries.push(Delivery {
             id,
+            plan: plan_id.to_string(),
+            batch_id,
+            recipient,
             url,
             kind,
             body: body.to_string().into_bytes(),
@@ -37,7 +69,25 @@ impl State {
             delivered: false,
             last_status: None,
             in_flight: false,
+            log: Vec::new(),
         });
+    }
+
+    /// Send the callback `id` again now, whatever became of it.
+    pub fn resend(&mut self, id: u64) -> bool {
+        let now = self.clock.now();
+        let Some(index) = self.delivery_index(id) else { return false };
+        let d = &mut self.deliveries[index];
+        if d.in_flight {
+            return true;
+        }
+        if let Some(at) = d.next_at {
+            self.waiting.remove(&(at, id));
+        }
+        d.next_at = Some(now);
+        d.delivered = false;
+        self.waiting.insert((now, id));
+        true
     }
 
     /// The callbacks due now, marked in flight.
@@ -62,8 +112,9 @@ impl State {
     /// Record how a delivery attempt went, and schedule a retry on a 5xx, a
     /// 429 or a failed connection: 5 s after the first try, doubling, the last
     /// at most 81,920 s after it.
-    pub fn delivered(&mut self, id: u64, status: Option<u16>) {
+    pub fn delivered(&mut self, id: u64, mut attempt: Attempt) {
         let now = self.clock.now();
+        let status = attempt.status;
         let Some(index) = self.delivery_index(id).filter(|&i| self.deliveries[i].in_flight) else {
             return;
         };
@@ -72,6 +123,13 @@ impl State {
         d.in_flight = false;
         d.attempts += 1;
         d.last_status = status;
+        attempt.at = Some(now);
+        d.log.push(attempt);
+        let details = json!({
+            "delivery": id, "kind": d.kind, "url": d.url, "status": status,
+            "attempts": d.attempts, "batch_id": d.batch_id, "recipient": d.recipient,
+        });
+        let plan = d.plan.clone();
         match status {
             Some(200..=299) => {
                 d.delivered = true;
@@ -86,6 +144,7 @@ impl State {
             }
             Some(_) => d.next_at = None,
         }
+        self.emit("callback_attempted", Some(&plan), details);
     }
 
     /// Where the delivery with this id is in the log, if it is of the

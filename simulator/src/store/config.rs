@@ -12,7 +12,7 @@ use super::*;
 /// let sim = xms_simulator::Simulator::builder().plan(plan).start();
 /// assert_eq!(sim.service_plan_id(), "my-plan");
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct PlanConfig {
     /// The id in the paths: a service plan id, or a project id.
     pub id: String,

@@ -3,7 +3,7 @@
 
 use super::*;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct Group {
     pub(super) id: String,
     pub(super) name: Option<String>,

@@ -2,7 +2,7 @@
 
 use super::*;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct Inbound {
     pub(super) json: Map<String, Value>,
     pub(super) received_at: DateTime<Utc>,
@@ -59,7 +59,10 @@ impl State {
         }
         plan.inbound_ids.insert(id.clone(), plan.inbounds.len());
         plan.inbounds.push(Inbound { json: json.clone(), received_at: now, to, client_reference });
-        if let Some(url) = plan.config.inbound_url.clone() {
+        let inbound_url = plan.config.inbound_url.clone();
+        let details = json!({"inbound_id": id, "from": from, "to": json["to"], "body": text});
+        self.emit("inbound_received", Some(plan_id), details);
+        if let Some(url) = inbound_url {
             self.queue(plan_id, url, &Value::Object(json.clone()));
         }
         Ok(Value::Object(json))

@@ -4,7 +4,7 @@
 use super::*;
 
 /// What happens to a message to a number, by the number's last three digits.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(super) enum Fate {
     Delivered,
     Failed,
@@ -38,20 +38,39 @@ impl Fate {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct Message {
     pub(super) recipient: String,
     /// The rendered text, when it differs from the batch's (see `text`).
     pub(super) body: Option<String>,
     pub(super) parts: usize,
-    pub(super) encoding: &'static str,
-    pub(super) status: &'static str,
+    #[serde(
+        serialize_with = "statics::one::serialize",
+        deserialize_with = "statics::one::deserialize"
+    )]
+    pub(super) encoding: statics::Word,
+    #[serde(
+        serialize_with = "statics::one::serialize",
+        deserialize_with = "statics::one::deserialize"
+    )]
+    pub(super) status: statics::Word,
     pub(super) code: i64,
     pub(super) at: DateTime<Utc>,
     pub(super) operator_status_at: Option<DateTime<Utc>>,
     /// The next status change and when.
+    #[serde(
+        serialize_with = "statics::next::serialize",
+        deserialize_with = "statics::next::deserialize"
+    )]
     pub(super) next: Option<(DateTime<Utc>, &'static str, i64)>,
     pub(super) fate: Fate,
+    /// Every status it had, with its code and simulated time.
+    #[serde(
+        default,
+        serialize_with = "statics::history::serialize",
+        deserialize_with = "statics::history::deserialize"
+    )]
+    pub(super) history: Vec<(DateTime<Utc>, &'static str, i64)>,
 }
 
 impl Message {
@@ -169,6 +188,7 @@ pub(super) fn render(fields: &BatchFields, recipient: &str, at: DateTime<Utc>) -
         operator_status_at: None,
         next,
         fate,
+        history: Vec::new(),
     }
 }
 
@@ -316,6 +336,15 @@ impl State {
     /// Queue the callbacks a status change of message `i` of batch `index`
     /// calls for.
     pub(super) fn on_change(&mut self, plan_id: &str, index: usize, i: usize) {
+        let batch = &mut self.plan(plan_id).batches[index];
+        let m = &mut batch.messages[i];
+        if m.history.last().is_none_or(|(_, status, code)| (*status, *code) != (m.status, m.code)) {
+            m.history.push((m.at, m.status, m.code));
+        }
+        let details = json!({
+            "batch_id": batch.id, "index": i, "to": m.recipient, "status": m.status, "code": m.code,
+        });
+        self.emit("status_changed", Some(plan_id), details);
         let plan = &self.plans[plan_id];
         let batch = &plan.batches[index];
         let m = &batch.messages[i];

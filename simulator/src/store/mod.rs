@@ -28,17 +28,25 @@ mod batch_json;
 mod batches;
 mod callbacks;
 mod config;
+mod desk;
+mod events;
 mod groups;
 mod inbounds;
 mod lifecycle;
+mod persist;
 mod query;
 mod reports;
+mod retention;
+mod statics;
 mod tags;
 
 pub use auth::Access;
-pub use callbacks::Delivery;
+pub use callbacks::{Attempt, Delivery, MAX_ANSWER_BYTES};
 pub use config::{Fault, PlanConfig};
+pub use desk::{MAX_DESK_PAGE, MessageQuery, WaitQuery};
+pub use events::{EVENT_BUFFER, Events, Since};
 pub use query::ListQuery;
+pub use retention::Retention;
 pub use tags::TagChange;
 
 // Each area's items, for the others (`use super::*` in each file).
@@ -201,6 +209,10 @@ pub struct State {
     /// How many access tokens were issued.
     pub tokens_issued: usize,
     counter: u64,
+    /// What happened, for the event stream and waiters.
+    pub events: Events,
+    /// Bumped by every change worth saving.
+    pub revision: u64,
 }
 
 const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -242,6 +254,8 @@ impl State {
             token_lifetime: std::time::Duration::from_secs(3600),
             tokens_issued: 0,
             counter: 0,
+            events: Events::default(),
+            revision: 0,
         }
     }
 
@@ -257,6 +271,7 @@ impl State {
         self.waiting.clear();
         self.in_flight = 0;
         self.agenda.clear();
+        self.emit_global("reset", json!({}));
     }
 
     /// Start recording answers (kept until read).
