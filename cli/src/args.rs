@@ -129,6 +129,13 @@ pub enum Command {
     Listen(ListenArgs),
     /// Any request to the API, with the credentials filled in.
     Api(ApiArgs),
+    /// A local XMS with its web UI: send through it, watch the outbox, answer
+    /// as a phone, move its clock, break it on purpose.
+    Dev(DevArgs),
+    /// Drive a running simulator (`xms dev`) from a script or a test: wait
+    /// for a message, send as a phone, advance its clock, read its outbox.
+    #[command(subcommand)]
+    Sim(SimCommand),
     /// Shell completions: `xms completion bash > ~/.local/share/bash-completion/completions/xms`.
     Completion {
         /// The shell.
@@ -705,4 +712,86 @@ pub struct ApiArgs {
     /// Read every page of a listing and print its items as one array.
     #[arg(long)]
     pub paginate: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "The simulator answers every XMS operation on loopback, with a simulated \
+    clock; recipients ending in 991, 992 and 993 fail, are rejected and expire. In the shell of \
+    your app: eval \"$(xms dev --print-env)\" sets XMS_ENDPOINT, XMS_SERVICE_PLAN_ID, \
+    XMS_API_TOKEN and XMS_WEBHOOK_SECRET for it.")]
+pub struct DevArgs {
+    #[command(flatten)]
+    pub options: xms_simulator::cli::Options,
+}
+
+/// Where the simulator to drive is.
+#[derive(Args, Debug, Clone)]
+pub struct SimTarget {
+    /// The simulator's control credentials, when it has some.
+    #[arg(long, env = "XMS_SIM_CREDENTIALS", value_name = "USER:PASSWORD", hide_env_values = true)]
+    pub control_credentials: Option<String>,
+    /// The plan (mailbox) to look in: the first one when not given.
+    #[arg(long, value_name = "ID")]
+    pub plan: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SimCommand {
+    /// Wait until a message to a number exists and print it, or with
+    /// --extract the part a pattern captures (a one-time code); exit 3 at
+    /// the timeout.
+    Wait {
+        #[command(flatten)]
+        target: SimTarget,
+        /// The recipient.
+        #[arg(long, value_name = "NUMBER")]
+        to: Option<String>,
+        /// Only a message whose text matches this pattern (a regex).
+        #[arg(long = "match", value_name = "REGEX")]
+        pattern: Option<String>,
+        /// Print what this pattern's first group captures (or its whole match).
+        #[arg(long, value_name = "REGEX", conflicts_with = "pattern")]
+        extract: Option<String>,
+        /// How long to wait.
+        #[arg(long, value_name = "DURATION", value_parser = duration, default_value = "30s")]
+        timeout: std::time::Duration,
+    },
+    /// A phone sends a message to your number.
+    Inbound {
+        #[command(flatten)]
+        target: SimTarget,
+        /// The phone.
+        #[arg(long, value_name = "NUMBER")]
+        from: String,
+        /// Your number (a short code, a long number).
+        #[arg(long, value_name = "NUMBER")]
+        to: String,
+        /// The text.
+        text: String,
+    },
+    /// Move the simulated clock on.
+    Advance {
+        #[command(flatten)]
+        target: SimTarget,
+        /// How far: 5s, 2m, 1h.
+        #[arg(value_parser = duration)]
+        by: std::time::Duration,
+    },
+    /// The messages sent, newest first.
+    Outbox {
+        #[command(flatten)]
+        target: SimTarget,
+        /// Only to this number.
+        #[arg(long, value_name = "NUMBER")]
+        to: Option<String>,
+        /// At most this many.
+        #[arg(long, value_name = "N", default_value_t = 30)]
+        limit: usize,
+    },
+    /// Forget every batch, message, group, inbound message, fault and
+    /// callback (the plans stay).
+    Reset {
+        #[command(flatten)]
+        target: SimTarget,
+    },
 }

@@ -5,6 +5,7 @@ mod api;
 mod args;
 mod auth;
 mod config;
+mod dev;
 mod exit;
 mod listen;
 mod output;
@@ -47,6 +48,8 @@ fn run(cli: Cli, matches: &clap::ArgMatches) -> Result<(), Failure> {
         }
         Command::Help { topic } => exit::help(&topic),
         Command::Profile(command) => auth::profile(&cli.global, command),
+        // The simulator runs its own runtime and waits for signals itself.
+        Command::Dev(args) => dev::dev(args),
         command => {
             exit::verbose(cli.global.verbose);
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -75,9 +78,11 @@ async fn dispatch(
         Command::Tags(command) => read::tags(&global, command).await,
         Command::Listen(args) => listen::run(&global, args).await,
         Command::Api(args) => api::run(&global, args).await,
+        Command::Sim(command) => dev::sim(&global, command).await,
         Command::Preview(_)
         | Command::Completion { .. }
         | Command::Help { .. }
-        | Command::Profile(_) => Ok(()),
+        | Command::Profile(_)
+        | Command::Dev(_) => Ok(()),
     }
 }

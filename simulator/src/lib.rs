@@ -405,7 +405,7 @@ impl SimulatorBuilder {
                     tick += 1;
                     keeper.lock().enforce_retention(retention);
                     if let Some(path) = &state_file
-                        && tick % SAVE_EVERY_SECONDS == 0
+                        && tick.is_multiple_of(SAVE_EVERY_SECONDS)
                     {
                         let revision = keeper.lock().revision;
                         if revision != saved && save(&keeper, path).is_ok() {

@@ -162,12 +162,10 @@ fn text_param(q: &HashMap<String, String>, key: &str) -> Option<String> {
     q.get(key).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
-fn number_param(q: &HashMap<String, String>, key: &str, default: usize) -> Result<usize, Response> {
+fn number_param(q: &HashMap<String, String>, key: &str, default: usize) -> Result<usize, String> {
     match q.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
         None => Ok(default),
-        Some(v) => v.parse().map_err(|_| {
-            refuse(StatusCode::BAD_REQUEST, &format!("{key} must be a whole number, not `{v}`"))
-        }),
+        Some(v) => v.parse().map_err(|_| format!("{key} must be a whole number, not `{v}`")),
     }
 }
 
@@ -185,11 +183,11 @@ pub(super) async fn messages(
         text: text_param(&q, "text"),
         page: match number_param(&q, "page", 0) {
             Ok(page) => page,
-            Err(r) => return r,
+            Err(why) => return refuse(StatusCode::BAD_REQUEST, &why),
         },
         page_size: match number_param(&q, "page_size", 50) {
             Ok(size) => size.min(MAX_DESK_PAGE),
-            Err(r) => return r,
+            Err(why) => return refuse(StatusCode::BAD_REQUEST, &why),
         },
     };
     ok(StatusCode::OK, shared.lock().desk_messages(&query))
@@ -211,7 +209,7 @@ pub(super) async fn phones(
 ) -> Response {
     let limit = match number_param(&q, "limit", 200) {
         Ok(l) => l.min(MAX_DESK_PAGE),
-        Err(r) => return r,
+        Err(why) => return refuse(StatusCode::BAD_REQUEST, &why),
     };
     ok(StatusCode::OK, shared.lock().desk_phones(text_param(&q, "plan").as_deref(), limit))
 }
