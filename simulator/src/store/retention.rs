@@ -73,26 +73,7 @@ impl State {
         let old = |at: DateTime<Utc>| cutoff.is_some_and(|c| at < c);
         let mut total: usize =
             plan.batches.iter().map(|b| size(b)).sum::<usize>() + plan.inbounds.len();
-        // Inbound messages first: oldest first, while over or too old.
-        let mut gone_inbounds = 0;
-        while gone_inbounds < plan.inbounds.len()
-            && (total > max || old(plan.inbounds[gone_inbounds].received_at))
-        {
-            total -= 1;
-            gone_inbounds += 1;
-        }
-        if gone_inbounds > 0 {
-            plan.inbounds.drain(..gone_inbounds);
-            plan.inbound_ids = plan
-                .inbounds
-                .iter()
-                .enumerate()
-                .filter_map(|(i, m)| {
-                    m.json.get("id").and_then(Value::as_str).map(|id| (id.to_string(), i))
-                })
-                .collect();
-        }
-        // Then batches, oldest first, skipping those not finished.
+        // Batches first, oldest first, skipping those not finished.
         let mut keep = vec![true; plan.batches.len()];
         for (i, b) in plan.batches.iter().enumerate() {
             // In creation order: once neither over nor old, the rest is newer.
@@ -130,6 +111,26 @@ impl State {
                     }
                     due.batch = map.get(due.batch).copied().flatten()?;
                     Some(due)
+                })
+                .collect();
+        }
+        // Then inbound messages, oldest first, while over or too old.
+        let plan = self.plans.get_mut(id).expect("a plan of the list");
+        let mut gone_inbounds = 0;
+        while gone_inbounds < plan.inbounds.len()
+            && (total > max || old(plan.inbounds[gone_inbounds].received_at))
+        {
+            total -= 1;
+            gone_inbounds += 1;
+        }
+        if gone_inbounds > 0 {
+            plan.inbounds.drain(..gone_inbounds);
+            plan.inbound_ids = plan
+                .inbounds
+                .iter()
+                .enumerate()
+                .filter_map(|(i, m)| {
+                    m.json.get("id").and_then(Value::as_str).map(|id| (id.to_string(), i))
                 })
                 .collect();
         }
