@@ -53,8 +53,11 @@ fn free_port() -> u16 {
 
 /// An app on 127.0.0.1 that takes callbacks and inbound messages: what it
 /// got, by path.
-fn app(runtime: &tokio::runtime::Runtime) -> (String, Arc<Mutex<Vec<(String, Value)>>>) {
-    let received: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
+/// What the app got: each request's path and JSON body.
+type Received = Arc<Mutex<Vec<(String, Value)>>>;
+
+fn app(runtime: &tokio::runtime::Runtime) -> (String, Received) {
+    let received: Received = Arc::default();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let port = listener.local_addr().unwrap().port();
     let store = received.clone();
