@@ -97,8 +97,8 @@
 //!
 //! # Control API
 //!
-//! Under `/_sim`, which XMS does not use (no authentication; bind it to
-//! loopback):
+//! Under `/_sim`, which XMS does not use (see [Safe by
+//! default](#safe-by-default) for who may call it):
 //!
 //! | request | does |
 //! |---|---|
@@ -113,10 +113,44 @@
 //! | `POST /_sim/oauth/expire` | expire every access token issued so far |
 //! | `POST /_sim/reset` | forget everything but the service plans |
 //! | `POST /_sim/service_plans` `{"service_plan_id", "api_token"?, "key_id"?, "key_secret"?, "callback_url"?, "inbound_url"?, "signing_secret"?, "throughput"?, "rate_limit"?}` | add a plan, or change the given settings of one (`null` unsets) |
+//! | `GET /_sim/service_plans` | every plan with its credentials and how much it holds |
+//! | `GET /_sim/faults` | the queued faults |
+//! | `GET /_sim/events` | a server-sent event stream of what happens (`batch_created`, `batch_changed`, `batch_canceled`, `status_changed`, `callback_attempted`, `inbound_received`, `clock`, `reset`, ...), each with an id: reconnect with `Last-Event-ID` (or `?after=ID`; `?after=0` replays the buffer of the last [`EVENT_BUFFER`]) and get what was missed, or a `gap` event when it is gone; `?plan=ID` for one plan |
+//! | `GET /_sim/wait?to=NUMBER&match=REGEX&timeout=30s` | answers as soon as a message to `to` whose text matches exists (`plan`, `since` narrow it), with the match and its groups (`captures`, `named`), or 408 at the timeout (at most 600 s): [`Simulator::wait_for`] from Rust, `xms sim wait` from a shell |
+//! | `GET /_sim/messages?plan&to&from&status&batch&reference&text&page&page_size` | the outbox, newest first, filtered and paged (the UI's) |
+//! | `GET /_sim/messages/{plan}/{batch_id}/{index}` | one message: its text, parts, parameters applied, status timeline and callbacks |
+//! | `GET /_sim/phones?plan`, `GET /_sim/phones/{number}?plan` | the phones, and one phone's conversation |
+//! | `POST /_sim/callbacks/{id}/resend` | send a callback again now |
 //!
 //! The work of a request does not depend on how much is stored: ids are
 //! found through maps and what falls due waits in a time-ordered agenda
 //! (see the `load` benchmark).
+//!
+//! # The developer's desk
+//!
+//! With [`SimulatorBuilder::ui`] (`xms-simulator --ui`, or `xms dev` of the
+//! `xms` command line) the simulator serves a web UI at `/`: the outbox
+//! live, each message with its parts, parameters, timeline and callbacks
+//! (sent again with a click), one conversation per phone with a box to
+//! answer as it, and the controls (clock, faults, reset, plans). Each plan
+//! is a mailbox of its own. It is plain HTML, CSS and JavaScript embedded
+//! in the binary, under a content security policy that allows only its own
+//! script, and it puts every value on the page as text.
+//!
+//! [`SimulatorBuilder::state_file`] keeps the state across restarts;
+//! [`SimulatorBuilder::retention`] drops the oldest finished batches and
+//! inbound messages beyond a count or an age.
+//!
+//! # Safe by default
+//!
+//! The simulator binds to loopback unless asked. `/` and everything under
+//! `/_sim` answer only requests whose `Host` names this machine (a page of
+//! another site whose name is rebound to 127.0.0.1 is refused), and a
+//! request that changes anything must come from the same origin when the
+//! browser says where it comes from. Off loopback the command line
+//! requires credentials ([`SimulatorBuilder::control_credentials`]), which
+//! `/` and `/_sim` then ask for. The XMS API itself is guarded by its own
+//! tokens, as XMS's is.
 
 use xms_encoding as encoding;
 

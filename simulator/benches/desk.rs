@@ -1,0 +1,234 @@
+//! The developer's desk with a large store: the UI's first page and the
+//! event stream with 100,000 messages stored, against the same with 1,000
+//! stored, measured in the same run.
+//!
+//! `cargo bench -p xms-simulator --bench desk [-- --rounds N]`
+//!
+//! Two release-built `xms-simulator --ui` servers run as child processes
+//! (manual clock), filled through the API with batches of 1,000 recipients
+//! and moved on until every message is final. Then, round after round and
+//! alternating between the two servers, each request below is timed
+//! (wall time of one request, the answer read whole). Reported per size:
+//! the median with the 10th and 90th percentiles, and the ratio of the
+//! medians (large over small).
+//!
+//! - `first page`: what the browser loads to show the outbox: `/`, the
+//!   script, the style, the plans and the first page of 50 messages.
+//! - `filtered page`: a page of messages whose text has a word (a scan of
+//!   every message).
+//! - `phones`: the phone list (every message grouped by number).
+//! - `message`: one message in detail.
+//! - `events: replay 500`: connect with `Last-Event-ID` 500 events back and
+//!   read them.
+//! - `events: live`: connect, send a batch, and read its `batch_created`.
+
+use std::{
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+const PLAN: &str = "sim-plan";
+const TOKEN: &str = "sim-token";
+const CHUNK: usize = 1_000;
+
+struct Server {
+    child: Child,
+    url: String,
+    messages: usize,
+    batch: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start(http: &reqwest::Client, messages: usize) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(env!("CARGO_BIN_EXE_xms-simulator"))
+        .args(["--port", &port.to_string(), "--clock", "manual", "--ui"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the simulator binary starts");
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the simulator did not start listening");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut batch = String::new();
+    for chunk in 0..messages.div_ceil(CHUNK) {
+        let count = CHUNK.min(messages - chunk * CHUNK);
+        let to: Vec<String> = (0..count).map(|i| format!("+46{:09}", chunk * CHUNK + i)).collect();
+        let body = serde_json::json!({
+            "from": "SHOP", "to": to,
+            "body": format!("Order {chunk} shipped. Track it at https://example.com/t/{chunk}"),
+        });
+        let sent: serde_json::Value = http
+            .post(format!("{url}/xms/v1/{PLAN}/batches"))
+            .bearer_auth(TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        batch = sent["id"].as_str().unwrap().to_string();
+    }
+    let advanced = http
+        .post(format!("{url}/_sim/clock/advance"))
+        .json(&serde_json::json!({"seconds": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert!(advanced.status().is_success());
+    Server { child, url, messages, batch }
+}
+
+async fn get(http: &reqwest::Client, url: &str) -> usize {
+    let response = http.get(url).send().await.unwrap();
+    assert!(response.status().is_success(), "{url}: {}", response.status());
+    response.bytes().await.unwrap().len()
+}
+
+/// Read server-sent events until `count` ids came.
+async fn read_ids(response: &mut reqwest::Response, count: usize) {
+    let mut seen = 0;
+    let mut rest = String::new();
+    while seen < count {
+        let chunk = tokio::time::timeout(Duration::from_secs(30), response.chunk())
+            .await
+            .expect("events within 30 s")
+            .unwrap()
+            .expect("the stream goes on");
+        rest.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = rest.find("\n\n") {
+            if rest[..end].lines().any(|l| l.starts_with("id:")) {
+                seen += 1;
+            }
+            rest.drain(..end + 2);
+        }
+    }
+}
+
+async fn measure(http: &reqwest::Client, server: &Server, case: &str) -> Duration {
+    let url = &server.url;
+    let started = Instant::now();
+    match case {
+        "first page" => {
+            for path in ["/", "/_sim/ui/app.js", "/_sim/ui/app.css", "/_sim/service_plans"] {
+                get(http, &format!("{url}{path}")).await;
+            }
+            get(http, &format!("{url}/_sim/messages?plan={PLAN}&page=0&page_size=50")).await;
+        }
+        "filtered page" => {
+            get(http, &format!("{url}/_sim/messages?plan={PLAN}&text=order%2042%20&page_size=50"))
+                .await;
+        }
+        "phones" => {
+            get(http, &format!("{url}/_sim/phones?plan={PLAN}")).await;
+        }
+        "message" => {
+            get(http, &format!("{url}/_sim/messages/{PLAN}/{}/500", server.batch)).await;
+        }
+        "events: replay 500" => {
+            let newest: u64 = {
+                // The newest id: the `id` of a fresh event.
+                let mut response = http.get(format!("{url}/_sim/events")).send().await.unwrap();
+                let _ = http.get(format!("{url}/_sim/clock")).send().await;
+                http.post(format!("{url}/_sim/clock/advance"))
+                    .json(&serde_json::json!({"seconds": 0}))
+                    .send()
+                    .await
+                    .unwrap();
+                let chunk = response.chunk().await.unwrap().unwrap();
+                let text = String::from_utf8_lossy(&chunk).to_string();
+                text.lines()
+                    .find_map(|l| l.strip_prefix("id:").and_then(|v| v.trim().parse().ok()))
+                    .unwrap()
+            };
+            let started = Instant::now();
+            let mut response = http
+                .get(format!("{url}/_sim/events"))
+                .header("last-event-id", (newest - 500).to_string())
+                .send()
+                .await
+                .unwrap();
+            read_ids(&mut response, 500).await;
+            return started.elapsed();
+        }
+        "events: live" => {
+            let mut response = http.get(format!("{url}/_sim/events")).send().await.unwrap();
+            http.post(format!("{url}/xms/v1/{PLAN}/batches"))
+                .bearer_auth(TOKEN)
+                .json(&serde_json::json!({"from": "SHOP", "to": ["+46700000001"], "body": "Live"}))
+                .send()
+                .await
+                .unwrap();
+            read_ids(&mut response, 1).await;
+        }
+        _ => unreachable!(),
+    }
+    started.elapsed()
+}
+
+fn stats(times: &mut [Duration]) -> (f64, f64, f64) {
+    times.sort();
+    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e3;
+    (at(0.5), at(0.1), at(0.9))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let rounds: usize = args
+        .iter()
+        .position(|a| a == "--rounds")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(30);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let small = start(&http, 1_000).await;
+        let filled = Instant::now();
+        let large = start(&http, 100_000).await;
+        eprintln!("stored 100,000 messages in {:.1} s", filled.elapsed().as_secs_f64());
+        let cases = [
+            "first page",
+            "filtered page",
+            "phones",
+            "message",
+            "events: replay 500",
+            "events: live",
+        ];
+        let mut times = vec![[Vec::new(), Vec::new()]; cases.len()];
+        for case in cases {
+            measure(&http, &small, case).await;
+            measure(&http, &large, case).await;
+        }
+        for _ in 0..rounds {
+            for (i, case) in cases.iter().enumerate() {
+                for (j, server) in [&small, &large].iter().enumerate() {
+                    times[i][j].push(measure(&http, server, case).await);
+                }
+            }
+        }
+        println!(
+            "{rounds} rounds; {} and {} messages stored; median (p10 .. p90), ms\n",
+            small.messages, large.messages
+        );
+        println!("{:<22} {:>26} {:>26} {:>8}", "request", "1,000 stored", "100,000 stored", "ratio");
+        for (i, case) in cases.iter().enumerate() {
+            let (s, s10, s90) = stats(&mut times[i][0]);
+            let (l, l10, l90) = stats(&mut times[i][1]);
+            println!(
+                "{case:<22} {s:>9.2} ({s10:>6.2} .. {s90:>6.2}) {l:>9.2} ({l10:>6.2} .. {l90:>6.2}) {:>7.1}x",
+                l / s
+            );
+        }
+    });
+}
