@@ -64,7 +64,11 @@ fn killed_part_way_and_run_again_sends_each_recipient_once() {
     for i in [0, 1, 2_499, ROWS - 1] {
         assert_eq!(seen[&number(i)], format!("Hi Name {i}, your code is {}", i * 7));
     }
-    eprintln!("killed after {part} of {ROWS}; the rerun sent {} more", ROWS - part);
+    eprintln!(
+        "killed after {part} of {ROWS}; the rerun found {} chunks and sent {} more",
+        summary["found"],
+        ROWS - part
+    );
 }
 
 #[test]
