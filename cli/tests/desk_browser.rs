@@ -138,8 +138,11 @@ fn the_desk_in_a_real_browser() {
         .stderr(Stdio::null())
         .spawn()
         .expect("xms dev starts");
+    let mut stdout = BufReader::new(dev.stdout.take().unwrap());
     let mut first = String::new();
-    BufReader::new(dev.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    stdout.read_line(&mut first).unwrap();
+    // Keep reading the rest, as a terminal would.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     let dev = Killed(dev);
     let url =
         first.split_whitespace().find(|w| w.starts_with("http://")).expect("the URL").to_string();

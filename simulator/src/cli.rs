@@ -237,38 +237,51 @@ impl Options {
 /// the UI too. `--print-env` prints the environment and returns.
 pub fn run(options: &Options, desk: bool) -> Result<(), String> {
     if options.print_env {
-        print!("{}", options.env_lines(desk)?);
+        let lines = options.env_lines(desk)?;
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(lines.as_bytes()).and_then(|()| stdout.flush());
         return Ok(());
     }
     let sim = options
         .builder(desk)?
         .try_start()
         .map_err(|e| format!("cannot start on {}:{}: {e}", options.host, options.port))?;
-    println!("XMS simulator listening on {}", sim.url());
-    println!("  service plan id  {}", sim.service_plan_id());
-    println!("  API token        {}", sim.api_token());
+    // The banner; a reader that went away (a test that read the first
+    // line) does not stop the server.
+    let mut banner = format!("XMS simulator listening on {}\n", sim.url());
+    banner.push_str(&format!("  service plan id  {}\n", sim.service_plan_id()));
+    banner.push_str(&format!("  API token        {}\n", sim.api_token()));
     for (id, token) in &options.plans {
-        println!("  service plan id  {id} (API token {token})");
+        banner.push_str(&format!("  service plan id  {id} (API token {token})\n"));
     }
     if let Some(id) = &options.project {
-        println!("  project id       {id} (OAuth2 tokens from {})", sim.token_url());
+        banner.push_str(&format!(
+            "  project id       {id} (OAuth2 tokens from {})\n",
+            sim.token_url()
+        ));
     }
     if let Some(secret) = options.secret(desk) {
-        println!("  signing secret   {secret}");
+        banner.push_str(&format!("  signing secret   {secret}\n"));
     }
     if desk {
-        println!("  UI               {}/", sim.url());
+        banner.push_str(&format!("  UI               {}/\n", sim.url()));
     }
-    println!("  control API      {}/_sim", sim.url());
+    banner.push_str(&format!("  control API      {}/_sim\n", sim.url()));
     if let Some(path) = &options.state {
-        println!("  state file       {}", path.display());
+        banner.push_str(&format!("  state file       {}\n", path.display()));
     }
-    println!(
-        "Point an XMS client at it: XMS_ENDPOINT={} XMS_SERVICE_PLAN_ID={} XMS_API_TOKEN={}",
+    banner.push_str(&format!(
+        "Point an XMS client at it: XMS_ENDPOINT={} XMS_SERVICE_PLAN_ID={} XMS_API_TOKEN={}\n",
         sim.url(),
         sim.service_plan_id(),
         sim.api_token()
-    );
+    ));
+    {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(banner.as_bytes()).and_then(|()| stdout.flush());
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
