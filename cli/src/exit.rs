@@ -24,8 +24,8 @@ pub const RATE_LIMITED: u8 = 5;
 /// Part failed: recipients of a watched batch failed, or chunks of a bulk
 /// send did.
 pub const PARTIAL: u8 = 6;
-/// A send that needs confirmation ran without a terminal and without `--yes`.
-/// Nothing was sent.
+/// A send that needs confirmation was refused at the prompt, or ran without
+/// a terminal and without `--yes`. Nothing was sent.
 pub const NOT_CONFIRMED: u8 = 7;
 /// No such batch, group, inbound message or recipient (404).
 pub const NOT_FOUND: u8 = 8;
@@ -45,8 +45,8 @@ const CODES: &[(u8, &str)] = &[
     (PARTIAL, "part failed: recipients of a watched batch, or chunks of a bulk send"),
     (
         NOT_CONFIRMED,
-        "a send that needs confirmation ran without a terminal and without --yes; nothing was \
-         sent",
+        "a send that needs confirmation was refused, or had no terminal to ask on and no \
+         --yes; nothing was sent",
     ),
     (NOT_FOUND, "no such batch, group, inbound message or recipient"),
 ];

@@ -10,3 +10,5 @@ mod listen;
 mod output;
 mod read;
 mod send;
+#[cfg(unix)]
+mod terminal;
