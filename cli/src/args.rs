@@ -35,8 +35,10 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command takes.
+/// Options every command takes, under a heading of their own in every
+/// command's help.
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// The profile to use (`xms profile list`).
     #[arg(long, global = true, env = "XMS_PROFILE", value_name = "NAME")]

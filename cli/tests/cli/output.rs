@@ -31,6 +31,12 @@ fn help_version_completions_and_exit_codes() {
         assert!(help.stdout.contains(&format!("  {command}")), "{command} missing from --help");
     }
     assert!(help.stdout.contains("A ten-line tour"), "{}", help.stdout);
+    // A command's own options first, the global ones under their heading.
+    let send = run(desk.bare().args(["send", "--help"]), None);
+    send.code(0);
+    let (own, global) = send.stdout.split_once("Global options:").expect("the global heading");
+    assert!(own.contains("--to-file") && !own.contains("--endpoint"), "{}", send.stdout);
+    assert!(global.contains("--endpoint") && !global.contains("--to-file"), "{}", send.stdout);
     let codes = run(desk.bare().args(["help", "exit-codes"]), None);
     codes.code(0);
     for code in 0..=8 {
