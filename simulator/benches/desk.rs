@@ -2,7 +2,11 @@
 //! event stream with 100,000 messages stored, against the same with 1,000
 //! stored, measured in the same run.
 //!
-//! `cargo bench -p xms-simulator --bench desk [-- --rounds N]`
+//! `cargo bench -p xms-simulator --bench desk [-- --rounds N] [--baseline BIN]`
+//!
+//! With `--baseline BIN` (an `xms-simulator` binary built from an earlier
+//! commit), a third server runs that binary with 100,000 messages, measured
+//! in the same rounds, and the last column is this build over it.
 //!
 //! Two release-built `xms-simulator --ui` servers run as child processes
 //! (manual clock), filled through the API with batches of 1,000 recipients
@@ -34,7 +38,6 @@ const CHUNK: usize = 1_000;
 struct Server {
     child: Child,
     url: String,
-    messages: usize,
     batch: String,
 }
 
@@ -45,9 +48,9 @@ impl Drop for Server {
     }
 }
 
-async fn start(http: &reqwest::Client, messages: usize) -> Server {
+async fn start(http: &reqwest::Client, messages: usize, binary: &str) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(env!("CARGO_BIN_EXE_xms-simulator"))
+    let child = Command::new(binary)
         .args(["--port", &port.to_string(), "--clock", "manual", "--ui"])
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -86,7 +89,7 @@ async fn start(http: &reqwest::Client, messages: usize) -> Server {
         .await
         .unwrap();
     assert!(advanced.status().is_success());
-    Server { child, url, messages, batch }
+    Server { child, url, batch }
 }
 
 async fn get(http: &reqwest::Client, url: &str) -> usize {
@@ -184,19 +187,20 @@ fn stats(times: &mut [Duration]) -> (f64, f64, f64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let rounds: usize = args
-        .iter()
-        .position(|a| a == "--rounds")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(30);
+    let value = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
+    let rounds: usize = value("--rounds").and_then(|r| r.parse().ok()).unwrap_or(30);
+    let baseline = value("--baseline").cloned();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         let http = reqwest::Client::new();
-        let small = start(&http, 1_000).await;
+        let this = env!("CARGO_BIN_EXE_xms-simulator");
+        let mut servers = vec![("1,000 stored", start(&http, 1_000, this).await)];
         let filled = Instant::now();
-        let large = start(&http, 100_000).await;
+        servers.push(("100,000 stored", start(&http, 100_000, this).await));
         eprintln!("stored 100,000 messages in {:.1} s", filled.elapsed().as_secs_f64());
+        if let Some(binary) = &baseline {
+            servers.push(("baseline, 100,000", start(&http, 100_000, binary).await));
+        }
         let cases = [
             "first page",
             "filtered page",
@@ -205,30 +209,42 @@ fn main() {
             "events: replay 500",
             "events: live",
         ];
-        let mut times = vec![[Vec::new(), Vec::new()]; cases.len()];
+        let mut times = vec![vec![Vec::new(); servers.len()]; cases.len()];
         for case in cases {
-            measure(&http, &small, case).await;
-            measure(&http, &large, case).await;
+            for (_, server) in &servers {
+                measure(&http, server, case).await;
+            }
         }
         for _ in 0..rounds {
             for (i, case) in cases.iter().enumerate() {
-                for (j, server) in [&small, &large].iter().enumerate() {
+                for (j, (_, server)) in servers.iter().enumerate() {
                     times[i][j].push(measure(&http, server, case).await);
                 }
             }
         }
-        println!(
-            "{rounds} rounds; {} and {} messages stored; median (p10 .. p90), ms\n",
-            small.messages, large.messages
-        );
-        println!("{:<22} {:>26} {:>26} {:>8}", "request", "1,000 stored", "100,000 stored", "ratio");
+        println!("{rounds} rounds; median (p10 .. p90), ms\n");
+        let mut header = format!("{:<22}", "request");
+        for (label, _) in &servers {
+            header.push_str(&format!(" {label:>26}"));
+        }
+        header.push_str(&format!(" {:>10}", "100k/1k"));
+        if baseline.is_some() {
+            header.push_str(&format!(" {:>10}", "this/base"));
+        }
+        println!("{header}");
         for (i, case) in cases.iter().enumerate() {
-            let (s, s10, s90) = stats(&mut times[i][0]);
-            let (l, l10, l90) = stats(&mut times[i][1]);
-            println!(
-                "{case:<22} {s:>9.2} ({s10:>6.2} .. {s90:>6.2}) {l:>9.2} ({l10:>6.2} .. {l90:>6.2}) {:>7.1}x",
-                l / s
-            );
+            let mut line = format!("{case:<22}");
+            let mut medians = Vec::new();
+            for series in times[i].iter_mut() {
+                let (m, p10, p90) = stats(series);
+                line.push_str(&format!(" {m:>9.2} ({p10:>6.2} .. {p90:>6.2})"));
+                medians.push(m);
+            }
+            line.push_str(&format!(" {:>9.1}x", medians[1] / medians[0]));
+            if let Some(base) = medians.get(2) {
+                line.push_str(&format!(" {:>9.3}x", medians[1] / base));
+            }
+            println!("{line}");
         }
     });
 }

@@ -28,7 +28,7 @@ pub const MAX_DESK_PAGE: usize = 500;
 /// How many characters of a text a listing shows.
 const SNIPPET_CHARS: usize = 160;
 
-fn snippet(text: &str) -> String {
+pub(super) fn snippet(text: &str) -> String {
     let mut out: String = text.chars().take(SNIPPET_CHARS).collect();
     if text.chars().nth(SNIPPET_CHARS).is_some() {
         out.push('…');
@@ -203,76 +203,49 @@ impl State {
     }
 
     /// The phones of a plan (or of all), most recently active first: what
-    /// each was sent and sent.
+    /// each was sent and sent. A plan's phones come from its index at the
+    /// cost of the page; all plans together merge the indexes.
     pub fn desk_phones(&mut self, plan_id: Option<&str>, limit: usize) -> Value {
         self.process();
-        struct Phone<'a> {
-            sent: usize,
-            received: usize,
-            last_at: DateTime<Utc>,
-            last_text: &'a str,
-            /// The number to reply to: the sender of the last message it got.
-            reply_to: Option<&'a str>,
-            plan: &'a str,
-        }
-        let mut phones: HashMap<&str, Phone> = HashMap::new();
-        for (id, plan) in &self.plans {
-            if plan_id.is_some_and(|p| p != id) {
-                continue;
-            }
-            for b in &plan.batches {
-                for m in &b.messages {
-                    let phone = phones.entry(&m.recipient).or_insert(Phone {
-                        sent: 0,
-                        received: 0,
-                        last_at: DateTime::<Utc>::MIN_UTC,
-                        last_text: "",
-                        reply_to: None,
-                        plan: id,
-                    });
-                    phone.sent += 1;
-                    let at = m.history.first().map_or(m.at, |h| h.0);
-                    if at >= phone.last_at {
-                        phone.last_at = at;
-                        phone.last_text = m.text(&b.fields);
-                        phone.plan = id;
-                    }
-                    phone.reply_to = b.fields.from.as_deref().or(phone.reply_to);
-                }
-            }
-            for i in &plan.inbounds {
-                let Some(from) = i.json.get("from").and_then(Value::as_str) else { continue };
-                let phone = phones.entry(from).or_insert(Phone {
-                    sent: 0,
-                    received: 0,
-                    last_at: DateTime::<Utc>::MIN_UTC,
-                    last_text: "",
-                    reply_to: None,
-                    plan: id,
-                });
-                phone.received += 1;
-                if i.received_at >= phone.last_at {
-                    phone.last_at = i.received_at;
-                    phone.last_text = i.json.get("body").and_then(Value::as_str).unwrap_or("");
-                }
-                phone.reply_to = phone.reply_to.or(Some(i.to.as_str()));
-            }
-        }
-        let mut list: Vec<(&str, Phone)> = phones.into_iter().collect();
-        list.sort_by(|a, b| b.1.last_at.cmp(&a.1.last_at).then(a.0.cmp(b.0)));
-        let total = list.len();
-        let items: Vec<Value> = list
-            .into_iter()
-            .take(limit)
-            .map(|(number, p)| {
-                json!({
-                    "number": number, "plan": p.plan, "sent": p.sent, "received": p.received,
-                    "last_at": time(p.last_at), "last_text": snippet(p.last_text),
-                    "reply_to": p.reply_to,
-                })
+        let item = |number: &str, plan: &str, p: &phones::Phone| {
+            json!({
+                "number": number, "plan": plan, "sent": p.sent, "received": p.received,
+                "last_at": time(p.last_at), "last_text": p.last_text,
+                "reply_to": p.reply_to(),
             })
-            .collect();
-        json!({"total": total, "items": items})
+        };
+        if let Some(id) = plan_id {
+            let Some(plan) = self.plans.get_mut(id) else {
+                return json!({"total": 0, "items": []});
+            };
+            let phones = plan.phones();
+            let items: Vec<Value> =
+                phones.recent().take(limit).map(|(number, p)| item(number, id, p)).collect();
+            return json!({"total": phones.len(), "items": items});
+        }
+        // Every plan: the same number in several plans is one phone, shown
+        // in the plan of its last message.
+        let mut merged: HashMap<String, (String, phones::Phone)> = HashMap::new();
+        for (id, plan) in self.plans.iter_mut() {
+            for (number, phone) in plan.phones().all() {
+                match merged.get_mut(number) {
+                    Some((plan, seen)) => {
+                        if phone.last_at >= seen.last_at {
+                            plan.clone_from(id);
+                        }
+                        seen.merge(phone);
+                    }
+                    None => {
+                        merged.insert(number.to_string(), (id.clone(), phone.clone()));
+                    }
+                }
+            }
+        }
+        let mut list: Vec<(&String, &(String, phones::Phone))> = merged.iter().collect();
+        list.sort_by(|a, b| b.1.1.last_at.cmp(&a.1.1.last_at).then(a.0.cmp(b.0)));
+        let items: Vec<Value> =
+            list.iter().take(limit).map(|(number, (plan, p))| item(number, plan, p)).collect();
+        json!({"total": list.len(), "items": items})
     }
 
     /// One phone's conversation: the messages sent to it and those it sent,

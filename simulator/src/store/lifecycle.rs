@@ -306,7 +306,12 @@ impl State {
         }
         let expire_at = expiry(&self.plans[plan_id].batches[index]);
         self.schedule(expire_at.max(at), key, index, Event::Expire);
-        let batch = &mut self.plan(plan_id).batches[index];
+        let plan = self.plan(plan_id);
+        let batch = &mut plan.batches[index];
+        for m in &messages {
+            let from = batch.fields.from.as_deref();
+            plan.phones.sent(&m.recipient, at, m.text(&batch.fields), from);
+        }
         batch.dispatched = true;
         batch.messages = messages;
         for i in 0..count {

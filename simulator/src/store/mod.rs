@@ -34,6 +34,7 @@ mod groups;
 mod inbounds;
 mod lifecycle;
 mod persist;
+mod phones;
 mod query;
 mod reports;
 mod retention;
@@ -82,6 +83,8 @@ struct Plan {
     /// Inbound id to its index in `inbounds`.
     inbound_ids: HashMap<String, usize>,
     tags: HashMap<String, Vec<String>>,
+    /// The phones its messages went to and came from (for the desk).
+    phones: phones::Phones,
 }
 
 impl Plan {
@@ -98,6 +101,7 @@ impl Plan {
             inbounds: Vec::new(),
             inbound_ids: HashMap::new(),
             tags: HashMap::new(),
+            phones: phones::Phones::default(),
         }
     }
 
@@ -139,6 +143,7 @@ impl Plan {
         self.inbounds.clear();
         self.inbound_ids.clear();
         self.tags.clear();
+        self.phones.clear();
     }
 }
 

@@ -118,6 +118,7 @@ impl State {
                 })
                 .collect();
             entry.tags = plan.tags;
+            entry.phones.invalidate();
             self.reschedule(&id);
         }
         self.clock.set_now(saved.now);

@@ -102,6 +102,7 @@ impl State {
             });
             plan.batch_ids =
                 plan.batches.iter().enumerate().map(|(i, b)| (b.id.clone(), i)).collect();
+            plan.phones.invalidate();
             let agenda = std::mem::take(&mut self.agenda);
             self.agenda = agenda
                 .into_iter()
@@ -125,6 +126,7 @@ impl State {
         }
         if gone_inbounds > 0 {
             plan.inbounds.drain(..gone_inbounds);
+            plan.phones.invalidate();
             plan.inbound_ids = plan
                 .inbounds
                 .iter()

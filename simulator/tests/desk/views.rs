@@ -136,3 +136,107 @@ async fn phones_and_conversations() {
     );
     assert_eq!(talk["reply_to"], "12345");
 }
+
+/// The phone list is kept as messages come and go; what it shows must be
+/// what a walk over every message gives: after sends, replies at the same
+/// instant, a scheduled batch, two plans, a restart (which rebuilds it from
+/// the state file), retention and a reset.
+#[tokio::test]
+async fn the_phone_list_follows_every_change() {
+    let desk = Desk::with(manual().service_plan(PLAN, TOKEN).service_plan("other", "other-token"));
+    let (p1, p2, p3, p4) = ("46701000001", "46701000002", "46701000003", "46701000004");
+    desk.send(text_batch(&[&format!("+{p1}"), &format!("+{p2}")], "One")).await;
+    desk.sim.inject_inbound(json!({"from": p1, "to": "12345", "body": "Reply one"})).await.unwrap();
+    desk.sim.advance(Duration::from_secs(1)).await;
+    desk.send(json!({
+        "from": "SHOP", "to": [format!("+{p2}")], "body": "Two ${name}",
+        "parameters": {"name": {format!("+{p2}"): "Ann", "default": "you"}}
+    }))
+    .await;
+    let (_, clock) = desk.get("/_sim/clock").await;
+    let now: chrono::DateTime<chrono::Utc> = clock["now"].as_str().unwrap().parse().unwrap();
+    let send_at = (now + chrono::TimeDelta::seconds(10)).to_rfc3339();
+    desk.send(
+        json!({"from": "12345", "to": [format!("+{p3}")], "body": "Later", "send_at": send_at}),
+    )
+    .await;
+    desk.send_to("other", "other-token", text_batch(&[&format!("+{p1}")], "Other plan")).await;
+    desk.sim.advance(Duration::from_secs(20)).await;
+    desk.sim.inject_inbound(json!({"from": p4, "to": "999", "body": "Hi"})).await.unwrap();
+
+    let row = |v: &Value| {
+        (
+            v["number"].as_str().unwrap().to_string(),
+            v["plan"].as_str().unwrap().to_string(),
+            v["sent"].as_u64().unwrap(),
+            v["received"].as_u64().unwrap(),
+            v["last_text"].as_str().unwrap().to_string(),
+            v["reply_to"].as_str().map(str::to_string),
+        )
+    };
+    let rows = |v: &Value| v["items"].as_array().unwrap().iter().map(row).collect::<Vec<_>>();
+    let r = |n: &str, plan: &str, sent, received, text: &str, reply: &str| {
+        (n.to_string(), plan.to_string(), sent, received, text.to_string(), Some(reply.to_string()))
+    };
+    let (_, mine) = desk.get(&format!("/_sim/phones?plan={PLAN}")).await;
+    assert_eq!(mine["total"], 4);
+    assert_eq!(
+        rows(&mine),
+        vec![
+            r(p4, PLAN, 0, 1, "Hi", "999"),
+            r(p3, PLAN, 1, 0, "Later", "12345"),
+            r(p2, PLAN, 2, 0, "Two Ann", "SHOP"),
+            // The reply came at the same instant as the message: it is last.
+            r(p1, PLAN, 1, 1, "Reply one", "12345"),
+        ]
+    );
+    let (_, other) = desk.get("/_sim/phones?plan=other").await;
+    assert_eq!(rows(&other), vec![r(p1, "other", 1, 0, "Other plan", "12345")]);
+    // Every plan: one phone per number, in the plan of its last message.
+    let (_, all) = desk.get("/_sim/phones").await;
+    assert_eq!(all["total"], 4);
+    assert_eq!(
+        rows(&all),
+        vec![
+            r(p4, PLAN, 0, 1, "Hi", "999"),
+            r(p3, PLAN, 1, 0, "Later", "12345"),
+            r(p1, "other", 2, 1, "Other plan", "12345"),
+            r(p2, PLAN, 2, 0, "Two Ann", "SHOP"),
+        ]
+    );
+    let (_, two) = desk.get(&format!("/_sim/phones?plan={PLAN}&limit=2")).await;
+    assert_eq!((two["total"].as_u64(), rows(&two).len()), (Some(4), 2));
+
+    // A restart builds the list again from the state file: the same.
+    let path = std::env::temp_dir().join(format!("xms-sim-phones-{}.json", std::process::id()));
+    desk.sim.save_state(&path).unwrap();
+    let again = Desk::with(
+        manual().service_plan(PLAN, TOKEN).service_plan("other", "other-token").state_file(&path),
+    );
+    for query in [format!("?plan={PLAN}"), "?plan=other".to_string(), String::new()] {
+        let path = format!("/_sim/phones{query}");
+        assert_eq!(again.get(&path).await.1, desk.get(&path).await.1, "{path}");
+    }
+    drop(again);
+    let _ = std::fs::remove_file(&path);
+
+    // Retention drops the oldest finished batch ("One"): its messages no
+    // longer count.
+    let dropped = desk
+        .sim
+        .enforce_retention(xms_simulator::Retention { max_messages: Some(4), max_age: None });
+    assert_eq!(dropped, 1);
+    let (_, mine) = desk.get(&format!("/_sim/phones?plan={PLAN}")).await;
+    assert_eq!(
+        rows(&mine),
+        vec![
+            r(p4, PLAN, 0, 1, "Hi", "999"),
+            r(p3, PLAN, 1, 0, "Later", "12345"),
+            r(p2, PLAN, 1, 0, "Two Ann", "SHOP"),
+            r(p1, PLAN, 0, 1, "Reply one", "12345"),
+        ]
+    );
+    desk.sim.reset();
+    let (_, none) = desk.get("/_sim/phones").await;
+    assert_eq!((none["total"].as_u64(), rows(&none).len()), (Some(0), 0));
+}
