@@ -2,7 +2,10 @@
 //! event stream with 100,000 messages stored, against the same with 1,000
 //! stored, measured in the same run.
 //!
-//! `cargo bench -p xms-simulator --bench desk [-- --rounds N] [--baseline BIN]`
+//! `cargo bench -p xms-simulator --bench desk [-- --rounds N] [--baseline BIN] [--cases A,B]`
+//!
+//! `--cases` measures only the named requests (below), to see one without
+//! the after-effects of another on the same server.
 //!
 //! With `--baseline BIN` (an `xms-simulator` binary built from an earlier
 //! commit), a third server runs that binary with 100,000 messages, measured
@@ -201,7 +204,7 @@ fn main() {
         if let Some(binary) = &baseline {
             servers.push(("baseline, 100,000", start(&http, 100_000, binary).await));
         }
-        let cases = [
+        let all = [
             "first page",
             "filtered page",
             "phones",
@@ -209,8 +212,20 @@ fn main() {
             "events: replay 500",
             "events: live",
         ];
+        let cases: Vec<&str> = match value("--cases") {
+            Some(list) => list
+                .split(',')
+                .map(|name| {
+                    let name = name.trim();
+                    all.iter().copied().find(|c| *c == name).unwrap_or_else(|| {
+                        panic!("--cases: no request named {name:?}; there are {all:?}")
+                    })
+                })
+                .collect(),
+            None => all.to_vec(),
+        };
         let mut times = vec![vec![Vec::new(); servers.len()]; cases.len()];
-        for case in cases {
+        for &case in &cases {
             for (_, server) in &servers {
                 measure(&http, server, case).await;
             }

@@ -207,7 +207,7 @@ impl State {
     /// cost of the page; all plans together merge the indexes.
     pub fn desk_phones(&mut self, plan_id: Option<&str>, limit: usize) -> Value {
         self.process();
-        let item = |number: &str, plan: &str, p: &phones::Phone| {
+        let item = |number: &str, plan: &str, p: &phones::PhoneView| {
             json!({
                 "number": number, "plan": plan, "sent": p.sent, "received": p.received,
                 "last_at": time(p.last_at), "last_text": p.last_text,
@@ -218,30 +218,33 @@ impl State {
             let Some(plan) = self.plans.get_mut(id) else {
                 return json!({"total": 0, "items": []});
             };
-            let phones = plan.phones();
+            plan.refresh_phones();
             let items: Vec<Value> =
-                phones.recent().take(limit).map(|(number, p)| item(number, id, p)).collect();
-            return json!({"total": phones.len(), "items": items});
+                plan.recent_phones().take(limit).map(|(number, p)| item(number, id, &p)).collect();
+            return json!({"total": plan.phones.len(), "items": items});
         }
         // Every plan: the same number in several plans is one phone, shown
         // in the plan of its last message.
-        let mut merged: HashMap<String, (String, phones::Phone)> = HashMap::new();
-        for (id, plan) in self.plans.iter_mut() {
-            for (number, phone) in plan.phones().all() {
+        let mut merged: HashMap<&str, (&str, phones::PhoneView)> = HashMap::new();
+        for plan in self.plans.values_mut() {
+            plan.refresh_phones();
+        }
+        for (id, plan) in &self.plans {
+            for (number, phone) in plan.all_phones() {
                 match merged.get_mut(number) {
-                    Some((plan, seen)) => {
+                    Some((shown_in, seen)) => {
                         if phone.last_at >= seen.last_at {
-                            plan.clone_from(id);
+                            *shown_in = id;
                         }
                         seen.merge(phone);
                     }
                     None => {
-                        merged.insert(number.to_string(), (id.clone(), phone.clone()));
+                        merged.insert(number, (id, phone));
                     }
                 }
             }
         }
-        let mut list: Vec<(&String, &(String, phones::Phone))> = merged.iter().collect();
+        let mut list: Vec<(&str, (&str, phones::PhoneView))> = merged.into_iter().collect();
         list.sort_by(|a, b| b.1.1.last_at.cmp(&a.1.1.last_at).then(a.0.cmp(b.0)));
         let items: Vec<Value> =
             list.iter().take(limit).map(|(number, (plan, p))| item(number, plan, p)).collect();

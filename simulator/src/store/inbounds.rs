@@ -57,8 +57,7 @@ impl State {
         if let Some(text) = &text {
             auto_update_groups(plan, &from, &to, text, now);
         }
-        let text_now = json.get("body").and_then(Value::as_str).unwrap_or("");
-        plan.phones.received(&from, now, text_now, &to);
+        plan.phones.received(&from, now, plan.inbounds.len());
         plan.inbound_ids.insert(id.clone(), plan.inbounds.len());
         plan.inbounds.push(Inbound { json: json.clone(), received_at: now, to, client_reference });
         let inbound_url = plan.config.inbound_url.clone();

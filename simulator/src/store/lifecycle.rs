@@ -308,9 +308,9 @@ impl State {
         self.schedule(expire_at.max(at), key, index, Event::Expire);
         let plan = self.plan(plan_id);
         let batch = &mut plan.batches[index];
-        for m in &messages {
-            let from = batch.fields.from.as_deref();
-            plan.phones.sent(&m.recipient, at, m.text(&batch.fields), from);
+        let has_sender = batch.fields.from.is_some();
+        for (i, m) in messages.iter().enumerate() {
+            plan.phones.sent(&m.recipient, at, index, i, has_sender);
         }
         batch.dispatched = true;
         batch.messages = messages;
