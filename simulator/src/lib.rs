@@ -167,6 +167,7 @@ use std::{
     time::Duration,
 };
 
+use axum::serve::ListenerExt;
 pub use clock::ClockMode;
 pub use http::operations;
 pub use http::{DeskOptions, MAX_WAIT};
@@ -450,6 +451,11 @@ impl SimulatorBuilder {
             });
             let app = http::router(served);
             runtime.block_on(async move {
+                // Small writes (an event, a long poll's answer) go out at
+                // once instead of waiting for the previous one's ACK.
+                let listener = listener.tap_io(|tcp| {
+                    let _ = tcp.set_nodelay(true);
+                });
                 let _ = axum::serve(listener, app)
                     .with_graceful_shutdown(async {
                         let _ = stopped.await;
