@@ -1,12 +1,15 @@
-//! The developer's desk in a real browser: `xms dev` (the real binary),
-//! Debian's chromium driven through chromedriver, the SDK sending and
-//! reading. Nothing is downloaded; nothing leaves the machine.
+//! The developer's desk in real browsers: `xms dev` (the real binary),
+//! Debian's chromium driven through chromedriver and Debian's Firefox ESR
+//! through geckodriver, the SDK sending and reading. Nothing is
+//! downloaded at run time; nothing leaves the machine.
 //!
-//! Needs `chromium` and `chromium-driver` (`apt-get install -y chromium
-//! chromium-driver`; `.ci/run` installs them). `XMS_CHROMIUM` and
-//! `XMS_CHROMEDRIVER` name other binaries; `XMS_SKIP_BROWSER_TESTS=1`
-//! skips this test, saying so. `XMS_DESK_SCREENSHOT=path.png` keeps the
-//! screenshot of the outbox the test takes.
+//! Needs `chromium`, `chromium-driver` and `firefox-esr` (`apt-get install
+//! -y chromium chromium-driver firefox-esr`) and geckodriver (`cargo
+//! install geckodriver`); `.ci/run` installs them. `XMS_CHROMIUM`,
+//! `XMS_CHROMEDRIVER`, `XMS_FIREFOX` and `XMS_GECKODRIVER` name other
+//! binaries; `XMS_SKIP_BROWSER_TESTS=1` skips a browser that is missing,
+//! saying so. `XMS_DESK_SCREENSHOT=path.png` keeps the screenshot of the
+//! outbox the Chromium run takes.
 
 use std::{
     io::{BufRead, BufReader},
@@ -102,32 +105,129 @@ async fn text_until(browser: &Client, css: &str, done: impl Fn(&str) -> bool) ->
     }
 }
 
+/// Click `css`, finding it again when the page drew it anew in between
+/// (the outbox redraws as events come).
+async fn click(browser: &Client, css: &str) {
+    let started = Instant::now();
+    loop {
+        match element(browser, css).await.click().await {
+            Ok(()) => return,
+            Err(e) => assert!(started.elapsed() < LIMIT, "could not click `{css}`: {e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn count(browser: &Client, css: &str) -> usize {
     browser.find_all(Locator::Css(css)).await.map(|all| all.len()).unwrap_or(0)
 }
 
-#[test]
-fn the_desk_in_a_real_browser() {
-    let (Some(chromium), Some(driver)) = (
-        which("XMS_CHROMIUM", &["chromium", "chromium-browser", "google-chrome"]),
-        which("XMS_CHROMEDRIVER", &["chromedriver"]),
-    ) else {
-        if std::env::var_os("XMS_SKIP_BROWSER_TESTS").is_some() {
-            eprintln!("skipped: no chromium or chromedriver, and XMS_SKIP_BROWSER_TESTS is set");
-            return;
+/// The browsers the desk is tested in.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Browser {
+    Chromium,
+    Firefox,
+}
+
+impl Browser {
+    /// The browser and its WebDriver, or why the test cannot run.
+    fn find(self) -> Option<(String, String)> {
+        let found = match self {
+            Browser::Chromium => (
+                which("XMS_CHROMIUM", &["chromium", "chromium-browser", "google-chrome"]),
+                which("XMS_CHROMEDRIVER", &["chromedriver"]),
+            ),
+            Browser::Firefox => (
+                which("XMS_FIREFOX", &["firefox-esr", "firefox"]),
+                which("XMS_GECKODRIVER", &["geckodriver"]),
+            ),
+        };
+        match found {
+            (Some(browser), Some(driver)) => Some((browser, driver)),
+            _ if std::env::var_os("XMS_SKIP_BROWSER_TESTS").is_some() => {
+                eprintln!("skipped: no {self:?} or its driver, and XMS_SKIP_BROWSER_TESTS is set");
+                None
+            }
+            _ => panic!(
+                "the desk's browser tests need chromium, chromedriver, firefox-esr and \
+                 geckodriver: `apt-get install -y chromium chromium-driver firefox-esr` and \
+                 `cargo install geckodriver` (or set XMS_CHROMIUM, XMS_CHROMEDRIVER, XMS_FIREFOX \
+                 and XMS_GECKODRIVER; XMS_SKIP_BROWSER_TESTS=1 skips a missing one)"
+            ),
         }
-        panic!(
-            "the desk's browser test needs chromium and chromedriver: `apt-get install -y \
-             chromium chromium-driver` (or set XMS_CHROMIUM and XMS_CHROMEDRIVER; \
-             XMS_SKIP_BROWSER_TESTS=1 skips it)"
-        );
-    };
+    }
+
+    /// The session's capabilities: headless, a profile of its own, no
+    /// background traffic.
+    fn capabilities(
+        self,
+        binary: &str,
+        profile: &std::path::Path,
+    ) -> serde_json::Map<String, Value> {
+        let mut capabilities = serde_json::Map::new();
+        match self {
+            Browser::Chromium => {
+                capabilities.insert(
+                    "goog:chromeOptions".into(),
+                    json!({
+                        "binary": binary,
+                        "args": [
+                            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                            "--disable-sync", "--disable-default-apps", "--disable-extensions", "--disable-quic",
+                            "--window-size=1280,860", format!("--user-data-dir={}", profile.display()),
+                        ],
+                    }),
+                );
+            }
+            Browser::Firefox => {
+                std::fs::create_dir_all(profile).unwrap();
+                capabilities.insert(
+                    "moz:firefoxOptions".into(),
+                    json!({
+                        "binary": binary,
+                        "args": ["-headless", "-profile", profile.display().to_string()],
+                        "prefs": {
+                            "app.update.auto": false,
+                            "app.normandy.enabled": false,
+                            "browser.safebrowsing.malware.enabled": false,
+                            "browser.safebrowsing.phishing.enabled": false,
+                            "browser.shell.checkDefaultBrowser": false,
+                            "datareporting.policy.dataSubmissionEnabled": false,
+                            "extensions.update.enabled": false,
+                            "network.captive-portal-service.enabled": false,
+                            "network.connectivity-service.enabled": false,
+                            "toolkit.telemetry.enabled": false,
+                        },
+                    }),
+                );
+            }
+        }
+        capabilities
+    }
+}
+
+#[test]
+fn the_desk_in_chromium() {
+    desk_in(Browser::Chromium);
+}
+
+#[test]
+fn the_desk_in_firefox() {
+    desk_in(Browser::Firefox);
+}
+
+/// Everything a developer does at the desk, in `kind`.
+fn desk_in(kind: Browser) {
+    let Some((binary, driver)) = kind.find() else { return };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let (app_url, received) = app(&runtime);
 
     // `xms dev`, as a user runs it; its first line says where it is.
-    let config = std::env::temp_dir().join(format!("xms-desk-browser-{}", std::process::id()));
+    let name = format!("{kind:?}").to_lowercase();
+    let config =
+        std::env::temp_dir().join(format!("xms-desk-browser-{}-{name}", std::process::id()));
     let mut dev = Command::new(env!("CARGO_BIN_EXE_xms"))
         .args(["dev", "--port", "0", "--clock", "manual"])
         .args(["--callback-url", &format!("{app_url}/callbacks")])
@@ -154,35 +254,25 @@ fn the_desk_in_a_real_browser() {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("chromedriver starts"),
+            .expect("the WebDriver starts"),
     );
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < LIMIT, "chromedriver did not listen");
+        assert!(started.elapsed() < LIMIT, "the WebDriver did not listen");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let profile = std::env::temp_dir().join(format!("xms-desk-chromium-{}", std::process::id()));
+    let profile =
+        std::env::temp_dir().join(format!("xms-desk-profile-{}-{name}", std::process::id()));
 
     runtime.block_on(async {
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": chromium,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--disable-default-apps", "--disable-extensions", "--disable-quic",
-                    "--window-size=1280,860", format!("--user-data-dir={}", profile.display()),
-                ],
-            }),
-        );
+        let capabilities = kind.capabilities(&binary, &profile);
         let browser = ClientBuilder::rustls()
             .unwrap()
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("a browser session");
+        browser.set_window_size(1280, 860).await.unwrap();
         let client = xms::Client::builder()
             .service_plan("sim-plan", "sim-token")
             .endpoint(&url)
@@ -207,7 +297,13 @@ fn the_desk_in_a_real_browser() {
         assert!(rows.contains("<script>"), "the body is shown as text: {rows}");
 
         // Opened: its two parts, the text as the phone shows it, its callback.
-        element(&browser, "[data-test=message-row]").await.click().await.unwrap();
+        // A pointer opens it by its row (Chromium clicks the row), the
+        // keyboard by the time's link (geckodriver cannot click a table row).
+        let open = match kind {
+            Browser::Chromium => "[data-test=message-row]",
+            Browser::Firefox => "[data-test=message-row] [data-test=message-link]",
+        };
+        click(&browser, open).await;
         element(&browser, "[data-test=message-detail] [data-test=bubble]").await;
         assert_eq!(count(&browser, "[data-test=part]").await, 2);
         let bubble = element(&browser, "[data-test=bubble]").await.text().await.unwrap();
@@ -225,7 +321,7 @@ fn the_desk_in_a_real_browser() {
 
         // The clock: advanced from the controls, the status changes live.
         browser.goto(&format!("{url}/#/controls")).await.unwrap();
-        element(&browser, "[data-test=advance-5]").await.click().await.unwrap();
+        click(&browser, "[data-test=advance-5]").await;
         browser.goto(&format!("{url}/#/outbox")).await.unwrap();
         text_until(&browser, "[data-test=message-row] [data-test=status]", |t| t == "Delivered").await;
 
@@ -239,7 +335,7 @@ fn the_desk_in_a_real_browser() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         element(&browser, "[data-test=reply-text]").await.send_keys("STOP sending, please").await.unwrap();
-        element(&browser, "[data-test=reply-send]").await.click().await.unwrap();
+        click(&browser, "[data-test=reply-send]").await;
         text_until(&browser, "[data-test=conversation-item][data-direction=from_phone]", |t| t.contains("STOP sending")).await;
         let started = Instant::now();
         while !received.lock().unwrap().iter().any(|(path, v)| path == "/inbound" && v["body"] == "STOP sending, please") {
@@ -259,7 +355,7 @@ fn the_desk_in_a_real_browser() {
             .send_keys(r#"{"code": "syntax_constraint_violation", "text": "queued from the desk"}"#)
             .await
             .unwrap();
-        element(&browser, "[data-test=fault-queue-button]").await.click().await.unwrap();
+        click(&browser, "[data-test=fault-queue-button]").await;
         text_until(&browser, "[data-test=fault]", |t| t.contains("answer 400")).await;
         match client.batches().get(&batch.id).await {
             Err(xms::Error::Api { code, text, .. }) => {
@@ -280,12 +376,12 @@ fn the_desk_in_a_real_browser() {
         }
         client.batches().text("12345", ["+46701112223"], "Later").send_at(chrono::Utc::now() + chrono::TimeDelta::hours(2)).send().await.unwrap();
         browser.goto(&format!("{url}/#/controls")).await.unwrap();
-        element(&browser, "[data-test=advance-5]").await.click().await.unwrap();
+        click(&browser, "[data-test=advance-5]").await;
         browser.goto(&format!("{url}/#/outbox")).await.unwrap();
         text_until(&browser, "[data-test=message-row]", |t| t.contains("Reminder") && t.contains("Failed")).await;
         let png = browser.screenshot().await.unwrap();
         assert_eq!(&png[1..4], b"PNG");
-        if let Some(path) = std::env::var_os("XMS_DESK_SCREENSHOT") {
+        if let Some(path) = std::env::var_os("XMS_DESK_SCREENSHOT").filter(|_| kind == Browser::Chromium) {
             std::fs::write(path, &png).unwrap();
         }
         browser.close().await.unwrap();

@@ -149,15 +149,17 @@ function outboxView(params) {
   async function refresh() {
     try {
       const data = await api(`/_sim/messages?${query({ ...filters, plan: state.plan, page, page_size: pageSize })}`);
-      const rows = data.items.map((m) => h("tr", {
-        class: "row", "data-test": "message-row", "data-batch": m.batch_id, "data-to": m.to,
-        onclick: () => {
-          if (m.index !== null && m.index !== undefined) go(`#/message/${encodeURIComponent(m.plan)}/${encodeURIComponent(m.batch_id)}/${m.index}`);
-          else go(`#/outbox?${query({ batch: m.batch_id })}`);
-        },
-      },
-      h("td", { class: "mono" }, when(m.at)), h("td", {}, m.from || ""), h("td", { class: "mono" }, m.to),
-      h("td", {}, badge(m.status)), h("td", {}, m.parts ?? ""), h("td", { class: "text" }, m.body)));
+      const rows = data.items.map((m) => {
+        // A message opens in detail; a batch not sent yet lists its batch.
+        const target = m.index !== null && m.index !== undefined
+          ? `#/message/${encodeURIComponent(m.plan)}/${encodeURIComponent(m.batch_id)}/${m.index}`
+          : `#/outbox?${query({ batch: m.batch_id })}`;
+        // The whole row opens it for a pointer; the time is a link for the
+        // keyboard (and for browsers that do not click table rows).
+        return h("tr", { class: "row", "data-test": "message-row", "data-batch": m.batch_id, "data-to": m.to, onclick: () => go(target) },
+      h("td", { class: "mono" }, h("a", { class: "open", href: target, "data-test": "message-link" }, when(m.at))), h("td", {}, m.from || ""), h("td", { class: "mono" }, m.to),
+      h("td", {}, badge(m.status)), h("td", {}, m.parts ?? ""), h("td", { class: "text" }, m.body));
+      });
       body.replaceChildren(...(rows.length ? rows : [h("tr", {}, h("td", { colspan: 6, class: "muted" },
         "No messages yet. Send one through the API: it shows up here at once."))]));
       const first = data.total ? page * pageSize + 1 : 0;
@@ -274,7 +276,7 @@ function phonesView(number) {
       list.replaceChildren(...(data.items.length ? data.items.map((p) => h("li", {
         class: p.number === number ? "active" : "", "data-test": "phone", "data-number": p.number,
         onclick: () => go(`#/phones/${encodeURIComponent(p.number)}`),
-      }, h("div", { class: "mono" }, p.number),
+      }, h("div", { class: "mono" }, h("a", { class: "open", href: `#/phones/${encodeURIComponent(p.number)}`, "data-test": "phone-link" }, p.number)),
       h("div", { class: "muted" }, `${p.sent} sent to it, ${p.received} from it · ${p.last_text}`))) : [h("li", { class: "muted" }, "No phones yet.")]));
     } catch (e) { showError(list, e); }
     if (!number) return;
