@@ -219,3 +219,149 @@ fn no_keyring_falls_back_to_a_private_file() {
     .code(0);
     let _ = std::fs::remove_dir_all(runtime);
 }
+
+/// A session bus with an unlocked GNOME Keyring of its own (the Secret
+/// Service a Linux desktop has), for as long as the value lives.
+#[cfg(target_os = "linux")]
+struct SecretService {
+    session: std::process::Child,
+    address: String,
+    home: std::path::PathBuf,
+}
+
+#[cfg(target_os = "linux")]
+impl SecretService {
+    /// Start one, or `None` (saying why) when the machine has no
+    /// `dbus-run-session` or `gnome-keyring-daemon` and
+    /// `XMS_SKIP_KEYRING_TESTS` is set.
+    fn start() -> Option<SecretService> {
+        use std::io::BufRead;
+        let have = |name: &str| {
+            std::env::var_os("PATH").is_some_and(|path| {
+                std::env::split_paths(&path).any(|dir| dir.join(name).is_file())
+            })
+        };
+        if !have("dbus-run-session") || !have("gnome-keyring-daemon") {
+            if std::env::var_os("XMS_SKIP_KEYRING_TESTS").is_some() {
+                eprintln!("skipped: no dbus-run-session or gnome-keyring-daemon");
+                return None;
+            }
+            panic!(
+                "the keyring test needs a Secret Service: `apt-get install -y dbus \
+                 gnome-keyring` (XMS_SKIP_KEYRING_TESTS=1 skips it)"
+            );
+        }
+        let home = crate::support::temp_dir("keyring-home");
+        // The script prints the bus's address once the keyring is unlocked,
+        // then holds the session open until its stdin closes.
+        let mut session = std::process::Command::new("dbus-run-session")
+            .args(["--", "sh", "-c"])
+            .arg(
+                "printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null \
+                 && echo \"$DBUS_SESSION_BUS_ADDRESS\" && cat >/dev/null",
+            )
+            .env("HOME", &home)
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("dbus-run-session starts");
+        let mut line = String::new();
+        std::io::BufReader::new(session.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let address = line.trim().to_string();
+        assert!(address.starts_with("unix:"), "no session bus address: {line:?}");
+        Some(SecretService { session, address, home })
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for SecretService {
+    fn drop(&mut self) {
+        drop(self.session.stdin.take()); // the session ends with its script
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.session.try_wait().ok().flatten().is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = self.session.kill();
+                let _ = self.session.wait();
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
+}
+
+/// With a Secret Service on the session bus, the token goes there: no file
+/// holds it, another config directory with the same profile finds it, and
+/// logout removes it.
+#[cfg(target_os = "linux")]
+#[test]
+fn login_keeps_the_token_in_the_os_keyring() {
+    let Some(keyring) = SecretService::start() else { return };
+    let desk = Desk::new();
+    let token = desk.sim.api_token().to_string();
+    let with_keyring = |command: &mut std::process::Command| {
+        command
+            .env_remove("XMS_NO_KEYRING")
+            .env("DBUS_SESSION_BUS_ADDRESS", &keyring.address)
+            .env("HOME", &keyring.home);
+    };
+    let mut login = desk.bare();
+    with_keyring(&mut login);
+    login.args(["--service-plan-id", "sim-plan", "--endpoint", desk.sim.url()]).args([
+        "auth",
+        "login",
+        "--token-stdin",
+    ]);
+    let login = run(&mut login, Some(&token));
+    login.code(0);
+    assert!(login.stderr.contains("the secret is in the OS keyring"), "{}", login.stderr);
+    assert!(!login.stderr.contains("warning"), "{}", login.stderr);
+    assert!(!desk.dir.join("credentials.toml").exists(), "a file holds the secret");
+    let settings = std::fs::read_to_string(desk.dir.join("config.toml")).unwrap();
+    assert!(!settings.contains(&token), "{settings}");
+
+    let mut status = desk.bare();
+    with_keyring(&mut status);
+    let status = run(status.args(["auth", "status", "-o", "json"]), None);
+    status.code(0);
+    assert_eq!(status.json()["valid"], true);
+    assert!(
+        status.json()["api_token"]["source"].as_str().unwrap().contains("OS keyring"),
+        "{}",
+        status.stdout
+    );
+    assert!(!status.all().contains(&token));
+
+    // The secret is not in the config directory: a copy of the settings
+    // alone, elsewhere, still sends.
+    let elsewhere = crate::support::temp_dir("elsewhere");
+    std::fs::copy(desk.dir.join("config.toml"), elsewhere.join("config.toml")).unwrap();
+    let mut send = desk.bare();
+    with_keyring(&mut send);
+    send.env("XMS_CONFIG_DIR", &elsewhere).args([
+        "send",
+        "--from",
+        "12345",
+        "--to",
+        "+46701234567",
+        "From the keyring",
+    ]);
+    run(&mut send, None).code(0);
+    assert_eq!(desk.outbox().len(), 1);
+
+    // Logout forgets it: the same settings no longer have a token.
+    let mut logout = desk.bare();
+    with_keyring(&mut logout);
+    let logout = run(logout.args(["auth", "logout"]), None);
+    logout.code(0);
+    assert!(logout.stderr.contains("its secret is forgotten"), "{}", logout.stderr);
+    let mut list = desk.bare();
+    with_keyring(&mut list);
+    list.env("XMS_CONFIG_DIR", &elsewhere).args(["batches", "list"]);
+    let refused = run(&mut list, None);
+    refused.code(2);
+    assert!(refused.stderr.contains("no API token"), "{}", refused.stderr);
+    let _ = std::fs::remove_dir_all(elsewhere);
+}
