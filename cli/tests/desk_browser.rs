@@ -272,122 +272,163 @@ fn desk_in(kind: Browser) {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("a browser session");
-        browser.set_window_size(1280, 860).await.unwrap();
-        let client = xms::Client::builder()
-            .service_plan("sim-plan", "sim-token")
-            .endpoint(&url)
-            .build()
-            .unwrap();
+        // The scenario runs as a task of its own, so that when it fails the
+        // session is still closed: the WebDriver then quits the browser,
+        // which killing the WebDriver alone would leave running.
+        let outcome = tokio::spawn(scenario(kind, browser.clone(), url, received)).await;
+        let _ = browser.close().await;
+        if let Err(failed) = outcome {
+            std::panic::resume_unwind(failed.into_panic());
+        }
+    });
+    drop(driver);
+    drop(dev);
+    let _ = std::fs::remove_dir_all(profile);
+    let _ = std::fs::remove_dir_all(config);
+}
 
-        browser.goto(&format!("{url}/#/outbox")).await.unwrap();
-        text_until(&browser, "[data-test=live]", |t| t.contains("live")).await;
-        assert_eq!(count(&browser, "[data-test=message-row]").await, 0);
+/// What the developer does at the desk, with `browser` on its session.
+async fn scenario(kind: Browser, browser: Client, url: String, received: Received) {
+    browser.set_window_size(1280, 860).await.unwrap();
+    let client = xms::Client::builder()
+        .service_plan("sim-plan", "sim-token")
+        .endpoint(&url)
+        .build()
+        .unwrap();
 
-        // Sent through the SDK: in the outbox without a reload.
-        let hostile = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">";
-        let body = format!("{hostile} Your code is 123456. {}", "Thanks for your order. ".repeat(8));
-        let batch = client
-            .batches()
-            .text("12345", ["+46701234567"], body.clone())
-            .delivery_report(xms::model::DeliveryReportType::PerRecipient)
-            .send()
-            .await
-            .unwrap();
-        let rows = text_until(&browser, "[data-test=message-row]", |t| t.contains("Your code")).await;
-        assert!(rows.contains("<script>"), "the body is shown as text: {rows}");
+    browser.goto(&format!("{url}/#/outbox")).await.unwrap();
+    text_until(&browser, "[data-test=live]", |t| t.contains("live")).await;
+    assert_eq!(count(&browser, "[data-test=message-row]").await, 0);
 
-        // Opened: its two parts, the text as the phone shows it, its callback.
-        // A pointer opens it by its row (Chromium clicks the row), the
-        // keyboard by the time's link (geckodriver cannot click a table row).
-        let open = match kind {
-            Browser::Chromium => "[data-test=message-row]",
-            Browser::Firefox => "[data-test=message-row] [data-test=message-link]",
-        };
-        click(&browser, open).await;
-        element(&browser, "[data-test=message-detail] [data-test=bubble]").await;
-        assert_eq!(count(&browser, "[data-test=part]").await, 2);
-        let bubble = element(&browser, "[data-test=bubble]").await.text().await.unwrap();
-        assert_eq!(bubble.trim_end(), body.trim_end());
-        text_until(&browser, "[data-test=callback-outcome]", |t| t.contains("delivered")).await;
-        let safe = browser
+    // Sent through the SDK: in the outbox without a reload.
+    let hostile = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">";
+    let body = format!("{hostile} Your code is 123456. {}", "Thanks for your order. ".repeat(8));
+    let batch = client
+        .batches()
+        .text("12345", ["+46701234567"], body.clone())
+        .delivery_report(xms::model::DeliveryReportType::PerRecipient)
+        .send()
+        .await
+        .unwrap();
+    let rows = text_until(&browser, "[data-test=message-row]", |t| t.contains("Your code")).await;
+    assert!(rows.contains("<script>"), "the body is shown as text: {rows}");
+
+    // Opened: its two parts, the text as the phone shows it, its callback.
+    // A pointer opens it by its row (Chromium clicks the row), the
+    // keyboard by the time's link (geckodriver cannot click a table row).
+    let open = match kind {
+        Browser::Chromium => "[data-test=message-row]",
+        Browser::Firefox => "[data-test=message-row] [data-test=message-link]",
+    };
+    click(&browser, open).await;
+    element(&browser, "[data-test=message-detail] [data-test=bubble]").await;
+    assert_eq!(count(&browser, "[data-test=part]").await, 2);
+    let bubble = element(&browser, "[data-test=bubble]").await.text().await.unwrap();
+    assert_eq!(bubble.trim_end(), body.trim_end());
+    text_until(&browser, "[data-test=callback-outcome]", |t| t.contains("delivered")).await;
+    let safe = browser
             .execute(
                 "return window.__pwned === undefined && document.querySelectorAll('main script, main img').length === 0",
                 vec![],
             )
             .await
             .unwrap();
-        assert_eq!(safe, json!(true), "markup in a message body ran or rendered");
-        assert!(received.lock().unwrap().iter().any(|(path, v)| path == "/callbacks" && v["status"] == "Queued"));
+    assert_eq!(safe, json!(true), "markup in a message body ran or rendered");
+    assert!(
+        received
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(path, v)| path == "/callbacks" && v["status"] == "Queued")
+    );
 
-        // The clock: advanced from the controls, the status changes live.
-        browser.goto(&format!("{url}/#/controls")).await.unwrap();
-        click(&browser, "[data-test=advance-5]").await;
-        browser.goto(&format!("{url}/#/outbox")).await.unwrap();
-        text_until(&browser, "[data-test=message-row] [data-test=status]", |t| t == "Delivered").await;
+    // The clock: advanced from the controls, the status changes live.
+    browser.goto(&format!("{url}/#/controls")).await.unwrap();
+    click(&browser, "[data-test=advance-5]").await;
+    browser.goto(&format!("{url}/#/outbox")).await.unwrap();
+    text_until(&browser, "[data-test=message-row] [data-test=status]", |t| t == "Delivered").await;
 
-        // A phone replies: the app gets the inbound callback, the API lists it.
-        browser.goto(&format!("{url}/#/phones/46701234567")).await.unwrap();
-        text_until(&browser, "[data-test=conversation-item]", |t| t.contains("Your code")).await;
-        let to = element(&browser, "[data-test=reply-to]").await;
-        let started = Instant::now();
-        while to.prop("value").await.unwrap().unwrap_or_default() != "12345" {
-            assert!(started.elapsed() < LIMIT, "the reply box did not get the app's number");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        element(&browser, "[data-test=reply-text]").await.send_keys("STOP sending, please").await.unwrap();
-        click(&browser, "[data-test=reply-send]").await;
-        text_until(&browser, "[data-test=conversation-item][data-direction=from_phone]", |t| t.contains("STOP sending")).await;
-        let started = Instant::now();
-        while !received.lock().unwrap().iter().any(|(path, v)| path == "/inbound" && v["body"] == "STOP sending, please") {
-            assert!(started.elapsed() < LIMIT, "the app got no inbound callback");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let inbounds: Vec<xms::inbounds::Inbound> = client.inbounds().list().items().try_collect().await.unwrap();
-        assert!(inbounds.iter().any(|i| i.sender() == "46701234567"));
+    // A phone replies: the app gets the inbound callback, the API lists it.
+    browser.goto(&format!("{url}/#/phones/46701234567")).await.unwrap();
+    text_until(&browser, "[data-test=conversation-item]", |t| t.contains("Your code")).await;
+    let to = element(&browser, "[data-test=reply-to]").await;
+    let started = Instant::now();
+    while to.prop("value").await.unwrap().unwrap_or_default() != "12345" {
+        assert!(started.elapsed() < LIMIT, "the reply box did not get the app's number");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    element(&browser, "[data-test=reply-text]")
+        .await
+        .send_keys("STOP sending, please")
+        .await
+        .unwrap();
+    click(&browser, "[data-test=reply-send]").await;
+    text_until(&browser, "[data-test=conversation-item][data-direction=from_phone]", |t| {
+        t.contains("STOP sending")
+    })
+    .await;
+    let started = Instant::now();
+    while !received
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|(path, v)| path == "/inbound" && v["body"] == "STOP sending, please")
+    {
+        assert!(started.elapsed() < LIMIT, "the app got no inbound callback");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let inbounds: Vec<xms::inbounds::Inbound> =
+        client.inbounds().list().items().try_collect().await.unwrap();
+    assert!(inbounds.iter().any(|i| i.sender() == "46701234567"));
 
-        // A fault queued from the controls: the next SDK call fails so.
-        browser.goto(&format!("{url}/#/controls")).await.unwrap();
-        let status = element(&browser, "[data-test=fault-status]").await;
-        status.clear().await.unwrap();
-        status.send_keys("400").await.unwrap();
-        element(&browser, "[data-test=fault-body]")
-            .await
-            .send_keys(r#"{"code": "syntax_constraint_violation", "text": "queued from the desk"}"#)
-            .await
-            .unwrap();
-        click(&browser, "[data-test=fault-queue-button]").await;
-        text_until(&browser, "[data-test=fault]", |t| t.contains("answer 400")).await;
-        match client.batches().get(&batch.id).await {
-            Err(xms::Error::Api { code, text, .. }) => {
-                assert_eq!(code, xms::model::ErrorCode::SyntaxConstraintViolation);
-                assert_eq!(text, "queued from the desk");
-            }
-            other => panic!("the fault did not reach the SDK: {other:?}"),
+    // A fault queued from the controls: the next SDK call fails so.
+    browser.goto(&format!("{url}/#/controls")).await.unwrap();
+    let status = element(&browser, "[data-test=fault-status]").await;
+    status.clear().await.unwrap();
+    status.send_keys("400").await.unwrap();
+    element(&browser, "[data-test=fault-body]")
+        .await
+        .send_keys(r#"{"code": "syntax_constraint_violation", "text": "queued from the desk"}"#)
+        .await
+        .unwrap();
+    click(&browser, "[data-test=fault-queue-button]").await;
+    text_until(&browser, "[data-test=fault]", |t| t.contains("answer 400")).await;
+    match client.batches().get(&batch.id).await {
+        Err(xms::Error::Api { code, text, .. }) => {
+            assert_eq!(code, xms::model::ErrorCode::SyntaxConstraintViolation);
+            assert_eq!(text, "queued from the desk");
         }
-        client.batches().get(&batch.id).await.expect("one fault, then as usual");
+        other => panic!("the fault did not reach the SDK: {other:?}"),
+    }
+    client.batches().get(&batch.id).await.expect("one fault, then as usual");
 
-        // A fuller outbox for the screenshot.
-        for (to, text) in [
-            ("+46700000991", "Your parcel is delayed"),
-            ("+46707654321", "Hej Åsa! Din tid är bokad 14:30 ✔"),
-            ("+46709876543", "Reminder: your appointment is tomorrow at 10:00"),
-        ] {
-            client.batches().text("SHOP", [to], text).send().await.unwrap();
-        }
-        client.batches().text("12345", ["+46701112223"], "Later").send_at(chrono::Utc::now() + chrono::TimeDelta::hours(2)).send().await.unwrap();
-        browser.goto(&format!("{url}/#/controls")).await.unwrap();
-        click(&browser, "[data-test=advance-5]").await;
-        browser.goto(&format!("{url}/#/outbox")).await.unwrap();
-        text_until(&browser, "[data-test=message-row]", |t| t.contains("Reminder") && t.contains("Failed")).await;
-        let png = browser.screenshot().await.unwrap();
-        assert_eq!(&png[1..4], b"PNG");
-        if let Some(path) = std::env::var_os("XMS_DESK_SCREENSHOT").filter(|_| kind == Browser::Chromium) {
-            std::fs::write(path, &png).unwrap();
-        }
-        browser.close().await.unwrap();
-    });
-    drop(driver);
-    drop(dev);
-    let _ = std::fs::remove_dir_all(profile);
-    let _ = std::fs::remove_dir_all(config);
+    // A fuller outbox for the screenshot.
+    for (to, text) in [
+        ("+46700000991", "Your parcel is delayed"),
+        ("+46707654321", "Hej Åsa! Din tid är bokad 14:30 ✔"),
+        ("+46709876543", "Reminder: your appointment is tomorrow at 10:00"),
+    ] {
+        client.batches().text("SHOP", [to], text).send().await.unwrap();
+    }
+    client
+        .batches()
+        .text("12345", ["+46701112223"], "Later")
+        .send_at(chrono::Utc::now() + chrono::TimeDelta::hours(2))
+        .send()
+        .await
+        .unwrap();
+    browser.goto(&format!("{url}/#/controls")).await.unwrap();
+    click(&browser, "[data-test=advance-5]").await;
+    browser.goto(&format!("{url}/#/outbox")).await.unwrap();
+    text_until(&browser, "[data-test=message-row]", |t| {
+        t.contains("Reminder") && t.contains("Failed")
+    })
+    .await;
+    let png = browser.screenshot().await.unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    if let Some(path) =
+        std::env::var_os("XMS_DESK_SCREENSHOT").filter(|_| kind == Browser::Chromium)
+    {
+        std::fs::write(path, &png).unwrap();
+    }
 }
