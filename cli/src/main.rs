@@ -4,6 +4,7 @@
 mod api;
 mod args;
 mod auth;
+mod bulk;
 mod config;
 mod dev;
 mod exit;
