@@ -88,14 +88,7 @@ impl State {
         now: DateTime<Utc>,
     ) -> Res<BatchFields> {
         let f = Fields(body);
-        let kind = match f.string("type")?.as_deref() {
-            None | Some("mt_text") => Kind::Text,
-            Some("mt_binary") => Kind::Binary,
-            Some("mt_media") => Kind::Media,
-            Some(other) => {
-                return Err(ApiError::constraint(format!("Unknown batch type '{other}'")));
-            }
-        };
+        let kind = Kind::of_request(&f)?;
         let to = f.strings("to")?.ok_or_else(|| ApiError::constraint("Field 'to' is required"))?;
         if to.len() < limits::MIN_RECIPIENTS || to.len() > limits::MAX_RECIPIENTS {
             return Err(ApiError::constraint(format!(

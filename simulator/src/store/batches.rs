@@ -21,6 +21,16 @@ impl Kind {
     pub(super) fn channel(self) -> &'static str {
         if self == Kind::Media { "mms" } else { "sms" }
     }
+
+    /// The kind a request's `type` names (text when it names none).
+    pub(super) fn of_request(f: &Fields) -> Res<Kind> {
+        match f.string("type")?.as_deref() {
+            None | Some("mt_text") => Ok(Kind::Text),
+            Some("mt_binary") => Ok(Kind::Binary),
+            Some("mt_media") => Ok(Kind::Media),
+            Some(other) => Err(ApiError::constraint(format!("Unknown batch type '{other}'"))),
+        }
+    }
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -136,30 +146,51 @@ impl State {
         id: &str,
         body: &Map<String, Value>,
     ) -> Res<Option<Value>> {
-        self.process();
-        let now = self.clock.now();
-        let Some(index) = self.plan(plan_id).batch(id) else {
+        let Some(index) = self.changeable(plan_id, id, "replaced")? else {
             return Ok(None);
         };
-        if self.plan(plan_id).batches[index].dispatched {
-            return Err(ApiError::forbidden(
-                "batch_already_dispatched",
-                "The batch has been dispatched and cannot be replaced",
-            ));
-        }
+        let now = self.clock.now();
         let fields = self.parse_batch(plan_id, body, now)?;
         let tags = Fields(body).strings("tags")?;
+        if let Some(tags) = tags {
+            self.plan(plan_id).batches[index].tags = tags;
+        }
+        Ok(Some(self.change_batch(plan_id, index, fields, now)))
+    }
+
+    /// The place of batch `id` when it may still change, or why not (it was
+    /// dispatched: it cannot be `done`).
+    fn changeable(&mut self, plan_id: &str, id: &str, done: &str) -> Res<Option<usize>> {
+        self.process();
+        let plan = self.plan(plan_id);
+        let Some(index) = plan.batch(id) else { return Ok(None) };
+        if plan.batches[index].dispatched {
+            return Err(ApiError::forbidden(
+                "batch_already_dispatched",
+                format!("The batch has been dispatched and cannot be {done}"),
+            ));
+        }
+        Ok(Some(index))
+    }
+
+    /// Give the batch at `index` its new `fields`: its JSON, after the event
+    /// and its dispatch are scheduled anew.
+    fn change_batch(
+        &mut self,
+        plan_id: &str,
+        index: usize,
+        fields: BatchFields,
+        now: DateTime<Utc>,
+    ) -> Value {
         let batch = &mut self.plan(plan_id).batches[index];
         batch.fields = fields;
-        if let Some(tags) = tags {
-            batch.tags = tags;
-        }
         batch.modified_at = now;
         let json = batch_json(batch);
+        let id = batch.id.clone();
         self.emit("batch_changed", Some(plan_id), json!({"batch_id": id}));
         self.schedule_dispatch(plan_id, index);
         self.process();
-        Ok(Some(json))
+        json
     }
 
     pub fn update_batch(
@@ -168,38 +199,24 @@ impl State {
         id: &str,
         body: &Map<String, Value>,
     ) -> Res<Option<Value>> {
-        self.process();
-        let now = self.clock.now();
-        let Some(index) = self.plan(plan_id).batch(id) else {
+        let Some(index) = self.changeable(plan_id, id, "updated")? else {
             return Ok(None);
         };
-        let existing = self.plan(plan_id).batches[index].clone();
-        if existing.dispatched {
-            return Err(ApiError::forbidden(
-                "batch_already_dispatched",
-                "The batch has been dispatched and cannot be updated",
-            ));
-        }
+        let now = self.clock.now();
+        let existing = &self.plans[plan_id].batches[index].fields;
         let f = Fields(body);
         f.refuse(&["toAdd", "toRemove", "to"])?;
-        let kind = match f.string("type")?.as_deref() {
-            None | Some("mt_text") => Kind::Text,
-            Some("mt_binary") => Kind::Binary,
-            Some("mt_media") => Kind::Media,
-            Some(other) => {
-                return Err(ApiError::constraint(format!("Unknown batch type '{other}'")));
-            }
-        };
-        if kind != existing.fields.kind {
+        let kind = Kind::of_request(&f)?;
+        if kind != existing.kind {
             return Err(ApiError::constraint(format!(
                 "The update is of type {} but the batch is of type {}",
                 kind.wire(),
-                existing.fields.kind.wire()
+                existing.kind.wire()
             )));
         }
         // Rebuild the batch as a send request with the changes applied, and
         // validate it like a new one.
-        let mut merged = request_json(&existing.fields);
+        let mut merged = request_json(existing);
         for key in ["to_add", "to_remove"] {
             if let Some(list) = f.strings(key)?
                 && list.len() > limits::MAX_UPDATE_RECIPIENTS
@@ -210,7 +227,7 @@ impl State {
                 )));
             }
         }
-        let mut to: Vec<String> = existing.fields.to.clone();
+        let mut to: Vec<String> = existing.to.clone();
         for added in f.strings("to_add")?.unwrap_or_default() {
             let added = msisdn(&added).unwrap_or(added);
             if !to.contains(&added) {
@@ -240,14 +257,7 @@ impl State {
             }
         }
         let fields = self.parse_batch(plan_id, &merged, now)?;
-        let batch = &mut self.plan(plan_id).batches[index];
-        batch.fields = fields;
-        batch.modified_at = now;
-        let json = batch_json(batch);
-        self.emit("batch_changed", Some(plan_id), json!({"batch_id": id}));
-        self.schedule_dispatch(plan_id, index);
-        self.process();
-        Ok(Some(json))
+        Ok(Some(self.change_batch(plan_id, index, fields, now)))
     }
 
     pub fn cancel_batch(&mut self, plan_id: &str, id: &str) -> Option<Value> {
