@@ -29,42 +29,28 @@
 //!   read them.
 //! - `events: live`: connect, send a batch, and read its `batch_created`.
 
+mod support;
+
 use std::{
-    process::{Child, Command, Stdio},
+    process::Command,
     time::{Duration, Instant},
 };
+
+use support::Server;
 
 const PLAN: &str = "sim-plan";
 const TOKEN: &str = "sim-token";
 const CHUNK: usize = 1_000;
 
-struct Server {
-    child: Child,
-    url: String,
+/// A server with its messages stored, and the last batch's id.
+struct Filled {
+    server: Server,
     batch: String,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start(http: &reqwest::Client, messages: usize, binary: &str) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(binary)
-        .args(["--port", &port.to_string(), "--clock", "manual", "--ui"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the simulator binary starts");
-    let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the simulator did not start listening");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+async fn start(http: &reqwest::Client, messages: usize, binary: &str) -> Filled {
+    let server = support::start(Command::new(binary), &["--ui"]);
+    let url = &server.url;
     let mut batch = String::new();
     for chunk in 0..messages.div_ceil(CHUNK) {
         let count = CHUNK.min(messages - chunk * CHUNK);
@@ -92,7 +78,7 @@ async fn start(http: &reqwest::Client, messages: usize, binary: &str) -> Server 
         .await
         .unwrap();
     assert!(advanced.status().is_success());
-    Server { child, url, batch }
+    Filled { server, batch }
 }
 
 async fn get(http: &reqwest::Client, url: &str) -> usize {
@@ -121,8 +107,8 @@ async fn read_ids(response: &mut reqwest::Response, count: usize) {
     }
 }
 
-async fn measure(http: &reqwest::Client, server: &Server, case: &str) -> Duration {
-    let url = &server.url;
+async fn measure(http: &reqwest::Client, filled: &Filled, case: &str) -> Duration {
+    let url = &filled.server.url;
     let started = Instant::now();
     match case {
         "first page" => {
@@ -139,7 +125,7 @@ async fn measure(http: &reqwest::Client, server: &Server, case: &str) -> Duratio
             get(http, &format!("{url}/_sim/phones?plan={PLAN}")).await;
         }
         "message" => {
-            get(http, &format!("{url}/_sim/messages/{PLAN}/{}/500", server.batch)).await;
+            get(http, &format!("{url}/_sim/messages/{PLAN}/{}/500", filled.batch)).await;
         }
         "events: replay 500" => {
             let newest: u64 = {

@@ -11,8 +11,10 @@
 //! the server's resident memory per stored batch next to the size of one
 //! batch's JSON.
 
+mod support;
+
 use std::{
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicUsize, Ordering},
@@ -23,19 +25,9 @@ use std::{
 const PLAN: &str = "sim-plan";
 const TOKEN: &str = "sim-token";
 const CONCURRENCY: usize = 32;
+use support::Server;
+
 const SEND: &str = r#"{"from":"12345","to":["46701234567"],"body":"Hello from the load bench"}"#;
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn pinned() -> bool {
     std::thread::available_parallelism().map(|n| n.get() >= 2).unwrap_or(false)
@@ -43,28 +35,15 @@ fn pinned() -> bool {
 }
 
 fn start_server(pin: bool) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let binary = env!("CARGO_BIN_EXE_xms-simulator");
-    let mut command = if pin {
+    let command = if pin {
         let mut c = Command::new("taskset");
         c.args(["-c", "0", binary]);
         c
     } else {
         Command::new(binary)
     };
-    let child = command
-        .args(["--port", &port.to_string(), "--clock", "manual"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the simulator binary starts");
-    let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the simulator did not start listening");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Server { child, url }
+    support::start(command, &[])
 }
 
 fn rss_kib(pid: u32) -> u64 {
